@@ -1,0 +1,38 @@
+// synack/core/time.hpp — Time and Duration: strong 64-bit nanosecond counts.
+//
+// The machines never read a clock: the caller passes `now` (nanoseconds since
+// an epoch of its choosing) into every call. std::chrono adapters live in
+// chrono.hpp so that this header stays cheap to include.
+#pragma once
+
+#include <cstdint>
+
+namespace synack {
+
+struct Duration {
+    std::int64_t ns = 0;
+
+    static constexpr Duration nanoseconds(std::int64_t n) noexcept { return {n}; }
+    static constexpr Duration microseconds(std::int64_t n) noexcept { return {n * 1000}; }
+    static constexpr Duration milliseconds(std::int64_t n) noexcept { return {n * 1000000}; }
+    static constexpr Duration seconds(std::int64_t n) noexcept { return {n * 1000000000}; }
+
+    friend constexpr Duration operator+(Duration a, Duration b) noexcept { return {a.ns + b.ns}; }
+    friend constexpr Duration operator-(Duration a, Duration b) noexcept { return {a.ns - b.ns}; }
+    friend constexpr Duration operator*(Duration a, std::int64_t k) noexcept { return {a.ns * k}; }
+    friend constexpr auto operator<=>(Duration, Duration) = default;
+};
+
+struct Time {
+    std::int64_t ns = 0;
+
+    static constexpr Time from_ns(std::int64_t n) noexcept { return {n}; }
+    static constexpr Time never() noexcept { return {INT64_MAX}; }
+
+    friend constexpr Time operator+(Time t, Duration d) noexcept { return {t.ns + d.ns}; }
+    friend constexpr Time operator-(Time t, Duration d) noexcept { return {t.ns - d.ns}; }
+    friend constexpr Duration operator-(Time a, Time b) noexcept { return {a.ns - b.ns}; }
+    friend constexpr auto operator<=>(Time, Time) = default;
+};
+
+} // namespace synack

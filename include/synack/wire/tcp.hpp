@@ -1,0 +1,194 @@
+// synack/wire/tcp.hpp — the TCP header: flags, a zero-copy view and a plain
+// value that decodes fully and encodes into a caller's buffer.
+//
+// RFC 9293 §3.1 (header format), RFC 3168 §6.1 (ECE, CWR), the AE bit
+// (0x100, the former NS bit of RFC 3540, reused by AccECN). Options are in
+// tcp_options.hpp; checksums in checksum.hpp.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+#include "synack/core/bytes.hpp"
+#include "synack/core/result.hpp"
+#include "synack/core/seq.hpp"
+#include "synack/wire/tcp_options.hpp"
+
+namespace synack {
+
+enum class TcpFlag : std::uint16_t {
+    Fin = 0x001,
+    Syn = 0x002,
+    Rst = 0x004,
+    Psh = 0x008,
+    Ack = 0x010,
+    Urg = 0x020,
+    Ece = 0x040,
+    Cwr = 0x080,
+    Ae = 0x100,
+};
+
+// The 9 flag bits (the 12 bits after the data offset, minus the 3 reserved).
+class TcpFlags {
+  public:
+    static constexpr std::uint16_t mask = 0x1FF;
+
+    constexpr TcpFlags() noexcept = default;
+    constexpr TcpFlags(TcpFlag f) noexcept : bits_(static_cast<std::uint16_t>(f)) {} // NOLINT: implicit by design
+    static constexpr TcpFlags from_bits(std::uint16_t bits) noexcept {
+        TcpFlags f;
+        f.bits_ = static_cast<std::uint16_t>(bits & mask);
+        return f;
+    }
+
+    [[nodiscard]] constexpr std::uint16_t bits() const noexcept { return bits_; }
+    [[nodiscard]] constexpr bool has(TcpFlags f) const noexcept { return (bits_ & f.bits_) == f.bits_; }
+    [[nodiscard]] constexpr bool any(TcpFlags f) const noexcept { return (bits_ & f.bits_) != 0; }
+    [[nodiscard]] constexpr bool fin() const noexcept { return has(TcpFlag::Fin); }
+    [[nodiscard]] constexpr bool syn() const noexcept { return has(TcpFlag::Syn); }
+    [[nodiscard]] constexpr bool rst() const noexcept { return has(TcpFlag::Rst); }
+    [[nodiscard]] constexpr bool psh() const noexcept { return has(TcpFlag::Psh); }
+    [[nodiscard]] constexpr bool ack() const noexcept { return has(TcpFlag::Ack); }
+    [[nodiscard]] constexpr bool urg() const noexcept { return has(TcpFlag::Urg); }
+    [[nodiscard]] constexpr bool ece() const noexcept { return has(TcpFlag::Ece); }
+    [[nodiscard]] constexpr bool cwr() const noexcept { return has(TcpFlag::Cwr); }
+    [[nodiscard]] constexpr bool ae() const noexcept { return has(TcpFlag::Ae); }
+
+    friend constexpr TcpFlags operator|(TcpFlags a, TcpFlags b) noexcept { return from_bits(a.bits_ | b.bits_); }
+    friend constexpr TcpFlags operator&(TcpFlags a, TcpFlags b) noexcept { return from_bits(a.bits_ & b.bits_); }
+    friend constexpr TcpFlags operator^(TcpFlags a, TcpFlags b) noexcept { return from_bits(a.bits_ ^ b.bits_); }
+    constexpr TcpFlags operator~() const noexcept { return from_bits(static_cast<std::uint16_t>(~bits_)); }
+    constexpr TcpFlags& operator|=(TcpFlags o) noexcept { return *this = *this | o; }
+    constexpr TcpFlags& operator&=(TcpFlags o) noexcept { return *this = *this & o; }
+    friend constexpr bool operator==(TcpFlags, TcpFlags) = default;
+
+  private:
+    std::uint16_t bits_ = 0;
+};
+
+constexpr TcpFlags operator|(TcpFlag a, TcpFlag b) noexcept { return TcpFlags(a) | TcpFlags(b); }
+
+inline constexpr std::size_t tcp_min_header = 20;
+inline constexpr std::size_t tcp_max_header = 60;
+
+// Zero-copy view of a TCP segment (header + payload). parse() validates the
+// framing once: length >= 20 (TcpTruncated, offset = input length),
+// 5 <= data offset (TcpDataOffsetTooSmall, offset 12), data offset * 4 <=
+// length (TcpDataOffsetPastEnd, offset 12). Every accessor is then safe.
+class TcpView {
+  public:
+    static constexpr result<TcpView> parse(Bytes segment) noexcept {
+        if (segment.size() < tcp_min_header) {
+            return {Error::TcpTruncated, static_cast<std::uint32_t>(segment.size())};
+        }
+        const std::size_t doff = segment[12] >> 4U;
+        if (doff < 5) return {Error::TcpDataOffsetTooSmall, 12};
+        if (doff * 4 > segment.size()) return {Error::TcpDataOffsetPastEnd, 12};
+        TcpView v;
+        v.b_ = segment;
+        return v;
+    }
+
+    constexpr TcpView() noexcept = default;
+
+    [[nodiscard]] constexpr std::uint16_t source_port() const noexcept { return load_be16(b_, 0); }
+    [[nodiscard]] constexpr std::uint16_t destination_port() const noexcept { return load_be16(b_, 2); }
+    [[nodiscard]] constexpr SeqNum seq() const noexcept { return SeqNum(load_be32(b_, 4)); }
+    [[nodiscard]] constexpr SeqNum ack() const noexcept { return SeqNum(load_be32(b_, 8)); }
+    [[nodiscard]] constexpr std::uint8_t data_offset() const noexcept { return static_cast<std::uint8_t>(b_[12] >> 4U); }
+    [[nodiscard]] constexpr std::size_t header_length() const noexcept { return std::size_t{data_offset()} * 4U; }
+    // The 3 reserved bits (RFC 9293: must be zero when sent, ignored on receipt).
+    [[nodiscard]] constexpr std::uint8_t reserved() const noexcept {
+        return static_cast<std::uint8_t>((b_[12] >> 1U) & 0x7U);
+    }
+    [[nodiscard]] constexpr TcpFlags flags() const noexcept {
+        return TcpFlags::from_bits(static_cast<std::uint16_t>(((b_[12] & 1U) << 8U) | b_[13]));
+    }
+    [[nodiscard]] constexpr std::uint16_t window() const noexcept { return load_be16(b_, 14); }
+    [[nodiscard]] constexpr std::uint16_t checksum() const noexcept { return load_be16(b_, 16); }
+    [[nodiscard]] constexpr std::uint16_t urgent_pointer() const noexcept { return load_be16(b_, 18); }
+
+    [[nodiscard]] constexpr Bytes bytes() const noexcept { return b_; }
+    [[nodiscard]] constexpr Bytes header() const noexcept { return b_.first(header_length()); }
+    [[nodiscard]] constexpr Bytes option_bytes() const noexcept {
+        return b_.subspan(tcp_min_header, header_length() - tcp_min_header);
+    }
+    [[nodiscard]] constexpr OptionRange options() const noexcept { return OptionRange(option_bytes(), 20); }
+    [[nodiscard]] constexpr Bytes payload() const noexcept { return b_.subspan(header_length()); }
+
+    // SEG.LEN (RFC 9293 §3.3.1): payload plus one for each of SYN and FIN.
+    [[nodiscard]] constexpr std::uint32_t segment_length() const noexcept {
+        return static_cast<std::uint32_t>(payload().size()) + (flags().syn() ? 1U : 0U) + (flags().fin() ? 1U : 0U);
+    }
+
+  private:
+    Bytes b_{};
+};
+
+// The TCP header as a plain value.
+struct TcpHeader {
+    std::uint16_t source_port = 0;
+    std::uint16_t destination_port = 0;
+    SeqNum seq{};
+    SeqNum ack{};
+    std::uint8_t reserved = 0; // 3 bits
+    TcpFlags flags{};
+    std::uint16_t window = 0;
+    std::uint16_t checksum = 0;
+    std::uint16_t urgent_pointer = 0;
+    TcpOptions options{};
+
+    // Decodes the header of a segment (the payload is not copied; take it
+    // from TcpView::payload()). Fails only on framing (see TcpView::parse);
+    // option malformations are recorded in options.problems.
+    static constexpr result<TcpHeader> decode(Bytes segment) noexcept {
+        const result<TcpView> v = TcpView::parse(segment);
+        if (!v) return v.failure();
+        return from_view(*v);
+    }
+
+    static constexpr TcpHeader from_view(const TcpView& v) noexcept {
+        TcpHeader h;
+        h.source_port = v.source_port();
+        h.destination_port = v.destination_port();
+        h.seq = v.seq();
+        h.ack = v.ack();
+        h.reserved = v.reserved();
+        h.flags = v.flags();
+        h.window = v.window();
+        h.checksum = v.checksum();
+        h.urgent_pointer = v.urgent_pointer();
+        h.options = TcpOptions::decode(v.option_bytes(), 20);
+        return h;
+    }
+
+    // Header length encode() writes: 20 + options, or OptionsTooLong.
+    [[nodiscard]] constexpr result<std::size_t> encoded_size() const noexcept {
+        const result<std::size_t> o = options.encoded_size();
+        if (!o) return o.failure();
+        return tcp_min_header + *o;
+    }
+
+    // Writes header and options into `out` (the checksum field as held in
+    // `checksum`: see fill_tcp_checksum) and returns the header length.
+    constexpr result<std::size_t> encode(MutableBytes out) const noexcept {
+        if (out.size() < tcp_min_header) return Error::BufferTooSmall;
+        const result<std::size_t> o = options.encode(out.subspan(tcp_min_header));
+        if (!o) return o.failure();
+        const std::size_t hl = tcp_min_header + *o;
+        store_be16(out, 0, source_port);
+        store_be16(out, 2, destination_port);
+        store_be32(out, 4, seq.raw());
+        store_be32(out, 8, ack.raw());
+        out[12] = static_cast<std::uint8_t>(((hl / 4) << 4U) | ((reserved & 0x7U) << 1U) | (flags.bits() >> 8U));
+        out[13] = static_cast<std::uint8_t>(flags.bits() & 0xFFU);
+        store_be16(out, 14, window);
+        store_be16(out, 16, checksum);
+        store_be16(out, 18, urgent_pointer);
+        return hl;
+    }
+
+    friend constexpr bool operator==(const TcpHeader&, const TcpHeader&) = default;
+};
+
+} // namespace synack

@@ -1,0 +1,527 @@
+// synack/wire/tcp_options.hpp — TCP options: lazy wire iteration and a plain
+// value that re-encodes byte-for-byte.
+//
+// RFC 9293 §3.1 (EOL, NOP, MSS), RFC 7323 §2-3 (window scale, timestamps),
+// RFC 2018 (SACK-permitted, SACK), RFC 7413 §4.1.1 (Fast Open, kind 34, and
+// the experimental kind 254 with magic 0xF989), RFC 2385 (MD5, 19) and
+// RFC 5925 (TCP-AO, 29) preserved as raw bytes. Parsing follows Linux's
+// tcp_parse_options(); the option rules are numbered as in DESIGN.md.
+#pragma once
+
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <iterator>
+#include <optional>
+
+#include "synack/core/bytes.hpp"
+#include "synack/core/result.hpp"
+
+namespace synack {
+
+enum class OptionKind : std::uint8_t {
+    Eol = 0,
+    Nop = 1,
+    Mss = 2,
+    WindowScale = 3,
+    SackPermitted = 4,
+    Sack = 5,
+    Timestamps = 8,
+    Md5 = 19,
+    TcpAo = 29,
+    FastOpen = 34,
+    Experimental = 254,
+};
+
+inline constexpr std::size_t max_option_bytes = 40;        // 60-byte header - 20
+inline constexpr std::size_t max_sack_blocks = 4;          // rule 9
+inline constexpr std::uint16_t fast_open_exp_magic = 0xF989; // RFC 7413 §4.1.1
+inline constexpr std::size_t fast_open_cookie_max = 16;
+inline constexpr std::uint8_t max_window_scale = 14;       // RFC 7323 §2.3
+
+struct SackBlock {
+    std::uint32_t left = 0;
+    std::uint32_t right = 0;
+    friend constexpr bool operator==(const SackBlock&, const SackBlock&) = default;
+};
+
+struct Timestamps {
+    std::uint32_t value = 0;      // TSval
+    std::uint32_t echo_reply = 0; // TSecr
+    friend constexpr bool operator==(const Timestamps&, const Timestamps&) = default;
+};
+
+// A Fast Open option. An empty cookie is a cookie request (RFC 7413 §4.1.1).
+struct FastOpenOption {
+    bool experimental = false; // kind 254 + magic 0xF989 instead of kind 34
+    std::uint8_t cookie_length = 0;
+    std::array<std::uint8_t, fast_open_cookie_max> cookie{};
+
+    [[nodiscard]] constexpr bool is_request() const noexcept { return cookie_length == 0; }
+    [[nodiscard]] constexpr Bytes cookie_bytes() const noexcept { return Bytes(cookie.data(), cookie_length); }
+    // Precondition: c.size() <= 16.
+    static constexpr FastOpenOption with_cookie(Bytes c, bool exp = false) noexcept {
+        FastOpenOption o;
+        o.experimental = exp;
+        o.cookie_length = static_cast<std::uint8_t>(c.size() < fast_open_cookie_max ? c.size() : fast_open_cookie_max);
+        for (std::size_t i = 0; i < o.cookie_length; ++i) o.cookie[i] = c[i];
+        return o;
+    }
+    static constexpr FastOpenOption request(bool exp = false) noexcept {
+        FastOpenOption o;
+        o.experimental = exp;
+        return o;
+    }
+    friend constexpr bool operator==(const FastOpenOption&, const FastOpenOption&) = default;
+};
+
+// One option as it sits on the wire, yielded by the lazy iterator.
+struct OptionEntry {
+    std::uint8_t kind = 0;
+    std::uint8_t length = 0;   // total bytes incl. kind and length; 1 for EOL/NOP
+    std::uint16_t offset = 0;  // of the kind byte, from the start of the TCP header
+    Bytes data{};              // value bytes (after kind and length)
+    // None; a framing error (rule 4: the walk ends with this entry, whose
+    // length then covers the rest of the option area); or a content error
+    // (rule 5: this option is not interpreted, the walk continues).
+    Error error = Error::None;
+
+    [[nodiscard]] constexpr bool ok() const noexcept { return error == Error::None; }
+    [[nodiscard]] constexpr bool framing_error() const noexcept {
+        return error == Error::OptionMissingLength || error == Error::OptionLengthTooSmall ||
+               error == Error::OptionLengthPastEnd;
+    }
+    // Kind 254 carrying the Fast Open magic.
+    [[nodiscard]] constexpr bool is_exp_fast_open() const noexcept {
+        return kind == static_cast<std::uint8_t>(OptionKind::Experimental) && data.size() >= 2 &&
+               load_be16(data, 0) == fast_open_exp_magic;
+    }
+    [[nodiscard]] constexpr bool is_fast_open() const noexcept {
+        return kind == static_cast<std::uint8_t>(OptionKind::FastOpen) || is_exp_fast_open();
+    }
+    // Typed accessors; precondition: ok() and the matching kind.
+    [[nodiscard]] constexpr std::uint16_t mss() const noexcept { return load_be16(data, 0); }
+    [[nodiscard]] constexpr std::uint8_t window_scale() const noexcept { return data[0]; }
+    [[nodiscard]] constexpr Timestamps timestamps() const noexcept {
+        return {load_be32(data, 0), load_be32(data, 4)};
+    }
+    [[nodiscard]] constexpr std::size_t sack_count() const noexcept { return data.size() / 8; }
+    [[nodiscard]] constexpr SackBlock sack_block(std::size_t i) const noexcept {
+        return {load_be32(data, 8 * i), load_be32(data, 8 * i + 4)};
+    }
+    [[nodiscard]] constexpr FastOpenOption fast_open() const noexcept {
+        const bool exp = is_exp_fast_open();
+        return FastOpenOption::with_cookie(exp ? data.subspan(2) : data, exp);
+    }
+};
+
+namespace detail {
+
+// Rule 5: the content check for a well-framed option; None if acceptable.
+constexpr Error check_option_length(std::uint8_t kind, std::size_t length, Bytes data) noexcept {
+    switch (static_cast<OptionKind>(kind)) {
+    case OptionKind::Mss: return length == 4 ? Error::None : Error::OptionBadMssLength;
+    case OptionKind::WindowScale: return length == 3 ? Error::None : Error::OptionBadWindowScaleLength;
+    case OptionKind::SackPermitted: return length == 2 ? Error::None : Error::OptionBadSackPermittedLength;
+    case OptionKind::Timestamps: return length == 10 ? Error::None : Error::OptionBadTimestampsLength;
+    case OptionKind::Sack:
+        return (length >= 10 && length <= 34 && (length - 2) % 8 == 0) ? Error::None : Error::OptionBadSackLength;
+    case OptionKind::FastOpen: {
+        // Linux tcp_parse_fastopen_option(): empty = request, else even 4..16.
+        const std::size_t c = length - 2;
+        return (c == 0 || (c >= 4 && c <= fast_open_cookie_max && c % 2 == 0)) ? Error::None
+                                                                                 : Error::OptionBadFastOpenLength;
+    }
+    case OptionKind::Experimental: {
+        if (data.size() < 2 || load_be16(data, 0) != fast_open_exp_magic) return Error::None; // rule 6
+        const std::size_t c = length - 4;
+        return (c == 0 || (c >= 4 && c <= fast_open_cookie_max && c % 2 == 0)) ? Error::None
+                                                                                 : Error::OptionBadFastOpenLength;
+    }
+    default: return Error::None;
+    }
+}
+
+} // namespace detail
+
+// Lazy walk over an option area (the bytes [20, data offset * 4) of a TCP
+// header). Never reads outside the span, always terminates: every step
+// advances at least one byte, and a framing error ends the walk.
+class OptionIterator {
+  public:
+    using value_type = OptionEntry;
+    using difference_type = std::ptrdiff_t;
+
+    constexpr OptionIterator() noexcept = default;
+    constexpr OptionIterator(Bytes area, std::uint16_t base) noexcept : area_(area), base_(base) { step(); }
+
+    constexpr const OptionEntry& operator*() const noexcept { return cur_; }
+    constexpr const OptionEntry* operator->() const noexcept { return &cur_; }
+    constexpr OptionIterator& operator++() noexcept {
+        step();
+        return *this;
+    }
+    constexpr OptionIterator operator++(int) noexcept {
+        OptionIterator t = *this;
+        step();
+        return t;
+    }
+    friend constexpr bool operator==(const OptionIterator& it, std::default_sentinel_t) noexcept { return it.done_; }
+
+  private:
+    constexpr void step() noexcept {
+        if (pos_ >= area_.size()) {
+            done_ = true;
+            return;
+        }
+        const std::size_t at = pos_;
+        const std::uint8_t kind = area_[at];
+        cur_ = OptionEntry{};
+        cur_.kind = kind;
+        cur_.offset = static_cast<std::uint16_t>(base_ + at);
+        if (kind == static_cast<std::uint8_t>(OptionKind::Eol)) {
+            cur_.length = 1;
+            pos_ = area_.size(); // rule 2: the rest is padding
+            return;
+        }
+        if (kind == static_cast<std::uint8_t>(OptionKind::Nop)) { // rule 3
+            cur_.length = 1;
+            pos_ = at + 1;
+            return;
+        }
+        const std::size_t rest = area_.size() - at;
+        // Rule 4: framing errors end the walk; the entry covers the rest.
+        if (rest < 2) {
+            cur_.length = static_cast<std::uint8_t>(rest);
+            cur_.error = Error::OptionMissingLength;
+            pos_ = area_.size();
+            return;
+        }
+        const std::uint8_t len = area_[at + 1];
+        if (len < 2 || len > rest) {
+            cur_.length = static_cast<std::uint8_t>(rest);
+            cur_.data = area_.subspan(at + 2, rest - 2);
+            cur_.error = len < 2 ? Error::OptionLengthTooSmall : Error::OptionLengthPastEnd;
+            pos_ = area_.size();
+            return;
+        }
+        cur_.length = len;
+        cur_.data = area_.subspan(at + 2, len - 2U);
+        cur_.error = detail::check_option_length(kind, len, cur_.data);
+        pos_ = at + len;
+    }
+
+    Bytes area_{};
+    std::size_t pos_ = 0;
+    std::uint16_t base_ = 20;
+    OptionEntry cur_{};
+    bool done_ = false;
+};
+
+// The option area as a range: `for (const OptionEntry& o : view.options())`.
+class OptionRange {
+  public:
+    constexpr OptionRange() noexcept = default;
+    constexpr explicit OptionRange(Bytes area, std::uint16_t base = 20) noexcept : area_(area), base_(base) {}
+    [[nodiscard]] constexpr OptionIterator begin() const noexcept { return OptionIterator(area_, base_); }
+    [[nodiscard]] constexpr std::default_sentinel_t end() const noexcept { return {}; }
+    [[nodiscard]] constexpr Bytes bytes() const noexcept { return area_; }
+
+    // The first framing error (rule 4), if any: error + offset from the
+    // start of the TCP header.
+    [[nodiscard]] constexpr Failure framing() const noexcept {
+        for (const OptionEntry& o : *this) {
+            if (o.framing_error()) return {o.error, o.offset};
+        }
+        return {};
+    }
+
+  private:
+    Bytes area_{};
+    std::uint16_t base_ = 20;
+};
+
+// A malformation found while decoding (kind and offset of the option).
+struct OptionProblem {
+    Error error = Error::None;
+    std::uint8_t kind = 0;
+    std::uint16_t offset = 0;
+    friend constexpr bool operator==(const OptionProblem&, const OptionProblem&) = default;
+};
+
+// The decoded option set of one segment.
+//
+// decode() fills the typed fields (the last well-formed occurrence of each
+// kind wins, rule 8) and keeps the option area verbatim in `wire`. encode()
+// with a non-empty `wire` reproduces that layout: every byte is copied except
+// the last well-formed occurrence of each known kind, which is rewritten from
+// the typed field (so edits take effect; a cleared field is dropped); typed
+// options missing from the layout are inserted, in canonical order, where the
+// layout ends (before an EOL). With an empty `wire`, encode() writes Linux's
+// canonical layout (tcp_options_write()). Unknown options (rule 6) live only
+// in `wire`: add_raw() appends one.
+struct TcpOptions {
+    std::optional<std::uint16_t> mss;
+    std::optional<std::uint8_t> window_scale; // as on the wire (rule 7)
+    bool sack_permitted = false;
+    std::optional<Timestamps> timestamps;
+    std::array<SackBlock, max_sack_blocks> sack_blocks{};
+    std::uint8_t sack_count = 0;
+    std::optional<FastOpenOption> fast_open;
+
+    // Malformations found by decode(): the first problems_max, and how many.
+    static constexpr std::size_t problems_max = 8;
+    std::array<OptionProblem, problems_max> problems{};
+    std::uint8_t problem_count = 0;
+
+    // The decoded option area, verbatim (empty for a value built by hand).
+    std::array<std::uint8_t, max_option_bytes> wire{};
+    std::uint8_t wire_length = 0;
+
+    [[nodiscard]] constexpr Bytes layout() const noexcept { return Bytes(wire.data(), wire_length); }
+    [[nodiscard]] constexpr OptionRange raw() const noexcept { return OptionRange(layout(), 20); }
+    constexpr void clear_layout() noexcept {
+        wire = {};
+        wire_length = 0;
+    }
+    [[nodiscard]] constexpr bool malformed() const noexcept { return problem_count != 0; }
+
+    constexpr void add_sack_block(SackBlock b) noexcept {
+        if (sack_count < max_sack_blocks) sack_blocks[sack_count++] = b;
+    }
+
+    // Appends an option as kind + value bytes to the preserved layout.
+    constexpr Error add_raw(std::uint8_t kind, Bytes value) noexcept {
+        if (kind <= 1) { // EOL/NOP are single bytes
+            if (wire_length + 1U > max_option_bytes) return Error::OptionsTooLong;
+            wire[wire_length++] = kind;
+            return Error::None;
+        }
+        if (value.size() > max_option_bytes - 2 || wire_length + 2U + value.size() > max_option_bytes)
+            return Error::OptionsTooLong;
+        wire[wire_length++] = kind;
+        wire[wire_length++] = static_cast<std::uint8_t>(value.size() + 2);
+        for (std::uint8_t b : value) wire[wire_length++] = b;
+        return Error::None;
+    }
+
+    // Never fails: malformations are recorded in `problems` (the decoder
+    // reports, the handshake layer decides). Precondition: area.size() <= 40.
+    static constexpr TcpOptions decode(Bytes area, std::uint16_t base = 20) noexcept {
+        TcpOptions o;
+        const std::size_t n = area.size() < max_option_bytes ? area.size() : max_option_bytes;
+        for (std::size_t i = 0; i < n; ++i) o.wire[i] = area[i];
+        o.wire_length = static_cast<std::uint8_t>(n);
+        for (const OptionEntry& e : OptionRange(area.first(n), base)) {
+            if (!e.ok()) {
+                if (o.problem_count < problems_max) o.problems[o.problem_count] = {e.error, e.kind, e.offset};
+                if (o.problem_count < 255) ++o.problem_count;
+                continue;
+            }
+            switch (static_cast<OptionKind>(e.kind)) {
+            case OptionKind::Mss: o.mss = e.mss(); break;
+            case OptionKind::WindowScale: o.window_scale = e.window_scale(); break;
+            case OptionKind::SackPermitted: o.sack_permitted = true; break;
+            case OptionKind::Timestamps: o.timestamps = e.timestamps(); break;
+            case OptionKind::Sack:
+                o.sack_count = static_cast<std::uint8_t>(e.sack_count());
+                for (std::size_t i = 0; i < o.sack_count; ++i) o.sack_blocks[i] = e.sack_block(i);
+                break;
+            case OptionKind::FastOpen: o.fast_open = e.fast_open(); break;
+            case OptionKind::Experimental:
+                if (e.is_exp_fast_open()) o.fast_open = e.fast_open();
+                break;
+            default: break;
+            }
+        }
+        return o;
+    }
+
+    // Bytes encode() would write (a multiple of 4), or OptionsTooLong.
+    [[nodiscard]] constexpr result<std::size_t> encoded_size() const noexcept {
+        std::array<std::uint8_t, max_option_bytes> scratch{};
+        return encode(scratch);
+    }
+
+    // Writes the option area (padded with EOL/zero to a multiple of 4) and
+    // returns its length. OptionsTooLong if it exceeds 40 bytes;
+    // BufferTooSmall if `out` cannot hold it; OptionValueInvalid for a SACK
+    // count over 4 or a window scale that is not a byte.
+    constexpr result<std::size_t> encode(MutableBytes out) const noexcept {
+        Writer w{out};
+        if (sack_count > max_sack_blocks) return Error::OptionValueInvalid;
+        if (wire_length == 0) {
+            write_canonical(w, all_kinds);
+        } else {
+            write_layout(w);
+        }
+        while (w.pos % 4 != 0) w.put(0); // EOL + zero padding (RFC 9293 §3.1)
+        if (w.pos > max_option_bytes) return Error::OptionsTooLong;
+        if (w.overflow) return Error::BufferTooSmall;
+        return w.pos;
+    }
+
+    friend constexpr bool operator==(const TcpOptions&, const TcpOptions&) = default;
+
+  private:
+    struct Writer {
+        MutableBytes out;
+        std::size_t pos = 0;
+        bool overflow = false;
+        constexpr void put(std::uint8_t b) noexcept {
+            if (pos < out.size()) {
+                out[pos] = b;
+            } else {
+                overflow = true;
+            }
+            ++pos;
+        }
+        constexpr void put16(std::uint16_t v) noexcept {
+            put(static_cast<std::uint8_t>(v >> 8U));
+            put(static_cast<std::uint8_t>(v));
+        }
+        constexpr void put32(std::uint32_t v) noexcept {
+            put16(static_cast<std::uint16_t>(v >> 16U));
+            put16(static_cast<std::uint16_t>(v));
+        }
+    };
+
+    // Which typed options a canonical write should emit.
+    enum KindMask : unsigned {
+        MaskMss = 1U, MaskWs = 2U, MaskSackOk = 4U, MaskTs = 8U, MaskSack = 16U, MaskTfo = 32U,
+    };
+    static constexpr unsigned all_kinds = 63U;
+
+    constexpr void write_mss(Writer& w) const noexcept {
+        w.put(2); w.put(4); w.put16(*mss);
+    }
+    constexpr void write_ts(Writer& w) const noexcept {
+        w.put(8); w.put(10); w.put32(timestamps->value); w.put32(timestamps->echo_reply);
+    }
+    constexpr void write_ws(Writer& w) const noexcept {
+        w.put(3); w.put(3); w.put(*window_scale);
+    }
+    constexpr void write_sack(Writer& w) const noexcept {
+        w.put(5);
+        w.put(static_cast<std::uint8_t>(2 + 8 * sack_count));
+        for (std::size_t i = 0; i < sack_count; ++i) {
+            w.put32(sack_blocks[i].left);
+            w.put32(sack_blocks[i].right);
+        }
+    }
+    // Returns the option's length (without padding).
+    constexpr std::size_t write_tfo(Writer& w) const noexcept {
+        const FastOpenOption& f = *fast_open;
+        const std::uint8_t c = f.cookie_length > fast_open_cookie_max ? std::uint8_t{fast_open_cookie_max}
+                                                                       : f.cookie_length;
+        const std::size_t len = (f.experimental ? 4U : 2U) + c;
+        if (f.experimental) {
+            w.put(254); w.put(static_cast<std::uint8_t>(len)); w.put16(fast_open_exp_magic);
+        } else {
+            w.put(34); w.put(static_cast<std::uint8_t>(len));
+        }
+        for (std::size_t i = 0; i < c; ++i) w.put(f.cookie[i]);
+        return len;
+    }
+
+    // Linux tcp_options_write(): mss; sackOK+TS packed as 04 02 08 0a, or
+    // nop,nop,TS, or nop,nop,sackOK; nop,wscale; nop,nop,sack; TFO padded
+    // with two NOPs when its length is 2 mod 4.
+    constexpr void write_canonical(Writer& w, unsigned mask) const noexcept {
+        if ((mask & MaskMss) && mss) write_mss(w);
+        const bool ts = (mask & MaskTs) && timestamps;
+        const bool sok = (mask & MaskSackOk) && sack_permitted;
+        if (ts) {
+            if (sok) {
+                w.put(4); w.put(2);
+            } else {
+                w.put(1); w.put(1);
+            }
+            write_ts(w);
+        } else if (sok) {
+            w.put(1); w.put(1); w.put(4); w.put(2);
+        }
+        if ((mask & MaskWs) && window_scale) {
+            w.put(1);
+            write_ws(w);
+        }
+        if ((mask & MaskSack) && sack_count > 0) {
+            w.put(1); w.put(1);
+            write_sack(w);
+        }
+        if ((mask & MaskTfo) && fast_open) {
+            if (write_tfo(w) % 4 == 2) {
+                w.put(1); w.put(1);
+            }
+        }
+    }
+
+    static constexpr unsigned mask_of(const OptionEntry& e) noexcept {
+        switch (static_cast<OptionKind>(e.kind)) {
+        case OptionKind::Mss: return MaskMss;
+        case OptionKind::WindowScale: return MaskWs;
+        case OptionKind::SackPermitted: return MaskSackOk;
+        case OptionKind::Timestamps: return MaskTs;
+        case OptionKind::Sack: return MaskSack;
+        case OptionKind::FastOpen: return MaskTfo;
+        case OptionKind::Experimental: return e.is_exp_fast_open() ? MaskTfo : 0U;
+        default: return 0U;
+        }
+    }
+
+    constexpr void write_layout(Writer& w) const noexcept {
+        const OptionRange range = raw();
+        // The offset of the last well-formed occurrence of each typed kind.
+        std::array<std::uint16_t, 6> last{};
+        last.fill(0xFFFF);
+        unsigned present = 0;
+        for (const OptionEntry& e : range) {
+            const unsigned m = e.ok() ? mask_of(e) : 0U;
+            if (m == 0) continue;
+            present |= m;
+            last[index_of(m)] = e.offset;
+        }
+        const unsigned missing = all_kinds & ~present;
+        bool inserted = false;
+        std::size_t consumed = 0;
+        for (const OptionEntry& e : range) {
+            if (e.kind == 0 || e.framing_error()) {
+                // The layout ends here: typed options it lacks go first,
+                // then the EOL/padding or malformed tail verbatim.
+                write_canonical(w, missing);
+                inserted = true;
+                for (std::size_t i = consumed; i < wire_length; ++i) w.put(wire[i]);
+                consumed = wire_length;
+                break;
+            }
+            consumed += e.length;
+            const unsigned m = e.ok() ? mask_of(e) : 0U;
+            if (m != 0 && last[index_of(m)] == e.offset) {
+                write_typed(w, m);
+                continue;
+            }
+            for (std::size_t i = 0; i < e.length; ++i) w.put(wire[e.offset - 20U + i]);
+        }
+        if (!inserted) write_canonical(w, missing);
+    }
+
+    static constexpr std::size_t index_of(unsigned single_mask) noexcept {
+        std::size_t i = 0;
+        while ((single_mask >> i) != 1U) ++i;
+        return i;
+    }
+
+    constexpr void write_typed(Writer& w, unsigned m) const noexcept {
+        switch (m) {
+        case MaskMss: if (mss) write_mss(w); break;
+        case MaskWs: if (window_scale) write_ws(w); break;
+        case MaskSackOk: if (sack_permitted) { w.put(4); w.put(2); } break;
+        case MaskTs: if (timestamps) write_ts(w); break;
+        case MaskSack: if (sack_count > 0) write_sack(w); break;
+        case MaskTfo: if (fast_open) static_cast<void>(write_tfo(w)); break;
+        default: break;
+        }
+    }
+};
+
+} // namespace synack
