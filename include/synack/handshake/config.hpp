@@ -1,0 +1,45 @@
+// synack/handshake/config.hpp — settings of the handshake machines.
+//
+// Defaults follow Linux (net.ipv4.tcp_* sysctls, include/net/tcp.h) so that
+// a machine left at its defaults behaves, segment for segment, like the
+// kernel: SYN RTO 1 s (RFC 6298 §2.1), tcp_syn_retries 6 with
+// tcp_syn_linear_timeouts 4, tcp_synack_retries 5, TCP_RTO_MAX 120 s,
+// TCP_RTO_MIN 200 ms, TIME-WAIT 60 s (TCP_TIMEWAIT_LEN = 2 * 30 s).
+#pragma once
+
+#include <cstdint>
+#include <optional>
+
+#include "synack/core/time.hpp"
+
+namespace synack {
+
+struct Config {
+    std::uint16_t mss = 1460;                       // the MSS we announce (our receive MSS)
+    std::optional<std::uint8_t> window_scale = 7;   // our shift; nullopt = don't offer (RFC 7323 §2)
+    bool sack = true;                               // offer SACK-permitted (RFC 2018)
+    bool timestamps = true;                         // offer timestamps (RFC 7323 §3)
+    bool ecn = false;                               // RFC 3168 §6.1.1 setup (Linux tcp_ecn=1 asks)
+    std::uint32_t rcv_wnd = 64240;                  // initial receive window in bytes (Linux: 44 * 1460)
+
+    std::uint8_t syn_retries = 6;                   // tcp_syn_retries
+    std::uint8_t syn_linear_timeouts = 4;           // tcp_syn_linear_timeouts (SYN-SENT only)
+    std::uint8_t synack_retries = 5;                // tcp_synack_retries
+    std::uint8_t fin_retries = 8;                   // tcp_orphan_retries' effective default
+    Duration rto_initial = Duration::seconds(1);    // RFC 6298 §2.1
+    Duration rto_min = Duration::milliseconds(200); // Linux TCP_RTO_MIN
+    Duration rto_max = Duration::seconds(120);      // Linux TCP_RTO_MAX
+    Duration rto_fallback = Duration::seconds(3);   // RFC 6298 §5.7
+    Duration user_timeout{};                        // RFC 9293 §3.8.3 USER TIMEOUT; 0 = none
+    Duration msl = Duration::seconds(30);           // TIME-WAIT lasts 2 * msl
+
+    // RFC 5961 §7: challenge ACKs are rate-limited, per connection (a global
+    // counter is a side channel: CVE-2016-5696). At most this many per
+    // challenge_ack_window.
+    std::uint16_t challenge_ack_limit = 1;
+    Duration challenge_ack_window = Duration::milliseconds(500); // Linux tcp_invalid_ratelimit
+
+    friend constexpr bool operator==(const Config&, const Config&) = default;
+};
+
+} // namespace synack

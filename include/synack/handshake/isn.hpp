@@ -1,0 +1,65 @@
+// synack/handshake/isn.hpp — initial sequence numbers and timestamp offsets.
+//
+// RFC 6528 §3: ISN = M + F(localip, localport, remoteip, remoteport, key),
+// M a 4 µs clock and F a keyed PRF (SipHash-2-4, as Linux's secure_tcp_seq()
+// uses). RFC 7323 §5.4 / Linux secure_tcp_ts_off(): the timestamp clock runs
+// at 1 ms with a per-address-pair offset from a second keyed hash, so TSval
+// does not leak uptime and differs across peers. The caller supplies the keys;
+// nothing here reads entropy or a clock.
+#pragma once
+
+#include <cstdint>
+
+#include "synack/core/siphash.hpp"
+#include "synack/core/time.hpp"
+#include "synack/wire/address.hpp"
+
+namespace synack {
+
+struct Secrets {
+    SipKey isn_key{};
+    SipKey ts_key{};
+    SipKey cookie_key{}; // SYN cookies (handshake/syncookie.hpp)
+    friend constexpr bool operator==(const Secrets&, const Secrets&) = default;
+};
+
+namespace detail {
+constexpr SipHasher& add_address(SipHasher& h, const IpAddress& a) noexcept {
+    h.add_u8(static_cast<std::uint8_t>(a.family));
+    return h.add(a.span());
+}
+} // namespace detail
+
+// F(): the keyed hash of the 4-tuple, in RFC 6528's argument order.
+[[nodiscard]] constexpr std::uint32_t isn_hash(const SipKey& key, const FourTuple& t) noexcept {
+    SipHasher h(key);
+    detail::add_address(h, t.local.address).add_u16(t.local.port);
+    detail::add_address(h, t.remote.address).add_u16(t.remote.port);
+    return static_cast<std::uint32_t>(h.finish());
+}
+
+// M: the 4 µs clock of RFC 6528 §3 (wraps every ~4.77 hours).
+[[nodiscard]] constexpr std::uint32_t isn_clock(Time now) noexcept {
+    return static_cast<std::uint32_t>(static_cast<std::uint64_t>(now.ns) / 4000U);
+}
+
+[[nodiscard]] constexpr std::uint32_t initial_sequence_number(const SipKey& key, const FourTuple& t, Time now) noexcept {
+    return isn_clock(now) + isn_hash(key, t);
+}
+
+// Per address pair, as Linux (ports excluded, so all flows between two hosts
+// share one timestamp clock and PAWS works across them).
+[[nodiscard]] constexpr std::uint32_t timestamp_offset(const SipKey& key, const IpAddress& local,
+                                                       const IpAddress& remote) noexcept {
+    SipHasher h(key);
+    detail::add_address(h, local);
+    detail::add_address(h, remote);
+    return static_cast<std::uint32_t>(h.finish());
+}
+
+// The 1 ms timestamp clock (RFC 7323 §5.4: between 1 ms and 1 s per tick).
+[[nodiscard]] constexpr std::uint32_t timestamp_clock(Time now) noexcept {
+    return static_cast<std::uint32_t>(static_cast<std::uint64_t>(now.ns) / 1000000U);
+}
+
+} // namespace synack

@@ -1,0 +1,66 @@
+// synack/handshake/rto.hpp — the retransmission timeout estimator.
+//
+// RFC 6298 §2: SRTT/RTTVAR with alpha = 1/8, beta = 1/4, K = 4, G = clock
+// granularity; RTO clamped to [rto_min, rto_max] (Linux: 200 ms, 120 s
+// rather than the RFC's 1 s minimum). §5.7: if the SYN was retransmitted and
+// no sample is available, the RTO after the handshake is 3 s.
+#pragma once
+
+#include <cstdint>
+
+#include "synack/core/time.hpp"
+
+namespace synack {
+
+class RtoEstimator {
+  public:
+    constexpr RtoEstimator() noexcept = default;
+    constexpr RtoEstimator(Duration initial, Duration min, Duration max) noexcept
+        : rto_(initial), min_(min), max_(max) {}
+
+    // RFC 6298 §2.2 (first sample) and §2.3 (later samples).
+    constexpr void sample(Duration r) noexcept {
+        if (r.ns < 0) return;
+        if (!has_sample_) {
+            srtt_ = r;
+            rttvar_ = Duration{r.ns / 2};
+            has_sample_ = true;
+        } else {
+            const std::int64_t err = srtt_.ns > r.ns ? srtt_.ns - r.ns : r.ns - srtt_.ns;
+            rttvar_ = Duration{(3 * rttvar_.ns + err) / 4};
+            srtt_ = Duration{(7 * srtt_.ns + r.ns) / 8};
+        }
+        const std::int64_t k_rttvar = 4 * rttvar_.ns;
+        rto_ = clamp(Duration{srtt_.ns + (k_rttvar > granularity.ns ? k_rttvar : granularity.ns)});
+    }
+
+    // RFC 6298 §5.5: back off (double, capped).
+    constexpr void back_off() noexcept { rto_ = clamp(Duration{rto_.ns * 2}); }
+    // RFC 6298 §5.7: no sample from a handshake whose SYN was retransmitted.
+    constexpr void fallback(Duration d) noexcept {
+        if (!has_sample_) rto_ = clamp(d);
+    }
+
+    [[nodiscard]] constexpr Duration rto() const noexcept { return rto_; }
+    [[nodiscard]] constexpr Duration srtt() const noexcept { return srtt_; }
+    [[nodiscard]] constexpr Duration rttvar() const noexcept { return rttvar_; }
+    [[nodiscard]] constexpr bool has_sample() const noexcept { return has_sample_; }
+
+    static constexpr Duration granularity = Duration::milliseconds(1);
+
+  private:
+    [[nodiscard]] constexpr Duration clamp(Duration d) const noexcept {
+        if (d < min_) return min_;
+        if (d > max_) return max_;
+        return d;
+    }
+
+    Duration rto_ = Duration::seconds(1);
+    Duration min_ = Duration::milliseconds(200);
+    Duration max_ = Duration::seconds(120);
+    Duration srtt_{};
+    Duration rttvar_{};
+    bool has_sample_ = false;
+};
+
+} // namespace synack

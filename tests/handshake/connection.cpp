@@ -1,0 +1,514 @@
+// Tests for synack/handshake/connection.hpp: two machines wired together in
+// virtual time, Linux's timer schedules, refusal, simultaneous open, RFC 5961
+// challenge ACKs, PAWS, close and TIME-WAIT.
+#include "synack/handshake/connection.hpp"
+
+#include <array>
+#include <cstdint>
+#include <vector>
+
+#include "synack_test.hpp"
+
+using namespace synack;
+
+namespace {
+
+const IpAddress client_ip = IpAddress::v4(198, 18, 0, 1);
+const IpAddress server_ip = IpAddress::v4(198, 18, 0, 2);
+const FourTuple client_flow{{client_ip, 40000}, {server_ip, 8080}};
+
+Secrets secrets(std::uint64_t seed) {
+    Secrets s;
+    s.isn_key = {seed, seed * 3 + 1};
+    s.ts_key = {seed * 7, seed * 11 + 5};
+    return s;
+}
+
+Time at(double seconds) { return Time{static_cast<std::int64_t>(seconds * 1e9)}; }
+
+struct Segment {
+    Transmit tx;
+    std::vector<std::uint8_t> bytes;
+    [[nodiscard]] TcpView view() const { return *TcpView::parse(bytes); }
+    [[nodiscard]] TcpHeader header() const { return *TcpHeader::decode(bytes); }
+};
+
+std::vector<Segment> drain(Connection& c, Time now) {
+    std::vector<Segment> out;
+    std::array<std::uint8_t, 1600> buf{};
+    while (auto t = c.poll_transmit(buf, now)) {
+        out.push_back({*t, std::vector<std::uint8_t>(buf.begin(), buf.begin() + static_cast<long>(t->length))});
+    }
+    return out;
+}
+
+std::vector<EventKind> events(Connection& c) {
+    std::vector<EventKind> out;
+    while (auto e = c.poll_event()) out.push_back(e->kind);
+    return out;
+}
+
+Received deliver(Connection& to, const Segment& s, Time now) {
+    return to.on_segment(s.tx.flow.local.address, s.tx.flow.remote.address, s.bytes, now);
+}
+
+// Moves segments both ways until quiet; returns how many moved.
+int exchange(Connection& a, Connection& b, Time now) {
+    int moved = 0;
+    for (int round = 0; round < 20; ++round) {
+        auto from_a = drain(a, now);
+        auto from_b = drain(b, now);
+        if (from_a.empty() && from_b.empty()) break;
+        for (auto& s : from_a) {
+            deliver(b, s, now);
+            ++moved;
+        }
+        for (auto& s : from_b) {
+            deliver(a, s, now);
+            ++moved;
+        }
+    }
+    return moved;
+}
+
+// Builds a segment from the server side by hand.
+std::vector<std::uint8_t> make(const TcpHeader& h, const IpAddress& src, const IpAddress& dst,
+                               std::vector<std::uint8_t> payload = {}) {
+    std::vector<std::uint8_t> b(60 + payload.size());
+    const auto n = h.encode(b);
+    REQUIRE(n.ok());
+    b.resize(*n);
+    b.insert(b.end(), payload.begin(), payload.end());
+    fill_tcp_checksum(src, dst, b);
+    return b;
+}
+
+TcpHeader from_server(SeqNum seq, SeqNum ack, TcpFlags flags) {
+    TcpHeader h;
+    h.source_port = 8080;
+    h.destination_port = 40000;
+    h.seq = seq;
+    h.ack = ack;
+    h.flags = flags;
+    h.window = 65535;
+    return h;
+}
+
+} // namespace
+
+TEST_CASE("connection: client and server complete the handshake and agree", "[connection]") {
+    Connection client(Config{}, secrets(1));
+    Config scfg;
+    scfg.mss = 1400;
+    scfg.window_scale = 9;
+    Connection server(scfg, secrets(2));
+    REQUIRE(server.listen({server_ip, 8080}, at(0)) == Error::None);
+    REQUIRE(client.connect(client_flow, at(0)) == Error::None);
+    CHECK(client.state() == State::SynSent);
+
+    auto syn = drain(client, at(0));
+    REQUIRE(syn.size() == 1);
+    const TcpHeader sh = syn[0].header();
+    CHECK(sh.flags == TcpFlags(TcpFlag::Syn));
+    CHECK(sh.seq == client.iss());
+    CHECK(sh.options.mss == 1460);
+    CHECK(sh.options.window_scale == 7);
+    CHECK(sh.options.sack_permitted);
+    REQUIRE(sh.options.timestamps.has_value());
+    CHECK(sh.window == 64240);
+    CHECK(verify_tcp_checksum(client_ip, server_ip, syn[0].bytes));
+
+    deliver(server, syn[0], at(0.05));
+    CHECK(server.state() == State::SynReceived);
+    auto synack = drain(server, at(0.05));
+    REQUIRE(synack.size() == 1);
+    const TcpHeader sah = synack[0].header();
+    CHECK(sah.flags == (TcpFlag::Syn | TcpFlag::Ack));
+    CHECK(sah.ack == sh.seq + 1);
+    CHECK(sah.options.mss == 1400);
+    CHECK(sah.options.window_scale == 9);
+    CHECK(sah.options.timestamps->echo_reply == sh.options.timestamps->value);
+
+    deliver(client, synack[0], at(0.1));
+    CHECK(client.state() == State::Established);
+    auto ack = drain(client, at(0.1));
+    REQUIRE(ack.size() == 1);
+    CHECK(ack[0].header().flags == TcpFlags(TcpFlag::Ack));
+    CHECK(ack[0].header().ack == sah.seq + 1);
+    CHECK(ack[0].header().options.timestamps.has_value());
+    deliver(server, ack[0], at(0.15));
+    CHECK(server.state() == State::Established);
+
+    auto ce = client.poll_event();
+    auto se = server.poll_event();
+    REQUIRE(ce.has_value());
+    REQUIRE(se.has_value());
+    CHECK(ce->kind == EventKind::Established);
+    CHECK(se->kind == EventKind::Established);
+    const Negotiated& c = ce->negotiated;
+    const Negotiated& s = se->negotiated;
+    CHECK(c.mss == 1400);
+    CHECK(s.mss == 1400);
+    CHECK(c.snd_wscale == 9);
+    CHECK(c.rcv_wscale == 7);
+    CHECK(s.snd_wscale == 7);
+    CHECK(s.rcv_wscale == 9);
+    CHECK(c.sack);
+    CHECK(c.timestamps);
+    CHECK(c.snd_nxt == s.rcv_nxt);
+    CHECK(s.snd_nxt == c.rcv_nxt);
+    CHECK(c.iss == s.irs);
+    CHECK(c.irs == s.iss);
+    CHECK(c.has_rtt);
+    CHECK(c.rtt == Duration::milliseconds(100));
+    CHECK(s.has_rtt);
+    CHECK(s.rtt == Duration::milliseconds(100));
+    CHECK(client.next_deadline() == Time::never());
+}
+
+TEST_CASE("connection: Linux SYN schedule with linear timeouts, then TimedOut", "[connection][timers]") {
+    Connection c(Config{}, secrets(3));
+    REQUIRE(c.connect(client_flow, at(0)) == Error::None);
+    std::vector<double> sent;
+    Time now = at(0);
+    for (int guard = 0; guard < 100 && c.state() == State::SynSent; ++guard) {
+        for (auto& s : drain(c, now)) {
+            CHECK(s.header().flags.syn());
+            sent.push_back(static_cast<double>(now.ns) / 1e9);
+        }
+        now = c.next_deadline();
+        if (now == Time::never()) break;
+        c.on_timer(now);
+    }
+    CHECK(sent == std::vector<double>{0, 1, 2, 3, 4, 5, 7, 11, 19, 35, 67});
+    CHECK(now == at(131));
+    CHECK(events(c) == std::vector<EventKind>{EventKind::TimedOut});
+    CHECK(c.state() == State::Closed);
+}
+
+TEST_CASE("connection: SYN schedule without linear timeouts", "[connection][timers]") {
+    Config cfg;
+    cfg.syn_linear_timeouts = 0;
+    Connection c(cfg, secrets(3));
+    REQUIRE(c.connect(client_flow, at(0)) == Error::None);
+    std::vector<double> sent;
+    Time now = at(0);
+    for (int guard = 0; guard < 100 && c.state() == State::SynSent; ++guard) {
+        sent.resize(sent.size() + drain(c, now).size(), static_cast<double>(now.ns) / 1e9);
+        now = c.next_deadline();
+        c.on_timer(now);
+    }
+    CHECK(sent == std::vector<double>{0, 1, 3, 7, 15, 31, 63});
+    CHECK(now == at(127));
+    CHECK(events(c) == std::vector<EventKind>{EventKind::TimedOut});
+}
+
+TEST_CASE("connection: SYN-ACK retransmissions, given up at 63 s", "[connection][timers]") {
+    Connection server(Config{}, secrets(4));
+    Connection client(Config{}, secrets(5));
+    REQUIRE(server.listen({server_ip, 8080}, at(0)) == Error::None);
+    REQUIRE(client.connect(client_flow, at(0)) == Error::None);
+    deliver(server, drain(client, at(0))[0], at(0));
+    std::vector<double> sent;
+    Time now = at(0);
+    for (int guard = 0; guard < 100 && server.state() == State::SynReceived; ++guard) {
+        sent.resize(sent.size() + drain(server, now).size(), static_cast<double>(now.ns) / 1e9);
+        now = server.next_deadline();
+        server.on_timer(now);
+    }
+    CHECK(sent == std::vector<double>{0, 1, 3, 7, 15, 31});
+    CHECK(now == at(63));
+    CHECK(events(server) == std::vector<EventKind>{EventKind::TimedOut});
+}
+
+TEST_CASE("connection: a user timeout bounds the attempt", "[connection][timers]") {
+    Config cfg;
+    cfg.user_timeout = Duration::seconds(10);
+    Connection c(cfg, secrets(3));
+    REQUIRE(c.connect(client_flow, at(0)) == Error::None);
+    Time now = at(0);
+    for (int guard = 0; guard < 100 && c.state() == State::SynSent; ++guard) {
+        drain(c, now);
+        now = c.next_deadline();
+        c.on_timer(now);
+    }
+    CHECK(now == at(10));
+    CHECK(events(c) == std::vector<EventKind>{EventKind::TimedOut});
+}
+
+TEST_CASE("connection: RST answering the SYN is Refused; reset_for builds Linux's reply", "[connection]") {
+    Connection c(Config{}, secrets(6));
+    REQUIRE(c.connect(client_flow, at(0)) == Error::None);
+    auto syn = drain(c, at(0));
+    const auto rst = reset_for(syn[0].view());
+    REQUIRE(rst.has_value());
+    CHECK(rst->flags == (TcpFlag::Rst | TcpFlag::Ack));
+    CHECK(rst->seq == SeqNum(0));
+    CHECK(rst->ack == c.iss() + 1);
+    CHECK(rst->window == 0);
+    // A RST with an unacceptable ACK is ignored in SYN-SENT.
+    TcpHeader bad = *rst;
+    bad.ack = c.iss() + 5;
+    c.on_segment(server_ip, client_ip, make(bad, server_ip, client_ip), at(0.01));
+    CHECK(c.state() == State::SynSent);
+    CHECK(drain(c, at(0.01)).empty());
+    // A RST without ACK is ignored too.
+    TcpHeader noack = *rst;
+    noack.flags = TcpFlag::Rst;
+    c.on_segment(server_ip, client_ip, make(noack, server_ip, client_ip), at(0.01));
+    CHECK(c.state() == State::SynSent);
+    c.on_segment(server_ip, client_ip, make(*rst, server_ip, client_ip), at(0.02));
+    CHECK(c.state() == State::Closed);
+    CHECK(events(c) == std::vector<EventKind>{EventKind::Refused});
+    // Never a RST for a RST.
+    CHECK_FALSE(reset_for(*TcpView::parse(make(*rst, server_ip, client_ip))).has_value());
+}
+
+TEST_CASE("connection: bad ACK in SYN-SENT gets <SEQ=SEG.ACK><RST> and the SYN again", "[connection]") {
+    Connection c(Config{}, secrets(7));
+    REQUIRE(c.connect(client_flow, at(0)) == Error::None);
+    drain(c, at(0));
+    const auto stale = make(from_server(SeqNum(5000), c.iss() + 1000, TcpFlag::Ack), server_ip, client_ip);
+    c.on_segment(server_ip, client_ip, stale, at(0.1));
+    auto out = drain(c, at(0.1));
+    REQUIRE(out.size() == 2);
+    CHECK(out[0].header().flags == TcpFlags(TcpFlag::Rst));
+    CHECK(out[0].header().seq == c.iss() + 1000);
+    CHECK(out[1].header().flags == TcpFlags(TcpFlag::Syn));
+    CHECK(c.state() == State::SynSent);
+}
+
+TEST_CASE("connection: simultaneous open converges without a RST", "[connection]") {
+    Connection a(Config{}, secrets(8));
+    Connection b(Config{}, secrets(9));
+    REQUIRE(a.connect(client_flow, at(0)) == Error::None);
+    REQUIRE(b.connect(client_flow.reversed(), at(0)) == Error::None);
+    auto sa = drain(a, at(0));
+    auto sb = drain(b, at(0));
+    // SYNs cross.
+    deliver(b, sa[0], at(0.05));
+    deliver(a, sb[0], at(0.05));
+    CHECK(a.state() == State::SynReceived);
+    CHECK(b.state() == State::SynReceived);
+    auto ka = drain(a, at(0.05));
+    auto kb = drain(b, at(0.05));
+    REQUIRE(ka.size() == 1);
+    CHECK(ka[0].header().flags == (TcpFlag::Syn | TcpFlag::Ack));
+    CHECK(ka[0].header().seq == a.iss()); // the same ISS
+    // SYN-ACKs cross.
+    deliver(b, ka[0], at(0.1));
+    deliver(a, kb[0], at(0.1));
+    CHECK(a.state() == State::Established);
+    CHECK(b.state() == State::Established);
+    exchange(a, b, at(0.1));
+    CHECK(a.stats().resets_sent == 0);
+    CHECK(b.stats().resets_sent == 0);
+    CHECK(events(a) == std::vector<EventKind>{EventKind::Established});
+    CHECK(events(b) == std::vector<EventKind>{EventKind::Established});
+    CHECK(a.snd_nxt() == b.rcv_nxt());
+}
+
+namespace {
+struct Pair {
+    Connection client{Config{}, secrets(10)};
+    Connection server{Config{}, secrets(11)};
+    Pair() {
+        REQUIRE(server.listen({server_ip, 8080}, at(0)) == Error::None);
+        REQUIRE(client.connect(client_flow, at(0)) == Error::None);
+        exchange(client, server, at(0.01));
+        REQUIRE(client.state() == State::Established);
+        REQUIRE(server.state() == State::Established);
+        events(client);
+        events(server);
+    }
+    // A segment the server would send, built by hand with its timestamps.
+    std::vector<std::uint8_t> server_segment(SeqNum seq, TcpFlags flags, std::uint32_t tsval,
+                                             std::vector<std::uint8_t> payload = {}) {
+        TcpHeader h = from_server(seq, client.snd_nxt(), flags);
+        h.options.timestamps = Timestamps{tsval, 0};
+        return make(h, server_ip, client_ip, std::move(payload));
+    }
+    std::uint32_t server_ts(Time now) const { return timestamp_clock(now) + server.ts_offset(); }
+};
+} // namespace
+
+TEST_CASE("connection: RFC 5961 RST and SYN handling, rate-limited per connection", "[connection][rfc5961]") {
+    Pair p;
+    const SeqNum nxt = p.client.rcv_nxt();
+    const std::uint32_t ts = p.server_ts(at(1));
+    // In-window RST not at RCV.NXT: challenge ACK, connection kept.
+    p.client.on_segment(server_ip, client_ip, p.server_segment(nxt + 100, TcpFlag::Rst, ts), at(1));
+    CHECK(p.client.state() == State::Established);
+    auto out = drain(p.client, at(1));
+    REQUIRE(out.size() == 1);
+    CHECK(out[0].header().flags == TcpFlags(TcpFlag::Ack));
+    CHECK(out[0].header().ack == nxt);
+    // A SYN: challenge ACK, but the limit (1 per 500 ms) suppresses it.
+    p.client.on_segment(server_ip, client_ip, p.server_segment(nxt + 7, TcpFlag::Syn, ts), at(1.1));
+    CHECK(drain(p.client, at(1.1)).empty());
+    CHECK(p.client.stats().challenge_acks_suppressed == 1);
+    // After the window, a SYN draws a challenge ACK again.
+    p.client.on_segment(server_ip, client_ip, p.server_segment(nxt + 7, TcpFlag::Syn, ts), at(1.6));
+    CHECK(drain(p.client, at(1.6)).size() == 1);
+    CHECK(p.client.stats().challenge_acks == 2);
+    // Out-of-window RST: dropped silently.
+    p.client.on_segment(server_ip, client_ip, p.server_segment(nxt + 1000000, TcpFlag::Rst, ts), at(2));
+    CHECK(drain(p.client, at(2)).empty());
+    CHECK(p.client.state() == State::Established);
+    // RST exactly at RCV.NXT: Reset.
+    p.client.on_segment(server_ip, client_ip, p.server_segment(nxt, TcpFlag::Rst, ts), at(2.5));
+    CHECK(p.client.state() == State::Closed);
+    CHECK(events(p.client) == std::vector<EventKind>{EventKind::Reset});
+}
+
+TEST_CASE("connection: PAWS drops old timestamps; bad checksums are counted", "[connection]") {
+    Pair p;
+    const SeqNum nxt = p.client.rcv_nxt();
+    auto seg = p.server_segment(nxt, TcpFlag::Ack | TcpFlag::Psh, p.server_ts(at(0.001)) - 1000, {'h', 'i'});
+    const Received r = p.client.on_segment(server_ip, client_ip, seg, at(1));
+    CHECK(r.payload.empty());
+    CHECK(p.client.stats().paws_rejected == 1);
+    CHECK(p.client.rcv_nxt() == nxt);
+    CHECK(drain(p.client, at(1)).size() == 1); // RFC 7323 §5.3: ACKed
+    // A fresh timestamp: delivered in order.
+    seg = p.server_segment(nxt, TcpFlag::Ack | TcpFlag::Psh, p.server_ts(at(1)), {'h', 'i'});
+    seg[16] ^= 0xff;
+    CHECK(p.client.on_segment(server_ip, client_ip, seg, at(1)).error == Error::BadChecksum);
+    CHECK(p.client.stats().bad_checksum == 1);
+    seg[16] ^= 0xff;
+    const Received ok = p.client.on_segment(server_ip, client_ip, seg, at(1));
+    CHECK(ok.in_order);
+    CHECK(ok.payload.size() == 2);
+    CHECK(ok.payload_seq == nxt);
+    CHECK(p.client.rcv_nxt() == nxt + 2);
+    // The window shrank until consume().
+    auto ack = drain(p.client, at(1));
+    REQUIRE(ack.size() == 1);
+    CHECK(ack[0].header().ack == nxt + 2);
+    CHECK(ack[0].header().window == (64240 - 2) >> 7);
+}
+
+TEST_CASE("connection: graceful close from the client, TIME-WAIT for 2 MSL", "[connection]") {
+    Pair p;
+    REQUIRE(p.client.close(at(1)) == Error::None);
+    CHECK(p.client.state() == State::FinWait1);
+    exchange(p.client, p.server, at(1));
+    CHECK(p.client.state() == State::FinWait2);
+    CHECK(p.server.state() == State::CloseWait);
+    CHECK(events(p.server) == std::vector<EventKind>{EventKind::PeerClosed});
+    REQUIRE(p.server.close(at(2)) == Error::None);
+    CHECK(p.server.state() == State::LastAck);
+    exchange(p.client, p.server, at(2));
+    CHECK(p.server.state() == State::Closed);
+    CHECK(events(p.server) == std::vector<EventKind>{EventKind::Closed});
+    CHECK(p.client.state() == State::TimeWait);
+    CHECK(p.client.next_deadline() == at(62));
+    p.client.on_timer(at(62));
+    CHECK(p.client.state() == State::Closed);
+    CHECK(events(p.client) == std::vector<EventKind>{EventKind::PeerClosed, EventKind::Closed});
+    CHECK(p.client.stats().resets_sent == 0);
+    CHECK(p.server.stats().resets_sent == 0);
+}
+
+TEST_CASE("connection: simultaneous close goes through CLOSING", "[connection]") {
+    Pair p;
+    REQUIRE(p.client.close(at(1)) == Error::None);
+    REQUIRE(p.server.close(at(1)) == Error::None);
+    auto fc = drain(p.client, at(1));
+    auto fs = drain(p.server, at(1));
+    deliver(p.server, fc[0], at(1.05));
+    deliver(p.client, fs[0], at(1.05));
+    CHECK(p.client.state() == State::Closing);
+    CHECK(p.server.state() == State::Closing);
+    exchange(p.client, p.server, at(1.1));
+    CHECK(p.client.state() == State::TimeWait);
+    CHECK(p.server.state() == State::TimeWait);
+}
+
+TEST_CASE("connection: a lost FIN is retransmitted", "[connection][timers]") {
+    Pair p;
+    REQUIRE(p.client.close(at(1)) == Error::None);
+    CHECK(drain(p.client, at(1)).size() == 1); // lost
+    const Time d = p.client.next_deadline();
+    CHECK(d > at(1));
+    p.client.on_timer(d);
+    auto again = drain(p.client, d);
+    REQUIRE(again.size() == 1);
+    CHECK(again[0].header().flags == (TcpFlag::Fin | TcpFlag::Ack));
+}
+
+TEST_CASE("connection: options the peer did not send fall back to defaults", "[connection][options]") {
+    Connection c(Config{}, secrets(12));
+    REQUIRE(c.connect(client_flow, at(0)) == Error::None);
+    drain(c, at(0));
+    // SYN-ACK with no options at all.
+    auto bare = make(from_server(SeqNum(777), c.iss() + 1, TcpFlag::Syn | TcpFlag::Ack), server_ip, client_ip);
+    c.on_segment(server_ip, client_ip, bare, at(0.2));
+    const auto e = c.poll_event();
+    REQUIRE(e.has_value());
+    CHECK(e->negotiated.mss == 536);
+    CHECK_FALSE(e->negotiated.wscale);
+    CHECK_FALSE(e->negotiated.sack);
+    CHECK_FALSE(e->negotiated.timestamps);
+    CHECK(e->negotiated.peer_window == 65535);
+    CHECK(e->negotiated.rtt == Duration::milliseconds(200));
+    auto ack = drain(c, at(0.2));
+    REQUIRE(ack.size() == 1);
+    CHECK(ack[0].header().options.wire_length == 0); // no TS on later segments
+    CHECK(ack[0].header().window == 64240);          // unscaled: scaling was not agreed
+
+    // MSS 0 is ignored (IPv6 default 1220); window scale 15 is used as 14.
+    const IpAddress c6 = IpAddress::v6_groups({0x2001, 0xdb8, 0, 0, 0, 0, 0, 1});
+    const IpAddress s6 = IpAddress::v6_groups({0x2001, 0xdb8, 0, 0, 0, 0, 0, 2});
+    Connection v6(Config{}, secrets(13));
+    REQUIRE(v6.connect({{c6, 40000}, {s6, 8080}}, at(0)) == Error::None);
+    drain(v6, at(0));
+    TcpHeader h = from_server(SeqNum(1), v6.iss() + 1, TcpFlag::Syn | TcpFlag::Ack);
+    h.options.mss = 0;
+    h.options.window_scale = 15;
+    v6.on_segment(s6, c6, make(h, s6, c6), at(0.1));
+    const auto e6 = v6.poll_event();
+    REQUIRE(e6.has_value());
+    CHECK(e6->negotiated.mss == 1220);
+    CHECK(e6->negotiated.snd_wscale == 14);
+}
+
+TEST_CASE("connection: listen answers stray ACKs with RST and ignores RSTs", "[connection]") {
+    Connection s(Config{}, secrets(14));
+    REQUIRE(s.listen({server_ip, 8080}, at(0)) == Error::None);
+    TcpHeader h;
+    h.source_port = 40000;
+    h.destination_port = 8080;
+    h.seq = SeqNum(10);
+    h.ack = SeqNum(12345);
+    h.flags = TcpFlag::Ack;
+    s.on_segment(client_ip, server_ip, make(h, client_ip, server_ip), at(0));
+    auto out = drain(s, at(0));
+    REQUIRE(out.size() == 1);
+    CHECK(out[0].header().flags == TcpFlags(TcpFlag::Rst));
+    CHECK(out[0].header().seq == SeqNum(12345));
+    CHECK(out[0].tx.flow.remote.port == 40000);
+    h.flags = TcpFlag::Rst;
+    s.on_segment(client_ip, server_ip, make(h, client_ip, server_ip), at(0));
+    CHECK(drain(s, at(0)).empty());
+    CHECK(s.state() == State::Listen);
+}
+
+TEST_CASE("connection: ECN setup when both sides ask", "[connection][options]") {
+    Config cfg;
+    cfg.ecn = true;
+    Connection client(cfg, secrets(15));
+    Connection server(cfg, secrets(16));
+    REQUIRE(server.listen({server_ip, 8080}, at(0)) == Error::None);
+    REQUIRE(client.connect(client_flow, at(0)) == Error::None);
+    auto syn = drain(client, at(0));
+    CHECK(syn[0].header().flags == (TcpFlag::Syn | TcpFlag::Ece | TcpFlag::Cwr));
+    deliver(server, syn[0], at(0));
+    auto synack = drain(server, at(0));
+    CHECK(synack[0].header().flags == (TcpFlag::Syn | TcpFlag::Ack | TcpFlag::Ece));
+    deliver(client, synack[0], at(0));
+    exchange(client, server, at(0));
+    auto e = client.poll_event();
+    REQUIRE(e.has_value());
+    CHECK(e->negotiated.ecn);
+}
