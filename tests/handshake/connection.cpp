@@ -5,6 +5,7 @@
 
 #include <array>
 #include <cstdint>
+#include <memory>
 #include <vector>
 
 #include "synack_test.hpp"
@@ -22,6 +23,13 @@ Secrets secrets(std::uint64_t seed) {
     s.isn_key = {seed, seed * 3 + 1};
     s.ts_key = {seed * 7, seed * 11 + 5};
     return s;
+}
+
+// Contexts must outlive their connections: the tests keep them here.
+const Context& ctx(std::uint64_t seed, Config cfg = Config{}) {
+    static std::vector<std::unique_ptr<Context>> keep;
+    keep.push_back(std::make_unique<Context>(Context{cfg, secrets(seed)}));
+    return *keep.back();
 }
 
 Time at(double seconds) { return Time{static_cast<std::int64_t>(seconds * 1e9)}; }
@@ -97,11 +105,11 @@ TcpHeader from_server(SeqNum seq, SeqNum ack, TcpFlags flags) {
 } // namespace
 
 TEST_CASE("connection: client and server complete the handshake and agree", "[connection]") {
-    Connection client(Config{}, secrets(1));
+    Connection client(ctx(1));
     Config scfg;
     scfg.mss = 1400;
     scfg.window_scale = 9;
-    Connection server(scfg, secrets(2));
+    Connection server(ctx(2, scfg));
     REQUIRE(server.listen({server_ip, 8080}, at(0)) == Error::None);
     REQUIRE(client.connect(client_flow, at(0)) == Error::None);
     CHECK(client.state() == State::SynSent);
@@ -167,7 +175,7 @@ TEST_CASE("connection: client and server complete the handshake and agree", "[co
 }
 
 TEST_CASE("connection: Linux SYN schedule with linear timeouts, then TimedOut", "[connection][timers]") {
-    Connection c(Config{}, secrets(3));
+    Connection c(ctx(3));
     REQUIRE(c.connect(client_flow, at(0)) == Error::None);
     std::vector<double> sent;
     Time now = at(0);
@@ -189,7 +197,7 @@ TEST_CASE("connection: Linux SYN schedule with linear timeouts, then TimedOut", 
 TEST_CASE("connection: SYN schedule without linear timeouts", "[connection][timers]") {
     Config cfg;
     cfg.syn_linear_timeouts = 0;
-    Connection c(cfg, secrets(3));
+    Connection c(ctx(3, cfg));
     REQUIRE(c.connect(client_flow, at(0)) == Error::None);
     std::vector<double> sent;
     Time now = at(0);
@@ -204,8 +212,8 @@ TEST_CASE("connection: SYN schedule without linear timeouts", "[connection][time
 }
 
 TEST_CASE("connection: SYN-ACK retransmissions, given up at 63 s", "[connection][timers]") {
-    Connection server(Config{}, secrets(4));
-    Connection client(Config{}, secrets(5));
+    Connection server(ctx(4));
+    Connection client(ctx(5));
     REQUIRE(server.listen({server_ip, 8080}, at(0)) == Error::None);
     REQUIRE(client.connect(client_flow, at(0)) == Error::None);
     deliver(server, drain(client, at(0))[0], at(0));
@@ -224,7 +232,7 @@ TEST_CASE("connection: SYN-ACK retransmissions, given up at 63 s", "[connection]
 TEST_CASE("connection: a user timeout bounds the attempt", "[connection][timers]") {
     Config cfg;
     cfg.user_timeout = Duration::seconds(10);
-    Connection c(cfg, secrets(3));
+    Connection c(ctx(3, cfg));
     REQUIRE(c.connect(client_flow, at(0)) == Error::None);
     Time now = at(0);
     for (int guard = 0; guard < 100 && c.state() == State::SynSent; ++guard) {
@@ -237,7 +245,7 @@ TEST_CASE("connection: a user timeout bounds the attempt", "[connection][timers]
 }
 
 TEST_CASE("connection: RST answering the SYN is Refused; reset_for builds Linux's reply", "[connection]") {
-    Connection c(Config{}, secrets(6));
+    Connection c(ctx(6));
     REQUIRE(c.connect(client_flow, at(0)) == Error::None);
     auto syn = drain(c, at(0));
     const auto rst = reset_for(syn[0].view());
@@ -265,7 +273,7 @@ TEST_CASE("connection: RST answering the SYN is Refused; reset_for builds Linux'
 }
 
 TEST_CASE("connection: bad ACK in SYN-SENT gets <SEQ=SEG.ACK><RST> and the SYN again", "[connection]") {
-    Connection c(Config{}, secrets(7));
+    Connection c(ctx(7));
     REQUIRE(c.connect(client_flow, at(0)) == Error::None);
     drain(c, at(0));
     const auto stale = make(from_server(SeqNum(5000), c.iss() + 1000, TcpFlag::Ack), server_ip, client_ip);
@@ -279,8 +287,8 @@ TEST_CASE("connection: bad ACK in SYN-SENT gets <SEQ=SEG.ACK><RST> and the SYN a
 }
 
 TEST_CASE("connection: simultaneous open converges without a RST", "[connection]") {
-    Connection a(Config{}, secrets(8));
-    Connection b(Config{}, secrets(9));
+    Connection a(ctx(8));
+    Connection b(ctx(9));
     REQUIRE(a.connect(client_flow, at(0)) == Error::None);
     REQUIRE(b.connect(client_flow.reversed(), at(0)) == Error::None);
     auto sa = drain(a, at(0));
@@ -310,8 +318,8 @@ TEST_CASE("connection: simultaneous open converges without a RST", "[connection]
 
 namespace {
 struct Pair {
-    Connection client{Config{}, secrets(10)};
-    Connection server{Config{}, secrets(11)};
+    Connection client{ctx(10)};
+    Connection server{ctx(11)};
     Pair() {
         REQUIRE(server.listen({server_ip, 8080}, at(0)) == Error::None);
         REQUIRE(client.connect(client_flow, at(0)) == Error::None);
@@ -438,7 +446,7 @@ TEST_CASE("connection: a lost FIN is retransmitted", "[connection][timers]") {
 }
 
 TEST_CASE("connection: options the peer did not send fall back to defaults", "[connection][options]") {
-    Connection c(Config{}, secrets(12));
+    Connection c(ctx(12));
     REQUIRE(c.connect(client_flow, at(0)) == Error::None);
     drain(c, at(0));
     // SYN-ACK with no options at all.
@@ -460,7 +468,7 @@ TEST_CASE("connection: options the peer did not send fall back to defaults", "[c
     // MSS 0 is ignored (IPv6 default 1220); window scale 15 is used as 14.
     const IpAddress c6 = IpAddress::v6_groups({0x2001, 0xdb8, 0, 0, 0, 0, 0, 1});
     const IpAddress s6 = IpAddress::v6_groups({0x2001, 0xdb8, 0, 0, 0, 0, 0, 2});
-    Connection v6(Config{}, secrets(13));
+    Connection v6(ctx(13));
     REQUIRE(v6.connect({{c6, 40000}, {s6, 8080}}, at(0)) == Error::None);
     drain(v6, at(0));
     TcpHeader h = from_server(SeqNum(1), v6.iss() + 1, TcpFlag::Syn | TcpFlag::Ack);
@@ -474,7 +482,7 @@ TEST_CASE("connection: options the peer did not send fall back to defaults", "[c
 }
 
 TEST_CASE("connection: listen answers stray ACKs with RST and ignores RSTs", "[connection]") {
-    Connection s(Config{}, secrets(14));
+    Connection s(ctx(14));
     REQUIRE(s.listen({server_ip, 8080}, at(0)) == Error::None);
     TcpHeader h;
     h.source_port = 40000;
@@ -497,8 +505,8 @@ TEST_CASE("connection: listen answers stray ACKs with RST and ignores RSTs", "[c
 TEST_CASE("connection: ECN setup when both sides ask", "[connection][options]") {
     Config cfg;
     cfg.ecn = true;
-    Connection client(cfg, secrets(15));
-    Connection server(cfg, secrets(16));
+    Connection client(ctx(15, cfg));
+    Connection server(ctx(16, cfg));
     REQUIRE(server.listen({server_ip, 8080}, at(0)) == Error::None);
     REQUIRE(client.connect(client_flow, at(0)) == Error::None);
     auto syn = drain(client, at(0));

@@ -126,44 +126,51 @@ struct Received {
     bool in_order = false;     // payload started at RCV.NXT and was accepted
 };
 
+// Counters (16-bit, saturating is not needed: they wrap, and are for
+// diagnostics; a Connection lives for one flow).
 struct ConnectionStats {
-    std::uint32_t segments_in = 0;
-    std::uint32_t bad_checksum = 0;
-    std::uint32_t malformed = 0;
-    std::uint32_t dropped = 0;
-    std::uint32_t paws_rejected = 0;
-    std::uint32_t challenge_acks = 0;
-    std::uint32_t challenge_acks_suppressed = 0;
-    std::uint32_t resets_sent = 0;
-    std::uint32_t retransmits = 0;
+    std::uint16_t segments_in = 0;
+    std::uint16_t bad_checksum = 0;
+    std::uint16_t malformed = 0;
+    std::uint16_t dropped = 0;
+    std::uint16_t paws_rejected = 0;
+    std::uint16_t challenge_acks = 0;
+    std::uint16_t challenge_acks_suppressed = 0;
+    std::uint16_t resets_sent = 0;
+    std::uint16_t retransmits = 0;
+};
+
+// The settings and keys machines share. It must outlive every Connection
+// (and Listener) built from it; keeping one pointer instead of a copy keeps a
+// Connection within 256 bytes.
+struct Context {
+    Config config{};
+    Secrets secrets{};
 };
 
 class Connection {
   public:
-    constexpr Connection(const Config& cfg, const Secrets& secrets) noexcept : cfg_(cfg), secrets_(secrets) {}
+    constexpr explicit Connection(const Context& ctx) noexcept : ctx_(&ctx) {}
+    Connection(const Context&&) = delete; // would dangle
 
     // ---- user calls (RFC 9293 §3.10.1-§3.10.5) ----
 
     // Active open: send a SYN from t.local to t.remote.
     constexpr Error connect(const FourTuple& t, Time now) noexcept {
         if (state_ != State::Closed) return Error::InvalidState;
-        reset_tcb();
+        reset_tcb(now);
         tuple_ = t;
-        start_ = now;
         choose_iss_and_ts(now);
-        snd_una_ = iss_;
-        snd_nxt_ = iss_ + 1;
         state_ = State::SynSent;
-        send_syn(now, false);
+        send_syn(now);
         return Error::None;
     }
 
-    // Passive open for one flow (Listener serves many).
+    // Passive open for one flow (a Listener serves many).
     constexpr Error listen(const Endpoint& local, Time now) noexcept {
         if (state_ != State::Closed) return Error::InvalidState;
-        reset_tcb();
+        reset_tcb(now);
         tuple_.local = local;
-        start_ = now;
         state_ = State::Listen;
         return Error::None;
     }
@@ -181,13 +188,13 @@ class Connection {
         }
     }
 
-    // RFC 9293 §3.10.5: a RST in synchronized states, then CLOSED.
+    // RFC 9293 §3.10.5: <SEQ=SND.NXT><CTL=RST> in SYN-RECEIVED and the
+    // synchronized states (Linux tcp_send_active_reset() sends RST+ACK).
     constexpr Error abort(Time now) noexcept {
-        (void)now;
+        static_cast<void>(now);
         if (state_ == State::Closed) return Error::InvalidState;
-        if (synchronized() || state_ == State::SynReceived) {
-            queue({TxKind::Rst, snd_nxt_, SeqNum{}, TcpFlag::Rst});
-            ++stats_.resets_sent;
+        if (state_ != State::Listen && state_ != State::SynSent) {
+            queue_reset(snd_nxt_, rcv_nxt_, TcpFlag::Rst | TcpFlag::Ack, tuple_.remote);
         }
         enter_closed(EventKind::Closed);
         return Error::None;
@@ -197,17 +204,18 @@ class Connection {
     constexpr void consume(std::uint32_t n) noexcept {
         const std::uint32_t before = advertised_window();
         unconsumed_ = n > unconsumed_ ? 0 : unconsumed_ - n;
-        // RFC 9293 §3.8.6.2.2 (receiver SWS avoidance): announce when the
-        // window grew by at least min(rcv_wnd/2, MSS) or was zero.
+        // RFC 9293 §3.8.6.2.2 (receiver SWS avoidance): announce the window
+        // when it grew by min(rcv_wnd / 2, MSS) or reopened from zero.
         const std::uint32_t after = advertised_window();
-        const std::uint32_t step = cfg_.rcv_wnd / 2 < cfg_.mss ? cfg_.rcv_wnd / 2 : cfg_.mss;
-        if (synchronized() && ((before == 0 && after > 0) || after - before >= step)) queue_ack();
+        const std::uint32_t half = cfg().rcv_wnd / 2;
+        const std::uint32_t step = half < cfg().mss ? half : cfg().mss;
+        if (synchronized() && ((before == 0 && after > 0) || after - before >= step)) tx_ |= TxAck;
     }
 
     // ---- segment arrival (RFC 9293 §3.10.7) ----
 
-    // `src`/`dst` are the IP addresses the segment came from/to (for the
-    // pseudo-header checksum and to match the flow).
+    // `src`/`dst`: the IP addresses the segment came from / was sent to
+    // (for the pseudo-header checksum and to match the flow).
     constexpr Received on_segment(const IpAddress& src, const IpAddress& dst, Bytes segment, Time now) noexcept {
         ++stats_.segments_in;
         const result<TcpView> pv = TcpView::parse(segment);
@@ -220,14 +228,14 @@ class Connection {
             return {Error::BadChecksum};
         }
         const TcpView& seg = *pv;
-        if (dst != tuple_.local.address || seg.destination_port() != tuple_.local.port) return {Error::NotFound};
-        if (state_ != State::Listen && state_ != State::Closed &&
-            (src != tuple_.remote.address || seg.source_port() != tuple_.remote.port)) {
+        const bool unbound = state_ == State::Listen || state_ == State::Closed;
+        if (dst != tuple_.local.address || seg.destination_port() != tuple_.local.port ||
+            (!unbound && (src != tuple_.remote.address || seg.source_port() != tuple_.remote.port))) {
             return {Error::NotFound};
         }
         const TcpOptions opts = TcpOptions::decode(seg.option_bytes());
         switch (state_) {
-        case State::Closed: closed_reply(seg); return {};
+        case State::Closed: closed_reply(src, seg); return {};
         case State::Listen: on_listen(src, seg, opts, now); return {};
         case State::SynSent: on_syn_sent(seg, opts, now); return {};
         default: return on_synchronized(seg, opts, now);
@@ -237,57 +245,76 @@ class Connection {
     // ---- timers ----
 
     constexpr void on_timer(Time now) noexcept {
-        if (user_deadline_ != Time::never() && now >= user_deadline_ &&
-            (state_ == State::SynSent || state_ == State::SynReceived || rtx_deadline_ != Time::never())) {
+        if (now >= user_deadline_) {
             enter_closed(EventKind::TimedOut);
             return;
         }
-        if (state_ == State::TimeWait && now >= timewait_deadline_) {
+        if (now < deadline_) return;
+        if (state_ == State::TimeWait) {
             enter_closed(EventKind::Closed);
             return;
         }
-        if (rtx_deadline_ != Time::never() && now >= rtx_deadline_) on_retransmit_timer(now);
+        on_retransmit_timer(now);
     }
 
     [[nodiscard]] constexpr Time next_deadline() const noexcept {
-        Time t = rtx_deadline_;
-        if (state_ == State::TimeWait && timewait_deadline_ < t) t = timewait_deadline_;
-        if (state_ != State::Closed && user_deadline_ < t) t = user_deadline_;
-        return t;
+        return deadline_ < user_deadline_ ? deadline_ : user_deadline_;
     }
 
     // ---- outputs ----
 
-    // Writes the next pending segment into `buf` (at least 60 bytes) with
-    // its checksum filled in.
+    // Writes the next pending segment into `buf` (60 bytes always suffice:
+    // handshake segments carry no payload) with its checksum filled in.
     constexpr std::optional<Transmit> poll_transmit(MutableBytes buf, Time now) noexcept {
-        while (tx_count_ > 0) {
-            const TxItem it = tx_[tx_head_];
-            tx_head_ = (tx_head_ + 1) % tx_capacity;
-            --tx_count_;
-            const result<std::size_t> n = build(it, buf, now);
-            if (!n) continue; // only BufferTooSmall; the segment is lost like a dropped packet
-            fill_tcp_checksum(it.flow.local.address, it.flow.remote.address, buf.first(*n));
-            return Transmit{it.flow, *n, 0};
+        while (tx_ != 0) {
+            TcpHeader h;
+            FourTuple flow = tuple_;
+            if (tx_ & TxRst) {
+                tx_ &= static_cast<std::uint8_t>(~TxRst);
+                flow.remote = rst_to_;
+                h.seq = rst_seq_;
+                h.ack = rst_ack_;
+                h.flags = TcpFlags::from_bits(rst_flags_); // RSTs carry no options, window 0 (Linux)
+            } else if (tx_ & (TxSyn | TxSynAck)) {
+                const bool synack = (tx_ & TxSynAck) != 0;
+                tx_ &= static_cast<std::uint8_t>(~(TxSyn | TxSynAck | TxAck));
+                syn_header(h, synack, now);
+            } else {
+                // A FIN carries the ACK; several pending ACKs are sent once.
+                const bool fin = (tx_ & TxFin) != 0;
+                tx_ &= static_cast<std::uint8_t>(~(TxFin | TxAck));
+                h.seq = fin ? fin_seq_ : snd_nxt_;
+                h.ack = rcv_nxt_;
+                h.flags = fin ? (TcpFlag::Fin | TcpFlag::Ack) : TcpFlags(TcpFlag::Ack);
+                h.window = window_field(false);
+                // RFC 7323 §3.2: once negotiated, on every non-RST segment.
+                if (flag(TsOk)) h.options.timestamps = Timestamps{ts_now(now), ts_recent_};
+            }
+            h.source_port = flow.local.port;
+            h.destination_port = flow.remote.port;
+            const result<std::size_t> n = h.encode(buf);
+            if (!n) continue; // only BufferTooSmall: the segment is lost, like a dropped packet
+            fill_tcp_checksum(flow.local.address, flow.remote.address, buf.first(*n));
+            return Transmit{flow, *n, 0};
         }
         return std::nullopt;
     }
 
     constexpr std::optional<Event> poll_event() noexcept {
         if (ev_count_ == 0) return std::nullopt;
-        const Event e = events_[ev_head_];
-        ev_head_ = (ev_head_ + 1) % ev_capacity;
+        const EventKind k = events_[ev_head_];
+        ev_head_ = static_cast<std::uint8_t>((ev_head_ + 1) % ev_capacity);
         --ev_count_;
-        return e;
+        return Event{k, negotiated()};
     }
 
     [[nodiscard]] constexpr State state() const noexcept { return state_; }
     [[nodiscard]] constexpr const FourTuple& flow() const noexcept { return tuple_; }
     [[nodiscard]] constexpr const ConnectionStats& stats() const noexcept { return stats_; }
-    [[nodiscard]] constexpr const Config& config() const noexcept { return cfg_; }
+    [[nodiscard]] constexpr const Config& config() const noexcept { return ctx_->config; }
     [[nodiscard]] constexpr SeqNum iss() const noexcept { return iss_; }
-    [[nodiscard]] constexpr SeqNum snd_nxt() const noexcept { return snd_nxt_; }
     [[nodiscard]] constexpr SeqNum snd_una() const noexcept { return snd_una_; }
+    [[nodiscard]] constexpr SeqNum snd_nxt() const noexcept { return snd_nxt_; }
     [[nodiscard]] constexpr SeqNum rcv_nxt() const noexcept { return rcv_nxt_; }
     [[nodiscard]] constexpr std::uint32_t ts_offset() const noexcept { return ts_offset_; }
     [[nodiscard]] constexpr Duration rto() const noexcept { return rto_.rto(); }
@@ -295,6 +322,7 @@ class Connection {
         return state_ != State::Closed && state_ != State::Listen && state_ != State::SynSent &&
                state_ != State::SynReceived;
     }
+
     // The Negotiated record as it stands (complete once Established fired).
     [[nodiscard]] constexpr Negotiated negotiated() const noexcept {
         Negotiated n;
@@ -304,212 +332,206 @@ class Connection {
         n.snd_nxt = snd_nxt_;
         n.rcv_nxt = rcv_nxt_;
         n.peer_window = peer_window_;
-        n.wscale = wscale_ok_;
-        n.snd_wscale = wscale_ok_ ? snd_wscale_ : 0;
-        n.rcv_wscale = wscale_ok_ ? rcv_wscale_ : 0;
+        n.wscale = flag(WsOk);
+        n.snd_wscale = flag(WsOk) ? snd_wscale_ : 0;
+        n.rcv_wscale = flag(WsOk) ? rcv_wscale_ : 0;
         n.mss = snd_mss_;
-        n.sack = sack_ok_;
-        n.timestamps = ts_ok_;
+        n.sack = flag(SackOk);
+        n.timestamps = flag(TsOk);
         n.ts_recent = ts_recent_;
         n.ts_offset = ts_offset_;
-        n.ecn = ecn_ok_;
-        n.has_rtt = has_rtt_;
-        n.rtt = rtt_;
+        n.ecn = flag(EcnOk);
+        n.has_rtt = flag(HasRtt);
+        n.rtt = flag(HasRtt) ? rto_.srtt() : Duration{};
         return n;
     }
 
   private:
-    enum class TxKind : std::uint8_t { Syn, SynAck, Ack, Fin, Rst };
-    struct TxItem {
-        TxKind kind = TxKind::Ack;
-        SeqNum seq{};
-        SeqNum ack{};
-        TcpFlags flags{};
-        FourTuple flow{};
+    // Pending transmissions: a bit each (quinn-style: what to send is
+    // derived from the state when polled, so nothing is copied twice).
+    enum TxBits : std::uint8_t { TxSyn = 1, TxSynAck = 2, TxAck = 4, TxFin = 8, TxRst = 16 };
+    enum FlagBits : std::uint16_t {
+        WsOk = 1, SackOk = 2, TsOk = 4, EcnOk = 8, HasRtt = 16, FinSent = 32, SynRetransmitted = 64, Passive = 128,
     };
-    static constexpr std::size_t tx_capacity = 8;
     static constexpr std::size_t ev_capacity = 4;
+
+    [[nodiscard]] constexpr const Config& cfg() const noexcept { return ctx_->config; }
+    [[nodiscard]] constexpr bool flag(std::uint16_t f) const noexcept { return (flags_ & f) != 0; }
+    constexpr void set_flag(std::uint16_t f, bool on) noexcept {
+        flags_ = static_cast<std::uint16_t>(on ? (flags_ | f) : (flags_ & ~f));
+    }
 
     // ---- bookkeeping ----
 
-    constexpr void reset_tcb() noexcept {
-        tx_count_ = 0;
-        snd_wscale_ = rcv_wscale_ = 0;
-        wscale_ok_ = sack_ok_ = ts_ok_ = ecn_ok_ = has_rtt_ = fin_sent_ = syn_retransmitted_ = false;
-        retries_ = 0;
-        unconsumed_ = 0;
-        rtx_deadline_ = timewait_deadline_ = user_deadline_ = Time::never();
-        rto_ = RtoEstimator(cfg_.rto_initial, cfg_.rto_min, cfg_.rto_max);
-        tuple_ = {};
+    // A fresh TCB; counters and undelivered events survive.
+    constexpr void reset_tcb(Time now) noexcept {
+        Connection fresh(*ctx_);
+        fresh.stats_ = stats_;
+        fresh.events_ = events_;
+        fresh.ev_head_ = ev_head_;
+        fresh.ev_count_ = ev_count_;
+        *this = fresh;
+        rto_.set(cfg().rto_initial);
+        if (cfg().user_timeout.ns > 0) user_deadline_ = now + cfg().user_timeout;
     }
 
     constexpr void choose_iss_and_ts(Time now) noexcept {
-        iss_ = SeqNum(initial_sequence_number(secrets_.isn_key, tuple_, now));
-        ts_offset_ = timestamp_offset(secrets_.ts_key, tuple_.local.address, tuple_.remote.address);
-        if (cfg_.user_timeout.ns > 0) user_deadline_ = now + cfg_.user_timeout;
+        iss_ = SeqNum(initial_sequence_number(ctx_->secrets.isn_key, tuple_, now));
+        ts_offset_ = timestamp_offset(ctx_->secrets.ts_key, tuple_.local.address, tuple_.remote.address);
+        snd_una_ = iss_;
+        snd_nxt_ = iss_ + 1;
     }
 
     [[nodiscard]] constexpr std::uint32_t ts_now(Time now) const noexcept { return timestamp_clock(now) + ts_offset_; }
 
-    // Items for another flow (RSTs from LISTEN/CLOSED) carry their own.
-    constexpr void queue(TxItem it) noexcept {
-        if (it.flow == FourTuple{}) it.flow = tuple_;
-        if (tx_count_ == tx_capacity) { // oldest dropped: like a full NIC queue
-            tx_head_ = (tx_head_ + 1) % tx_capacity;
-            --tx_count_;
-        }
-        tx_[(tx_head_ + tx_count_) % tx_capacity] = it;
-        ++tx_count_;
-    }
-    constexpr void queue_ack() noexcept { queue({TxKind::Ack, snd_nxt_, rcv_nxt_, TcpFlag::Ack}); }
-    constexpr void queue_reset(SeqNum seq) noexcept {
-        queue({TxKind::Rst, seq, SeqNum{}, TcpFlag::Rst});
+    // One RST slot: a later RST replaces an unsent one.
+    constexpr void queue_reset(SeqNum seq, SeqNum ack, TcpFlags f, const Endpoint& to) noexcept {
+        rst_seq_ = seq;
+        rst_ack_ = ack;
+        rst_flags_ = f.bits();
+        rst_to_ = to;
+        tx_ |= TxRst;
         ++stats_.resets_sent;
     }
 
     constexpr void emit(EventKind k) noexcept {
-        if (ev_count_ == ev_capacity) {
-            ev_head_ = (ev_head_ + 1) % ev_capacity;
+        if (ev_count_ == ev_capacity) { // the oldest is dropped; four suffice for any one call
+            ev_head_ = static_cast<std::uint8_t>((ev_head_ + 1) % ev_capacity);
             --ev_count_;
         }
-        events_[(ev_head_ + ev_count_) % ev_capacity] = Event{k, negotiated()};
+        events_[(ev_head_ + ev_count_) % ev_capacity] = k;
         ++ev_count_;
     }
 
     constexpr void enter_closed(EventKind k) noexcept {
         state_ = State::Closed;
-        rtx_deadline_ = timewait_deadline_ = user_deadline_ = Time::never();
+        tx_ &= TxRst; // an abort's RST still goes out
+        deadline_ = user_deadline_ = Time::never();
         emit(k);
     }
 
     // ---- sending ----
 
-    constexpr void send_syn(Time now, bool retransmission) noexcept {
-        if (!retransmission) syn_sent_at_ = now;
-        queue({TxKind::Syn, iss_, SeqNum{}, TcpFlag::Syn});
+    constexpr void send_syn(Time now) noexcept {
+        syn_sent_at_ = now;
+        tx_ |= TxSyn;
         arm_retransmit(now);
     }
 
     constexpr void send_synack(Time now) noexcept {
-        queue({TxKind::SynAck, iss_, rcv_nxt_, TcpFlag::Syn | TcpFlag::Ack});
+        syn_sent_at_ = now;
+        tx_ |= TxSynAck;
         arm_retransmit(now);
     }
 
     constexpr void send_fin(Time now) noexcept {
         fin_seq_ = snd_nxt_;
         snd_nxt_ = snd_nxt_ + 1;
-        fin_sent_ = true;
+        set_flag(FinSent, true);
         retries_ = 0;
-        queue({TxKind::Fin, fin_seq_, rcv_nxt_, TcpFlag::Fin | TcpFlag::Ack});
+        tx_ |= TxFin;
         arm_retransmit(now);
     }
 
-    constexpr void arm_retransmit(Time now) noexcept { rtx_deadline_ = now + rto_.rto(); }
+    constexpr void arm_retransmit(Time now) noexcept { deadline_ = now + rto_.rto(); }
 
     // Linux tcp_write_timeout()/tcp_retransmit_timer(): SYN-SENT allows
     // syn_retries + syn_linear_timeouts retransmissions, the first
     // syn_linear_timeouts at the initial RTO, then doubling; SYN-RECEIVED
-    // allows synack_retries, doubling. RTO capped at rto_max.
+    // allows synack_retries, doubling; RTO capped at rto_max.
     constexpr void on_retransmit_timer(Time now) noexcept {
-        std::uint32_t limit = cfg_.fin_retries;
-        if (state_ == State::SynSent) limit = std::uint32_t{cfg_.syn_retries} + cfg_.syn_linear_timeouts;
-        if (state_ == State::SynReceived && !fin_sent_) limit = cfg_.synack_retries;
+        std::uint32_t limit = cfg().fin_retries;
+        if (state_ == State::SynSent) limit = std::uint32_t{cfg().syn_retries} + cfg().syn_linear_timeouts;
+        if (state_ == State::SynReceived && !flag(FinSent)) limit = cfg().synack_retries;
         if (retries_ >= limit) {
             enter_closed(EventKind::TimedOut);
             return;
         }
         ++retries_;
         ++stats_.retransmits;
-        const bool linear = state_ == State::SynSent && retries_ <= cfg_.syn_linear_timeouts;
-        if (!linear) rto_.back_off();
+        const bool linear = state_ == State::SynSent && retries_ <= cfg().syn_linear_timeouts;
+        if (!linear) rto_.back_off(cfg().rto_max);
         switch (state_) {
-        case State::SynSent: syn_retransmitted_ = true; send_syn(now, true); break;
+        case State::SynSent:
+            set_flag(SynRetransmitted, true);
+            send_syn(now);
+            break;
         case State::SynReceived:
-            if (fin_sent_) {
-                queue({TxKind::Fin, fin_seq_, rcv_nxt_, TcpFlag::Fin | TcpFlag::Ack});
+            if (flag(FinSent)) {
+                tx_ |= TxFin;
                 arm_retransmit(now);
             } else {
-                syn_retransmitted_ = true;
+                set_flag(SynRetransmitted, true);
                 send_synack(now);
             }
             break;
         case State::FinWait1:
         case State::Closing:
         case State::LastAck:
-            queue({TxKind::Fin, fin_seq_, rcv_nxt_, TcpFlag::Fin | TcpFlag::Ack});
+            tx_ |= TxFin;
             arm_retransmit(now);
             break;
-        default: rtx_deadline_ = Time::never(); break;
+        default: deadline_ = Time::never(); break;
         }
     }
 
     [[nodiscard]] constexpr std::uint32_t advertised_window() const noexcept {
-        return cfg_.rcv_wnd > unconsumed_ ? cfg_.rcv_wnd - unconsumed_ : 0;
+        return cfg().rcv_wnd > unconsumed_ ? cfg().rcv_wnd - unconsumed_ : 0;
     }
 
     [[nodiscard]] constexpr std::uint16_t window_field(bool syn) const noexcept {
         std::uint32_t w = advertised_window();
         // RFC 7323 §2.2: the window in a SYN or SYN-ACK is never scaled.
-        if (!syn && wscale_ok_) w >>= rcv_wscale_;
+        if (!syn && flag(WsOk)) w >>= rcv_wscale_;
         return static_cast<std::uint16_t>(w > 0xFFFFU ? 0xFFFFU : w);
     }
 
-    constexpr result<std::size_t> build(const TxItem& it, MutableBytes buf, Time now) const noexcept {
-        TcpHeader h;
-        h.source_port = it.flow.local.port;
-        h.destination_port = it.flow.remote.port;
-        h.seq = it.seq;
-        h.ack = it.ack;
-        h.flags = it.flags;
-        const bool syn = it.kind == TxKind::Syn || it.kind == TxKind::SynAck;
-        if (it.kind != TxKind::Rst) h.window = window_field(syn);
-        if (it.kind == TxKind::Syn) {
-            h.options.mss = cfg_.mss;
-            h.options.sack_permitted = cfg_.sack;
-            if (cfg_.timestamps) h.options.timestamps = Timestamps{ts_now(now), 0};
-            h.options.window_scale = cfg_.window_scale;
-            if (cfg_.ecn) h.flags |= TcpFlag::Ece | TcpFlag::Cwr; // RFC 3168 §6.1.1
-        } else if (it.kind == TxKind::SynAck) {
-            // Answer only what the peer offered (RFC 7323 §1.3, RFC 2018 §2).
-            h.options.mss = cfg_.mss;
-            h.options.sack_permitted = sack_ok_;
-            if (ts_ok_) h.options.timestamps = Timestamps{ts_now(now), ts_recent_};
-            if (wscale_ok_) h.options.window_scale = rcv_wscale_;
-            if (ecn_ok_) h.flags |= TcpFlag::Ece;
-        } else if (it.kind != TxKind::Rst && ts_ok_) {
-            // RFC 7323 §3.2: once negotiated, on every non-RST segment.
-            h.options.timestamps = Timestamps{ts_now(now), ts_recent_};
+    // Linux's SYN and SYN-ACK (tcp_syn_options(), tcp_synack_options()).
+    constexpr void syn_header(TcpHeader& h, bool synack, Time now) const noexcept {
+        h.seq = iss_;
+        h.window = window_field(true);
+        h.options.mss = cfg().mss;
+        if (!synack) {
+            h.flags = TcpFlag::Syn;
+            h.options.sack_permitted = cfg().sack;
+            if (cfg().timestamps) h.options.timestamps = Timestamps{ts_now(now), 0};
+            h.options.window_scale = cfg().window_scale;
+            if (cfg().ecn) h.flags |= TcpFlag::Ece | TcpFlag::Cwr; // RFC 3168 §6.1.1
+            return;
         }
-        return h.encode(buf);
+        // Answer only what the peer offered (RFC 7323 §1.3, RFC 2018 §2).
+        h.ack = rcv_nxt_;
+        h.flags = TcpFlag::Syn | TcpFlag::Ack;
+        h.options.sack_permitted = flag(SackOk);
+        if (flag(TsOk)) h.options.timestamps = Timestamps{ts_now(now), ts_recent_};
+        if (flag(WsOk)) h.options.window_scale = rcv_wscale_;
+        if (flag(EcnOk)) h.flags |= TcpFlag::Ece;
     }
 
     // ---- arrival, per state ----
 
-    constexpr void closed_reply(const TcpView& seg) noexcept {
+    constexpr void closed_reply(const IpAddress& src, const TcpView& seg) noexcept {
         const std::optional<TcpHeader> r = reset_for(seg);
-        if (!r) return;
-        FourTuple f = tuple_;
-        f.remote.port = seg.source_port();
-        queue({TxKind::Rst, r->seq, r->ack, r->flags, f});
-        ++stats_.resets_sent;
+        if (r) queue_reset(r->seq, r->ack, r->flags, {src, seg.source_port()});
     }
 
     // Learn the peer's SYN options (RFC 7323, RFC 2018, RFC 9293 §3.7.1).
     constexpr void take_syn_options(const TcpView& seg, const TcpOptions& o) noexcept {
-        // MSS 0 is ignored, as Linux does; absent → RFC 9293 §3.7.1 defaults
-        // (536 IPv4, 1220 IPv6 per RFC 8200 §5's 1280 minimum MTU).
+        // MSS 0 is ignored, as Linux does; absent → RFC 9293 §3.7.1 default
+        // 536 (IPv4) or 1220 (IPv6: RFC 8200's 1280-byte minimum MTU).
         const std::uint16_t def = tuple_.local.address.is_v4() ? 536 : 1220;
         const std::uint16_t peer = (o.mss && *o.mss != 0) ? *o.mss : def;
-        snd_mss_ = peer < cfg_.mss ? peer : cfg_.mss;
-        // RFC 7323 §2.3: shift > 14 is used as 14 (Linux logs and clamps).
-        wscale_ok_ = o.window_scale.has_value() && cfg_.window_scale.has_value();
-        if (wscale_ok_) {
+        snd_mss_ = peer < cfg().mss ? peer : cfg().mss;
+        // RFC 7323 §2.3: a shift over 14 is used as 14 (Linux clamps too).
+        const bool ws = o.window_scale.has_value() && cfg().window_scale.has_value();
+        set_flag(WsOk, ws);
+        if (ws) {
             snd_wscale_ = *o.window_scale > max_window_scale ? max_window_scale : *o.window_scale;
-            rcv_wscale_ = *cfg_.window_scale > max_window_scale ? max_window_scale : *cfg_.window_scale;
+            rcv_wscale_ = *cfg().window_scale > max_window_scale ? max_window_scale : *cfg().window_scale;
         }
-        sack_ok_ = o.sack_permitted && cfg_.sack;
-        ts_ok_ = o.timestamps.has_value() && cfg_.timestamps;
-        if (ts_ok_) ts_recent_ = o.timestamps->value;
+        set_flag(SackOk, o.sack_permitted && cfg().sack);
+        set_flag(TsOk, o.timestamps.has_value() && cfg().timestamps);
+        if (flag(TsOk)) ts_recent_ = o.timestamps->value;
         peer_window_ = seg.window();
     }
 
@@ -517,10 +539,7 @@ class Connection {
         const TcpFlags f = seg.flags();
         if (f.rst()) return; // §3.10.7.2: an incoming RST is ignored
         if (f.ack()) {       // any ACK: <SEQ=SEG.ACK><CTL=RST>
-            FourTuple t = tuple_;
-            t.remote = {src, seg.source_port()};
-            queue({TxKind::Rst, seg.ack(), SeqNum{}, TcpFlag::Rst, t});
-            ++stats_.resets_sent;
+            queue_reset(seg.ack(), SeqNum{}, TcpFlag::Rst, {src, seg.source_port()});
             return;
         }
         if (!f.syn()) {
@@ -531,28 +550,23 @@ class Connection {
         irs_ = seg.seq();
         rcv_nxt_ = irs_ + 1; // SYN data is not accepted without Fast Open
         take_syn_options(seg, o);
-        // RFC 3168 §6.1.1: an ECN-setup SYN has ECE and CWR.
-        ecn_ok_ = cfg_.ecn && f.ece() && f.cwr();
+        set_flag(EcnOk, cfg().ecn && f.ece() && f.cwr()); // RFC 3168 §6.1.1 ECN-setup SYN
         choose_iss_and_ts(now);
-        snd_una_ = iss_;
-        snd_nxt_ = iss_ + 1;
-        passive_ = true;
+        set_flag(Passive, true);
         state_ = State::SynReceived;
-        syn_sent_at_ = now;
         send_synack(now);
     }
 
     constexpr void on_syn_sent(const TcpView& seg, const TcpOptions& o, Time now) noexcept {
         const TcpFlags f = seg.flags();
         if (f.ack()) {
-            // First check: acceptable iff SND.UNA < SEG.ACK <= SND.NXT
-            // (ISS < SEG.ACK, as nothing but the SYN is outstanding).
+            // First check: acceptable iff SND.UNA < SEG.ACK <= SND.NXT.
             if (!(snd_una_ < seg.ack() && seg.ack() <= snd_nxt_)) {
                 if (f.rst()) return;
-                queue_reset(seg.ack());
-                // As Linux: the stale peer is reset; resend our SYN at once
-                // rather than waiting for the retransmission timer.
-                queue({TxKind::Syn, iss_, SeqNum{}, TcpFlag::Syn});
+                queue_reset(seg.ack(), SeqNum{}, TcpFlag::Rst, tuple_.remote);
+                // As Linux: the stale peer is reset and our SYN goes again
+                // at once rather than at the next retransmission.
+                tx_ |= TxSyn;
                 return;
             }
         }
@@ -563,7 +577,7 @@ class Connection {
             return;
         }
         if (!f.syn()) {
-            ++stats_.dropped;
+            ++stats_.dropped; // e.g. a bare acceptable ACK
             return;
         }
         irs_ = seg.seq();
@@ -571,129 +585,125 @@ class Connection {
         take_syn_options(seg, o);
         if (f.ack()) {
             snd_una_ = seg.ack();
-            ecn_ok_ = cfg_.ecn && f.ece() && !f.cwr(); // RFC 3168 §6.1.1 ECN-setup SYN-ACK
+            set_flag(EcnOk, cfg().ecn && f.ece() && !f.cwr()); // RFC 3168 §6.1.1 ECN-setup SYN-ACK
             sample_handshake_rtt(o, now);
             state_ = State::Established;
-            rtx_deadline_ = Time::never();
-            user_deadline_ = Time::never();
-            queue_ack();
+            deadline_ = user_deadline_ = Time::never();
+            tx_ |= TxAck;
             emit(EventKind::Established);
             return;
         }
-        // Simultaneous open (§3.5 Figure 8): SYN-ACK with the same ISS; any
-        // data in the SYN is dropped (Linux does not queue it).
-        ecn_ok_ = cfg_.ecn && f.ece() && f.cwr();
+        // Simultaneous open (§3.5 Figure 8): SYN-ACK with the same ISS; data
+        // in the SYN is dropped (Linux does not queue it).
+        set_flag(EcnOk, cfg().ecn && f.ece() && f.cwr());
         state_ = State::SynReceived;
-        passive_ = false;
         retries_ = 0;
+        rto_.set(cfg().rto_initial);
         send_synack(now);
     }
 
     // RTT from the handshake: from the timestamp echo when timestamps are
-    // on (unambiguous even after retransmission), otherwise only if the
+    // on (unambiguous even after a retransmission), otherwise only if the
     // SYN was never retransmitted (Karn's rule, RFC 6298 §3).
     constexpr void sample_handshake_rtt(const TcpOptions& o, Time now) noexcept {
-        if (ts_ok_ && o.timestamps && o.timestamps->echo_reply != 0) {
+        Duration rtt{-1};
+        if (flag(TsOk) && o.timestamps && o.timestamps->echo_reply != 0) {
             const std::uint32_t ms = ts_now(now) - o.timestamps->echo_reply;
-            if (ms < 0x7FFFFFFFU) {
-                rtt_ = Duration::milliseconds(ms);
-                has_rtt_ = true;
-            }
-        } else if (!syn_retransmitted_) {
-            rtt_ = now - syn_sent_at_;
-            has_rtt_ = true;
+            if (ms < 0x7FFFFFFFU) rtt = Duration::milliseconds(ms);
+        } else if (!flag(SynRetransmitted)) {
+            rtt = now - syn_sent_at_;
         }
-        if (has_rtt_) {
-            rto_ = RtoEstimator(cfg_.rto_initial, cfg_.rto_min, cfg_.rto_max);
-            rto_.sample(rtt_);
+        rto_ = RtoEstimator(cfg().rto_initial);
+        if (rtt.ns >= 0) {
+            rto_.sample(rtt, cfg().rto_min, cfg().rto_max);
+            set_flag(HasRtt, true);
         } else {
-            rto_ = RtoEstimator(cfg_.rto_fallback, cfg_.rto_min, cfg_.rto_max);
+            rto_.set(cfg().rto_fallback); // RFC 6298 §5.7
         }
     }
 
-    // RFC 5961 §7: per-connection rate limit.
+    // RFC 5961 §7: rate-limited per connection, never by a global counter.
     constexpr void challenge_ack(Time now) noexcept {
-        if (challenge_window_start_.ns == INT64_MIN || now - challenge_window_start_ >= cfg_.challenge_ack_window) {
-            challenge_window_start_ = now;
+        if (challenge_count_ == 0 || now - challenge_start_ >= cfg().challenge_ack_window) {
+            challenge_start_ = now;
             challenge_count_ = 0;
         }
-        if (challenge_count_ >= cfg_.challenge_ack_limit) {
+        if (challenge_count_ >= cfg().challenge_ack_limit) {
             ++stats_.challenge_acks_suppressed;
             return;
         }
         ++challenge_count_;
         ++stats_.challenge_acks;
-        queue_ack();
+        tx_ |= TxAck;
     }
 
+    // RFC 9293 §3.10.7.4 first check: the four cases.
     [[nodiscard]] constexpr bool seq_acceptable(const TcpView& seg) const noexcept {
-        // RFC 9293 §3.10.7.4 first check, the four cases.
         const std::uint32_t len = seg.segment_length();
-        const std::uint32_t wnd = advertised_window() == 0 ? 0 : advertised_window();
-        if (len == 0) {
-            if (wnd == 0) return seg.seq() == rcv_nxt_;
-            return seg.seq().in_window(rcv_nxt_, wnd);
-        }
+        const std::uint32_t wnd = advertised_window();
+        if (len == 0) return wnd == 0 ? seg.seq() == rcv_nxt_ : seg.seq().in_window(rcv_nxt_, wnd);
         if (wnd == 0) return false;
         return seg.seq().in_window(rcv_nxt_, wnd) || (seg.seq() + (len - 1)).in_window(rcv_nxt_, wnd);
     }
 
     constexpr Received on_synchronized(const TcpView& seg, const TcpOptions& o, Time now) noexcept {
         const TcpFlags f = seg.flags();
+        const bool syn_rcvd = state_ == State::SynReceived;
 
-        // Duplicate SYN in SYN-RECEIVED (our SYN-ACK was lost): answer again.
-        if (state_ == State::SynReceived && f.syn() && !f.ack() && !f.rst() && seg.seq() == irs_) {
-            queue({TxKind::SynAck, iss_, rcv_nxt_, TcpFlag::Syn | TcpFlag::Ack});
+        // A retransmitted SYN in SYN-RECEIVED (our SYN-ACK was lost): answer again.
+        if (syn_rcvd && f.syn() && !f.ack() && !f.rst() && seg.seq() == irs_) {
+            tx_ |= TxSynAck;
             return {};
         }
         // Crossed SYN-ACKs of a simultaneous open: Linux tcp_validate_incoming()
         // lets a SYN-ACK with SEG.SEQ+1 = RCV.NXT and SEG.ACK = SND.NXT
         // complete SYN-RECEIVED instead of drawing a challenge ACK.
-        if (state_ == State::SynReceived && f.syn() && f.ack() && !f.rst() && seg.seq() + 1 == rcv_nxt_ &&
-            seg.ack() == snd_nxt_ && !passive_) {
-            establish_from_syn_received(seg, o, now);
+        if (syn_rcvd && !flag(Passive) && f.syn() && f.ack() && !f.rst() && seg.seq() + 1 == rcv_nxt_ &&
+            seg.ack() == snd_nxt_) {
+            establish(seg, o, now);
             return {};
         }
 
-        // RFC 7323 §5.3 PAWS: a segment whose TSval is older than TS.Recent
-        // is dropped (and ACKed, unless it is a RST).
-        if (ts_ok_ && o.timestamps && !f.rst() &&
-            static_cast<std::int32_t>(o.timestamps->value - ts_recent_) < 0) {
+        // RFC 7323 §5.3 PAWS: a TSval older than TS.Recent is dropped, and
+        // ACKed unless it is a RST.
+        if (flag(TsOk) && o.timestamps && !f.rst() && static_cast<std::int32_t>(o.timestamps->value - ts_recent_) < 0) {
             ++stats_.paws_rejected;
-            queue_ack();
+            tx_ |= TxAck;
+            return {};
+        }
+        // RFC 7323 §3.2: with timestamps agreed, a non-RST segment without
+        // them is dropped (Linux tcp_validate_incoming()).
+        if (flag(TsOk) && !o.timestamps && !f.rst()) {
+            ++stats_.dropped;
             return {};
         }
 
         // First check: sequence number.
         if (!seq_acceptable(seg)) {
-            if (!f.rst()) queue_ack();
+            if (!f.rst()) tx_ |= TxAck;
             ++stats_.dropped;
             return {};
         }
 
-        // Second check: RST (RFC 5961 §3.2: exactly RCV.NXT resets, else a
-        // challenge ACK).
+        // Second check: RST. RFC 5961 §3.2: only exactly RCV.NXT resets;
+        // elsewhere in the window, a challenge ACK.
         if (f.rst()) {
             if (seg.seq() != rcv_nxt_) {
                 challenge_ack(now);
                 return {};
             }
-            if (state_ == State::SynReceived) {
-                if (passive_) { // §3.10.7.4: back to LISTEN
-                    const Endpoint local = tuple_.local;
-                    state_ = State::Closed;
-                    static_cast<void>(listen(local, now));
-                    return {};
-                }
-                enter_closed(EventKind::Refused);
+            if (syn_rcvd && flag(Passive)) { // §3.10.7.4: back to LISTEN
+                const Endpoint local = tuple_.local;
+                state_ = State::Closed;
+                static_cast<void>(listen(local, now));
                 return {};
             }
             const bool closing = state_ == State::Closing || state_ == State::LastAck || state_ == State::TimeWait;
-            enter_closed(closing ? EventKind::Closed : EventKind::Reset);
+            enter_closed(syn_rcvd ? EventKind::Refused : closing ? EventKind::Closed : EventKind::Reset);
             return {};
         }
 
-        // Fourth check: SYN (RFC 5961 §4.2: challenge ACK, whatever its seq).
+        // Fourth check: SYN. RFC 5961 §4.2: a challenge ACK, whatever its seq.
         if (f.syn()) {
             challenge_ack(now);
             return {};
@@ -704,14 +714,15 @@ class Connection {
             ++stats_.dropped;
             return {};
         }
-        if (state_ == State::SynReceived) {
+        if (syn_rcvd) {
             if (!(snd_una_ < seg.ack() && seg.ack() <= snd_nxt_)) {
-                queue_reset(seg.ack()); // <SEQ=SEG.ACK><CTL=RST>, connection kept
+                queue_reset(seg.ack(), SeqNum{}, TcpFlag::Rst, tuple_.remote); // connection kept
                 return {};
             }
-            establish_from_syn_received(seg, o, now);
+            establish(seg, o, now);
         } else {
-            // RFC 5961 §5.2: SEG.ACK beyond SND.NXT (or too old) → ACK, drop.
+            // RFC 5961 §5.2: SEG.ACK beyond SND.NXT, or older than the
+            // largest window we were offered: challenge ACK, drop.
             if (seg.ack() > snd_nxt_ || seg.ack() < snd_una_ - max_snd_wnd()) {
                 challenge_ack(now);
                 return {};
@@ -719,14 +730,15 @@ class Connection {
             if (seg.ack() > snd_una_) snd_una_ = seg.ack();
             peer_window_ = seg.window();
         }
-        update_ts_recent(seg, o);
+        // RFC 7323 §4.3: TS.Recent from a segment covering Last.ACK.sent.
+        if (flag(TsOk) && o.timestamps && seg.seq() <= rcv_nxt_) ts_recent_ = o.timestamps->value;
 
-        const bool fin_acked = fin_sent_ && snd_una_ == snd_nxt_;
+        const bool fin_acked = flag(FinSent) && snd_una_ == snd_nxt_;
         switch (state_) {
         case State::FinWait1:
             if (fin_acked) {
                 state_ = State::FinWait2;
-                rtx_deadline_ = Time::never();
+                deadline_ = Time::never();
             }
             break;
         case State::Closing:
@@ -741,14 +753,14 @@ class Connection {
         case State::TimeWait:
             // A retransmitted FIN: ACK it and restart 2 MSL (§3.10.7.4).
             if (f.fin()) {
-                queue_ack();
+                tx_ |= TxAck;
                 enter_time_wait(now);
             }
             return {};
         default: break;
         }
 
-        // Seventh check: payload. Surfaced to the caller; in-order bytes
+        // Seventh check: payload, surfaced to the caller. In-order bytes
         // advance RCV.NXT and occupy the window until consume().
         Received r;
         const Bytes payload = seg.payload();
@@ -764,15 +776,14 @@ class Connection {
                 rcv_nxt_ = rcv_nxt_ + take;
                 unconsumed_ += take;
             }
-            queue_ack();
+            tx_ |= TxAck;
         }
 
-        // Eighth check: FIN, if it is next in sequence.
+        // Eighth check: FIN, when it is next in sequence.
         if (f.fin() && seg.seq() + static_cast<std::uint32_t>(payload.size()) == rcv_nxt_) {
             rcv_nxt_ = rcv_nxt_ + 1;
-            if (payload.empty() || !receiving) queue_ack();
+            tx_ |= TxAck;
             switch (state_) {
-            case State::SynReceived:
             case State::Established: state_ = State::CloseWait; emit(EventKind::PeerClosed); break;
             case State::FinWait1:
                 emit(EventKind::PeerClosed);
@@ -789,63 +800,52 @@ class Connection {
         return r;
     }
 
-    constexpr void establish_from_syn_received(const TcpView& seg, const TcpOptions& o, Time now) noexcept {
+    constexpr void establish(const TcpView& seg, const TcpOptions& o, Time now) noexcept {
         snd_una_ = seg.ack();
         peer_window_ = seg.window();
         sample_handshake_rtt(o, now);
-        rtx_deadline_ = Time::never();
-        user_deadline_ = Time::never();
+        deadline_ = user_deadline_ = Time::never();
         retries_ = 0;
-        state_ = fin_sent_ ? State::FinWait1 : State::Established;
-        if (fin_sent_) arm_retransmit(now);
+        state_ = flag(FinSent) ? State::FinWait1 : State::Established;
+        if (flag(FinSent)) arm_retransmit(now);
         emit(EventKind::Established);
     }
 
-    constexpr void update_ts_recent(const TcpView& seg, const TcpOptions& o) noexcept {
-        // RFC 7323 §4.3: TS.Recent from a segment covering Last.ACK.sent.
-        if (ts_ok_ && o.timestamps && seg.seq() <= rcv_nxt_) ts_recent_ = o.timestamps->value;
-    }
-
     [[nodiscard]] constexpr std::uint32_t max_snd_wnd() const noexcept {
-        return static_cast<std::uint32_t>(peer_window_) << (wscale_ok_ ? snd_wscale_ : 0U);
+        return static_cast<std::uint32_t>(peer_window_) << (flag(WsOk) ? snd_wscale_ : 0U);
     }
 
     constexpr void enter_time_wait(Time now) noexcept {
         state_ = State::TimeWait;
-        rtx_deadline_ = Time::never();
-        timewait_deadline_ = now + cfg_.msl * 2;
+        deadline_ = now + cfg().msl * 2;
     }
 
-    Config cfg_;
-    Secrets secrets_;
-    State state_ = State::Closed;
+    const Context* ctx_;
     FourTuple tuple_{};
-    bool passive_ = false;
-
-    SeqNum iss_{}, irs_{}, snd_una_{}, snd_nxt_{}, rcv_nxt_{}, fin_seq_{};
-    std::uint16_t peer_window_ = 0;
-    std::uint16_t snd_mss_ = 0;
-    std::uint8_t snd_wscale_ = 0, rcv_wscale_ = 0;
-    bool wscale_ok_ = false, sack_ok_ = false, ts_ok_ = false, ecn_ok_ = false;
-    bool fin_sent_ = false, syn_retransmitted_ = false, has_rtt_ = false;
+    Endpoint rst_to_{};
+    SeqNum iss_{}, irs_{}, snd_una_{}, snd_nxt_{}, rcv_nxt_{}, fin_seq_{}, rst_seq_{}, rst_ack_{};
     std::uint32_t ts_recent_ = 0, ts_offset_ = 0;
     std::uint32_t unconsumed_ = 0;
-    std::uint32_t retries_ = 0;
-    Duration rtt_{};
+    std::uint16_t peer_window_ = 0;
+    std::uint16_t snd_mss_ = 0;
+    std::uint16_t flags_ = 0;
+    std::uint16_t rst_flags_ = 0;
+    std::uint16_t challenge_count_ = 0;
+    State state_ = State::Closed;
+    std::uint8_t snd_wscale_ = 0, rcv_wscale_ = 0;
+    std::uint8_t retries_ = 0;
+    std::uint8_t tx_ = 0;
+    std::array<EventKind, ev_capacity> events_{};
+    std::uint8_t ev_head_ = 0, ev_count_ = 0;
     RtoEstimator rto_{};
-
-    Time start_{}, syn_sent_at_{};
-    Time rtx_deadline_ = Time::never();
-    Time timewait_deadline_ = Time::never();
-    Time user_deadline_ = Time::never();
-    Time challenge_window_start_{INT64_MIN};
-    std::uint32_t challenge_count_ = 0;
-
-    std::array<TxItem, tx_capacity> tx_{};
-    std::size_t tx_head_ = 0, tx_count_ = 0;
-    std::array<Event, ev_capacity> events_{};
-    std::size_t ev_head_ = 0, ev_count_ = 0;
+    Time syn_sent_at_{};
+    Time deadline_ = Time::never();      // retransmission or TIME-WAIT
+    Time user_deadline_ = Time::never(); // RFC 9293 user timeout
+    Time challenge_start_{};
     ConnectionStats stats_{};
 };
+
+// DESIGN.md: memory is bounded and stated. 224 bytes on x86-64 (g++ 12).
+static_assert(sizeof(Connection) <= 256, "a Connection must fit in 256 bytes");
 
 } // namespace synack

@@ -12,14 +12,15 @@
 
 namespace synack {
 
+// 25 bytes of state: the bounds come from the caller's Config on each call,
+// so that a Connection stays small.
 class RtoEstimator {
   public:
     constexpr RtoEstimator() noexcept = default;
-    constexpr RtoEstimator(Duration initial, Duration min, Duration max) noexcept
-        : rto_(initial), min_(min), max_(max) {}
+    constexpr explicit RtoEstimator(Duration initial) noexcept : rto_(initial) {}
 
     // RFC 6298 §2.2 (first sample) and §2.3 (later samples).
-    constexpr void sample(Duration r) noexcept {
+    constexpr void sample(Duration r, Duration min, Duration max) noexcept {
         if (r.ns < 0) return;
         if (!has_sample_) {
             srtt_ = r;
@@ -31,15 +32,14 @@ class RtoEstimator {
             srtt_ = Duration{(7 * srtt_.ns + r.ns) / 8};
         }
         const std::int64_t k_rttvar = 4 * rttvar_.ns;
-        rto_ = clamp(Duration{srtt_.ns + (k_rttvar > granularity.ns ? k_rttvar : granularity.ns)});
+        rto_ = clamp(Duration{srtt_.ns + (k_rttvar > granularity.ns ? k_rttvar : granularity.ns)}, min, max);
     }
 
     // RFC 6298 §5.5: back off (double, capped).
-    constexpr void back_off() noexcept { rto_ = clamp(Duration{rto_.ns * 2}); }
-    // RFC 6298 §5.7: no sample from a handshake whose SYN was retransmitted.
-    constexpr void fallback(Duration d) noexcept {
-        if (!has_sample_) rto_ = clamp(d);
-    }
+    constexpr void back_off(Duration max) noexcept { rto_ = clamp(Duration{rto_.ns * 2}, Duration{}, max); }
+    // Restart from a fixed value: RFC 6298 §5.7's 3 s after a handshake
+    // whose SYN was retransmitted and gave no sample.
+    constexpr void set(Duration d) noexcept { rto_ = d; }
 
     [[nodiscard]] constexpr Duration rto() const noexcept { return rto_; }
     [[nodiscard]] constexpr Duration srtt() const noexcept { return srtt_; }
@@ -49,15 +49,13 @@ class RtoEstimator {
     static constexpr Duration granularity = Duration::milliseconds(1);
 
   private:
-    [[nodiscard]] constexpr Duration clamp(Duration d) const noexcept {
-        if (d < min_) return min_;
-        if (d > max_) return max_;
+    static constexpr Duration clamp(Duration d, Duration min, Duration max) noexcept {
+        if (d < min) return min;
+        if (d > max) return max;
         return d;
     }
 
     Duration rto_ = Duration::seconds(1);
-    Duration min_ = Duration::milliseconds(200);
-    Duration max_ = Duration::seconds(120);
     Duration srtt_{};
     Duration rttvar_{};
     bool has_sample_ = false;
