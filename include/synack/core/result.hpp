@@ -61,6 +61,8 @@ enum class Error : std::uint8_t {
     TableFull,
     QueueFull,
     NotFound,
+    // Encoding (wire/ipv4, wire/ipv6, wire/packet)
+    AddressFamilyMismatch,  // an address of the wrong family for the header being written
     // Number of errors; keep last.
     Count_
 };
@@ -104,6 +106,7 @@ enum class Error : std::uint8_t {
     case Error::TableFull: return "table full";
     case Error::QueueFull: return "queue full";
     case Error::NotFound: return "not found";
+    case Error::AddressFamilyMismatch: return "address family mismatch";
     case Error::Count_: break;
     }
     return "unknown error";

@@ -1,0 +1,119 @@
+// synack/wire/packet.hpp — one call from raw IP bytes (a TUN read, a pcap
+// record minus its link header) to the TCP segment inside, and back.
+//
+// RFC 791 §3.1 / RFC 8200 §3-4 framing via ipv4.hpp / ipv6.hpp; RFC 6864 §4
+// (Identification of atomic datagrams) for what encode writes. The TCP
+// checksum is not checked here: the caller verifies it with the addresses
+// (verify_tcp_checksum), as the machines do.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+#include "synack/core/bytes.hpp"
+#include "synack/core/result.hpp"
+#include "synack/wire/address.hpp"
+#include "synack/wire/ipv4.hpp"
+#include "synack/wire/ipv6.hpp"
+
+namespace synack {
+
+// A TCP segment found in an IP packet.
+struct IpPacket {
+    IpFamily family = IpFamily::V4;
+    IpAddress source{};
+    IpAddress destination{};
+    std::uint8_t ecn = 0;               // RFC 3168 §5 ECN field of the IP header
+    std::uint8_t ttl_or_hop_limit = 0;
+    std::uint32_t tcp_offset = 0;       // where `tcp` starts in the input
+    Bytes tcp{};                        // the TCP segment (header + payload), trimmed to the IP length
+};
+
+// Dispatches on the version nibble: 6 is IPv6, anything else goes through the
+// IPv4 parser (so an empty buffer is Ipv4Truncated at 0 and an unknown
+// version Ipv4BadVersion at 0). On top of the view's framing errors:
+//   IPv4 header checksum wrong        -> Ipv4BadChecksum at 10 (Linux drops these in ip_rcv)
+//   IPv4 MF set or fragment offset    -> Ipv4Fragment at 6
+//   IPv4 protocol != 6                -> NotTcp at 9
+//   IPv6 extension-header walk errors -> as find_upper_layer reports them
+//   IPv6 upper layer != 6             -> NotTcp at the next-header byte naming it
+// Offsets are into `data`.
+[[nodiscard]] constexpr result<IpPacket> parse_ip_packet(Bytes data) noexcept {
+    if (!data.empty() && (data[0] >> 4U) == 6) {
+        const auto v6 = Ipv6View::parse(data);
+        if (!v6) return v6.failure();
+        const auto up = find_upper_layer(v6.value());
+        if (!up) return up.failure();
+        if (up->protocol != ip_protocol_tcp) return {Error::NotTcp, up->next_header_offset};
+        IpPacket pkt;
+        pkt.family = IpFamily::V6;
+        pkt.source = v6->source();
+        pkt.destination = v6->destination();
+        pkt.ecn = v6->ecn();
+        pkt.ttl_or_hop_limit = v6->hop_limit();
+        pkt.tcp_offset = up->offset;
+        pkt.tcp = up->bytes;
+        return pkt;
+    }
+    const auto v4 = Ipv4View::parse(data);
+    if (!v4) return v4.failure();
+    if (!v4->checksum_ok()) return {Error::Ipv4BadChecksum, 10};
+    if (v4->is_fragment()) return {Error::Ipv4Fragment, 6};
+    if (v4->protocol() != ip_protocol_tcp) return {Error::NotTcp, 9};
+    IpPacket pkt;
+    pkt.family = IpFamily::V4;
+    pkt.source = v4->source();
+    pkt.destination = v4->destination();
+    pkt.ecn = v4->ecn();
+    pkt.ttl_or_hop_limit = v4->ttl();
+    pkt.tcp_offset = static_cast<std::uint32_t>(v4->header_length());
+    pkt.tcp = v4->payload();
+    return pkt;
+}
+
+// Writes a minimal IP header followed by `tcp_segment` into `out` and returns
+// the bytes written. IPv4: IHL 5, DSCP 0, identification 0 with DF set (an
+// atomic datagram, RFC 6864 §4.1; Linux does the same for its SYN-ACKs), no
+// options. IPv6: traffic class = ECN, flow label 0 (unlabelled, RFC 6437 §2),
+// no extension headers. `ttl` is the hop limit for IPv6. The family is that
+// of `src`. Errors: AddressFamilyMismatch (src and dst differ),
+// Ipv4BadTotalLength / Ipv6BadPayloadLength (segment too long for the length
+// field), BufferTooSmall.
+[[nodiscard]] constexpr result<std::size_t> encode_ip_packet(const IpAddress& src, const IpAddress& dst,
+                                                             std::uint8_t ecn, std::uint8_t ttl, Bytes tcp_segment,
+                                                             MutableBytes out) noexcept {
+    if (src.family != dst.family) return Error::AddressFamilyMismatch;
+    std::size_t header = 0;
+    if (src.is_v4()) {
+        Ipv4Header h;
+        h.ecn = ecn;
+        h.identification = 0;
+        h.dont_fragment = true;
+        h.ttl = ttl;
+        h.protocol = ip_protocol_tcp;
+        h.source = src;
+        h.destination = dst;
+        if (const Error e = h.set_payload_length(tcp_segment.size()); e != Error::None) return e;
+        if (out.size() < h.total_length) return Error::BufferTooSmall;
+        const auto written = h.encode(out);
+        if (!written) return written.failure();
+        header = written.value();
+    } else {
+        Ipv6Header h;
+        h.ecn = ecn;
+        h.flow_label = 0;
+        h.next_header = ip_protocol_tcp;
+        h.hop_limit = ttl;
+        h.source = src;
+        h.destination = dst;
+        if (const Error e = h.set_payload_length(tcp_segment.size()); e != Error::None) return e;
+        if (out.size() < ipv6_header_length + tcp_segment.size()) return Error::BufferTooSmall;
+        const auto written = h.encode(out);
+        if (!written) return written.failure();
+        header = written.value();
+    }
+    copy_bytes(out, header, tcp_segment);
+    return header + tcp_segment.size();
+}
+
+} // namespace synack
