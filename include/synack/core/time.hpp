@@ -5,6 +5,7 @@
 // chrono.hpp so that this header stays cheap to include.
 #pragma once
 
+#include <compare>
 #include <cstdint>
 
 namespace synack {

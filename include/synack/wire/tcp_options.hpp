@@ -11,7 +11,6 @@
 #include <array>
 #include <cstddef>
 #include <cstdint>
-#include <iterator>
 #include <optional>
 
 #include "synack/core/bytes.hpp"
@@ -144,6 +143,10 @@ constexpr Error check_option_length(std::uint8_t kind, std::size_t length, Bytes
 
 } // namespace detail
 
+// The end of an option walk (std::default_sentinel_t would cost <iterator>,
+// a third of the umbrella header's compile time).
+struct OptionSentinel {};
+
 // Lazy walk over an option area (the bytes [20, data offset * 4) of a TCP
 // header). Never reads outside the span, always terminates: every step
 // advances at least one byte, and a framing error ends the walk.
@@ -166,7 +169,7 @@ class OptionIterator {
         step();
         return t;
     }
-    friend constexpr bool operator==(const OptionIterator& it, std::default_sentinel_t) noexcept { return it.done_; }
+    friend constexpr bool operator==(const OptionIterator& it, OptionSentinel) noexcept { return it.done_; }
 
   private:
     constexpr void step() noexcept {
@@ -224,7 +227,7 @@ class OptionRange {
     constexpr OptionRange() noexcept = default;
     constexpr explicit OptionRange(Bytes area, std::uint16_t base = 20) noexcept : area_(area), base_(base) {}
     [[nodiscard]] constexpr OptionIterator begin() const noexcept { return OptionIterator(area_, base_); }
-    [[nodiscard]] constexpr std::default_sentinel_t end() const noexcept { return {}; }
+    [[nodiscard]] constexpr OptionSentinel end() const noexcept { return {}; }
     [[nodiscard]] constexpr Bytes bytes() const noexcept { return area_; }
 
     // The first framing error (rule 4), if any: error + offset from the
