@@ -7,14 +7,14 @@
 #   build      build-essential cmake ninja-build
 #   tests      catch2 (v2.13 on Debian 12), tcpdump tshark (capture cross-checks),
 #              iproute2 (network namespaces for the TUN driver tests)
-#   bench      libbenchmark-dev
+#   bench      libbenchmark-dev, libtins-dev (bench_versus compares against libtins)
 #   fuzz       clang libclang-rt-14-dev (libFuzzer + sanitizer runtimes)
 set -euo pipefail
 
 packages=(
     build-essential cmake ninja-build
     catch2
-    libbenchmark-dev
+    libbenchmark-dev libtins-dev
     clang libclang-rt-14-dev
     tcpdump tshark iproute2
 )

@@ -7,18 +7,18 @@
 #   4. preset clang      clang++ Debug, -Werror: build, ctest
 #   5. preset release    Release benchmarks: build only (proves they compile)
 #   6. preset fuzz       (if clang++ exists) build fuzz_<name>, run each for
-#                        SYNACK_FUZZ_SECONDS (default 20) over its corpus
+#                        SYNACK_FUZZ_SECONDS (default 30) over its corpus
 # Any failure stops the script with a non-zero status.
 #
 # Knobs: SYNACK_JOBS (parallel build/test jobs, default 2),
-#        SYNACK_FUZZ_SECONDS (per fuzz target, default 20),
+#        SYNACK_FUZZ_SECONDS (per fuzz target, default 30),
 #        SYNACK_SKIP_DEPS=1 (do not run install-deps.sh).
 set -euo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 root="$(pwd)"
 jobs="${SYNACK_JOBS:-2}"
-fuzz_seconds="${SYNACK_FUZZ_SECONDS:-20}"
+fuzz_seconds="${SYNACK_FUZZ_SECONDS:-30}"
 start=$(date +%s)
 
 step() { printf '\n==== [%4ss] %s\n' "$(($(date +%s) - start))" "$*"; }
