@@ -63,6 +63,7 @@ enum class Error : std::uint8_t {
     NotFound,
     // Encoding (wire/ipv4, wire/ipv6, wire/packet)
     AddressFamilyMismatch,  // an address of the wrong family for the header being written
+    PcapBadRecordLength,    // a record's incl_len exceeds the snaplen or 256 KiB
     // Number of errors; keep last.
     Count_
 };
@@ -107,6 +108,7 @@ enum class Error : std::uint8_t {
     case Error::QueueFull: return "queue full";
     case Error::NotFound: return "not found";
     case Error::AddressFamilyMismatch: return "address family mismatch";
+    case Error::PcapBadRecordLength: return "pcap: record length over snaplen or 256 KiB";
     case Error::Count_: break;
     }
     return "unknown error";
