@@ -35,6 +35,7 @@
 #include "synack/wire/packet.hpp"
 #include "synack/wire/tcp.hpp"
 #include "synack/wire/tcp_options.hpp"
+#include "summary.hpp"
 
 namespace {
 
@@ -45,7 +46,7 @@ constexpr int exit_malformed = 1;
 constexpr int exit_usage = 2;
 
 constexpr std::string_view usage_text =
-    "usage: synack-decode [--json] [--time] FILE.pcap | -\n"
+    "usage: synack-decode [--json] [--time] [--summary] FILE.pcap | -\n"
     "       synack-decode --hex [--tcp] [--json] [FILE | -]\n"
     "\n"
     "Prints each TCP segment as `tcpdump -nn -S -t` does, or with --json one\n"
@@ -54,6 +55,8 @@ constexpr std::string_view usage_text =
     "  FILE, -   a classic pcap file (not pcapng), - for stdin; link types\n"
     "            Ethernet (802.1Q/802.1ad tags too), raw IP, Linux cooked v1/v2\n"
     "  --json    one JSON object per packet instead of tcpdump text\n"
+    "  --summary after the packets, each handshake: what each side offered\n"
+    "            in its SYN / SYN-ACK and what the connection negotiated\n"
     "  --time    prefix each text line with the capture time (UTC,\n"
     "            HH:MM:SS.ffffff; tcpdump prints local time)\n"
     "  --hex     read hex dumps, one packet per line (stdin unless FILE):\n"
@@ -236,6 +239,7 @@ struct Settings {
     bool time = false;
     bool hex = false;
     bool bare_tcp = false;
+    bool summary = false;
     std::string path; // "" or "-": stdin
 };
 
@@ -364,8 +368,11 @@ class Decoder {
             if (settings_.json) emit_undecoded(src, problems, skip, ip);
             return;
         }
+        if (settings_.summary) summary_.observe(src.number, *parsed);
         segment(src, ip, &*parsed, parsed->tcp, parsed->tcp_offset, std::move(problems));
     }
+
+    void print_summary(std::ostream& os) const { summary_.print(os); }
 
     // A bare TCP segment (hex input): no addresses, no checksum verdict.
     void bare_tcp(const Source& src, Bytes tcp) { segment(src, {}, nullptr, tcp, 0, {}); }
@@ -391,6 +398,8 @@ class Decoder {
     }
 
   private:
+    synack_decode::HandshakeSummary summary_;
+
     static std::string ipv4_checksum_detail(Bytes ip) {
         const result<Ipv4View> v = Ipv4View::parse(ip);
         if (!v) return {};
@@ -856,6 +865,8 @@ int main(int argc, char** argv) {
             settings.hex = true;
         } else if (a == "--tcp") {
             settings.bare_tcp = true;
+        } else if (a == "--summary") {
+            settings.summary = true;
         } else if (a == "-h" || a == "--help") {
             std::cout << usage_text;
             return exit_ok;
@@ -880,6 +891,10 @@ int main(int argc, char** argv) {
     }
     Decoder d(settings);
     const int status = settings.hex ? run_hex(settings, d) : run_pcap(settings, d);
+    if (settings.summary) {
+        std::cout << '\n';
+        d.print_summary(std::cout);
+    }
     std::cout.flush();
     if (!std::cout) {
         std::cerr << "synack-decode: write error\n";

@@ -349,10 +349,16 @@ struct TcpOptions {
     // Writes the option area (padded with EOL/zero to a multiple of 4) and
     // returns its length. OptionsTooLong if it exceeds 40 bytes;
     // BufferTooSmall if `out` cannot hold it; OptionValueInvalid for a SACK
-    // count over 4 or a window scale that is not a byte.
+    // count over 4 or a Fast Open cookie length that is not 0 or even 4..16.
     constexpr result<std::size_t> encode(MutableBytes out) const noexcept {
         Writer w{out};
         if (sack_count > max_sack_blocks) return Error::OptionValueInvalid;
+        // RFC 7413 §4.1.1: a cookie is empty (a request) or 4..16 bytes,
+        // even; anything else could not be decoded back.
+        if (fast_open) {
+            const std::size_t c = fast_open->cookie_length;
+            if (c != 0 && (c < 4 || c > fast_open_cookie_max || c % 2 != 0)) return Error::OptionValueInvalid;
+        }
         if (wire_length == 0) {
             write_canonical(w, all_kinds);
         } else {
