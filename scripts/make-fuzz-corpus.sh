@@ -11,9 +11,9 @@
 #   tcp_options          option areas (the bytes [20, data offset * 4))
 #   ipv4_tcp, ipv6_tcp   whole IP packets of that version
 #   format               whole IP packets, both versions
-# Files are named <capture>-<frame>-<what> or hand-<what>; identical contents
-# are written once. Only the generated files are replaced: inputs added by
-# hand (or minimized from a fuzz run) under other names stay.
+# Files are named <capture>-<frame>-<what>, hand-<what> or regress-<what>
+# (minimized fuzz findings); identical contents are written once. Only those
+# names are replaced: inputs added under other names stay.
 #
 # Needs only bash and Debian's /usr/bin/python3 (standard library).
 set -euo pipefail
@@ -256,6 +256,16 @@ for what, seg in HAND_TCP.items():
     hl = (seg[12] >> 4) * 4 if len(seg) > 12 else 0
     if 20 < hl <= len(seg):
         add("tcp_options", "hand-" + what, seg[20:hl])
+# Regressions: minimized from fuzz findings (see the commit that adds them).
+REGRESSIONS_TCP_VALUE = {
+    # nop,ws 1,nop,ws 5 then "clear wscale": the earlier duplicate must not win.
+    "regress-cleared-duplicate": tcp(bytes.fromhex("01030301 01030305")) + bytes.fromhex("0100"),
+    # sackOK + truncated mss (02 04, 2 bytes left) then "toggle sackOK": the
+    # padding must not complete the tail into "mss 0".
+    "regress-tail-completed": tcp(bytes.fromhex("04020204")) + bytes.fromhex("02"),
+}
+for name, data in REGRESSIONS_TCP_VALUE.items():
+    add("tcp_value", name, data)
 for what, script in SCRIPTS.items():
     add("tcp_value", "hand-syn-" + what, syn + script)
     add("tcp_value", "hand-sack-4-" + what, HAND_TCP["sack-4"] + script)
@@ -278,7 +288,7 @@ for target, files in corpus.items():
     generated = set(files)
     for old in os.listdir(d):
         # replace earlier generated files only (capture- or hand- prefixed)
-        if old not in generated and (old.startswith("hand-") or any(old.startswith(c) for c in
+        if old not in generated and (old.startswith(("hand-", "regress-")) or any(old.startswith(c) for c in
                                      [os.path.basename(p)[:-5] + "-" for p in glob.glob(os.path.join(captures, "*.pcap"))])):
             os.remove(os.path.join(d, old))
     for name, data in files.items():

@@ -289,6 +289,14 @@ class Connection {
                 h.window = window_field(false);
                 // RFC 7323 §3.2: once negotiated, on every non-RST segment.
                 if (flag(TsOk)) h.options.timestamps = Timestamps{ts_now(now), ts_recent_};
+                // RFC 2883 D-SACK for the peer's SYN received twice in a
+                // simultaneous open (see on_synchronized()); Linux writes it
+                // after the timestamps: nop,nop,TS,nop,nop,sack.
+                if (flag(DsackSyn)) {
+                    h.options.sack_blocks[0] = SackBlock{irs_.raw(), (irs_ + 1).raw()};
+                    h.options.sack_count = 1;
+                    set_flag(DsackSyn, false);
+                }
             }
             h.source_port = flow.local.port;
             h.destination_port = flow.remote.port;
@@ -352,6 +360,7 @@ class Connection {
     enum TxBits : std::uint8_t { TxSyn = 1, TxSynAck = 2, TxAck = 4, TxFin = 8, TxRst = 16 };
     enum FlagBits : std::uint16_t {
         WsOk = 1, SackOk = 2, TsOk = 4, EcnOk = 8, HasRtt = 16, FinSent = 32, SynRetransmitted = 64, Passive = 128,
+        DsackSyn = 256, // the next ACK carries a D-SACK block for the peer's SYN (simultaneous open)
     };
     static constexpr std::size_t ev_capacity = 4;
 
@@ -479,9 +488,24 @@ class Connection {
         return cfg().rcv_wnd > unconsumed_ ? cfg().rcv_wnd - unconsumed_ : 0;
     }
 
+    // The window offered once scaling is agreed: the free space rounded *up*
+    // to the scale unit, as Linux __tcp_select_window() does ("Advertise
+    // enough space so that it won't get scaled away": ALIGN(free, 1 <<
+    // rcv_wscale)). Captures a_ipv4_default and d_ipv6_default show it: 64240
+    // and 64800 bytes go out as win 63 and 64 with wscale 10, not 62 and 63.
+    // Sequence acceptance and the payload taken use this same window, so
+    // what is offered is what is accepted.
+    [[nodiscard]] constexpr std::uint32_t receive_window() const noexcept {
+        const std::uint32_t w = advertised_window();
+        if (!flag(WsOk) || rcv_wscale_ == 0) return w;
+        const std::uint64_t unit = std::uint64_t{1} << rcv_wscale_;
+        const std::uint64_t up = (std::uint64_t{w} + unit - 1) / unit * unit;
+        return up > 0xFFFFFFFFU ? w : static_cast<std::uint32_t>(up);
+    }
+
     [[nodiscard]] constexpr std::uint16_t window_field(bool syn) const noexcept {
-        std::uint32_t w = advertised_window();
         // RFC 7323 §2.2: the window in a SYN or SYN-ACK is never scaled.
+        std::uint32_t w = syn ? advertised_window() : receive_window();
         if (!syn && flag(WsOk)) w >>= rcv_wscale_;
         return static_cast<std::uint16_t>(w > 0xFFFFU ? 0xFFFFU : w);
     }
@@ -640,7 +664,7 @@ class Connection {
     // RFC 9293 §3.10.7.4 first check: the four cases.
     [[nodiscard]] constexpr bool seq_acceptable(const TcpView& seg) const noexcept {
         const std::uint32_t len = seg.segment_length();
-        const std::uint32_t wnd = advertised_window();
+        const std::uint32_t wnd = receive_window();
         if (len == 0) return wnd == 0 ? seg.seq() == rcv_nxt_ : seg.seq().in_window(rcv_nxt_, wnd);
         if (wnd == 0) return false;
         return seg.seq().in_window(rcv_nxt_, wnd) || (seg.seq() + (len - 1)).in_window(rcv_nxt_, wnd);
@@ -655,20 +679,37 @@ class Connection {
             tx_ |= TxSynAck;
             return {};
         }
+        // RFC 7323 §5.3 PAWS (Linux applies it first, tcp_validate_incoming()).
+        const bool paws_reject =
+            flag(TsOk) && o.timestamps && static_cast<std::int32_t>(o.timestamps->value - ts_recent_) < 0;
+
         // Crossed SYN-ACKs of a simultaneous open: Linux tcp_validate_incoming()
         // lets a SYN-ACK with SEG.SEQ+1 = RCV.NXT and SEG.ACK = SND.NXT
         // complete SYN-RECEIVED instead of drawing a challenge ACK.
-        if (syn_rcvd && !flag(Passive) && f.syn() && f.ack() && !f.rst() && seg.seq() + 1 == rcv_nxt_ &&
-            seg.ack() == snd_nxt_) {
+        if (syn_rcvd && !flag(Passive) && f.syn() && f.ack() && !f.rst() && !paws_reject &&
+            seg.seq() + 1 == rcv_nxt_ && seg.ack() == snd_nxt_) {
             establish(seg, o, now);
+            // Linux then hands the segment to tcp_data_queue(): its SYN is a
+            // duplicate (end_seq <= rcv_nxt), so TS.Recent is taken from it
+            // (RFC 7323 §4.3: SEG.SEQ <= Last.ACK.sent) and an ACK goes at
+            // once, with a D-SACK block for the SYN when SACK was agreed
+            // (tcp_dsack_set(), RFC 2883).
+            if (flag(TsOk) && o.timestamps) ts_recent_ = o.timestamps->value;
+            set_flag(DsackSyn, flag(SackOk));
+            tx_ |= TxAck;
             return {};
         }
 
-        // RFC 7323 §5.3 PAWS: a TSval older than TS.Recent is dropped, and
-        // ACKed unless it is a RST.
-        if (flag(TsOk) && o.timestamps && !f.rst() && static_cast<std::int32_t>(o.timestamps->value - ts_recent_) < 0) {
+        // PAWS: a TSval older than TS.Recent is dropped, and ACKed unless it
+        // is a RST; a SYN gets a (rate-limited) challenge ACK instead, as in
+        // Linux (tcp_validate_incoming(): "goto syn_challenge").
+        if (paws_reject && !f.rst()) {
             ++stats_.paws_rejected;
-            tx_ |= TxAck;
+            if (f.syn()) {
+                challenge_ack(now);
+            } else {
+                tx_ |= TxAck;
+            }
             return {};
         }
         // RFC 7323 §3.2: with timestamps agreed, a non-RST segment without
@@ -678,10 +719,17 @@ class Connection {
             return {};
         }
 
-        // First check: sequence number.
+        // First check: sequence number. An unacceptable SYN gets the
+        // rate-limited challenge ACK of RFC 5961 §4.2 like any other SYN
+        // (Linux tcp_validate_incoming() step 1: "goto syn_challenge"), so
+        // out-of-window SYNs cannot bypass the limit.
         if (!seq_acceptable(seg)) {
-            if (!f.rst()) tx_ |= TxAck;
             ++stats_.dropped;
+            if (f.syn() && !f.rst()) {
+                challenge_ack(now);
+            } else if (!f.rst()) {
+                tx_ |= TxAck;
+            }
             return {};
         }
 
@@ -769,7 +817,7 @@ class Connection {
             r.payload = payload;
             r.payload_seq = seg.seq();
             if (seg.seq() == rcv_nxt_) {
-                const std::uint32_t room = advertised_window();
+                const std::uint32_t room = receive_window();
                 const std::uint32_t take = payload.size() < room ? static_cast<std::uint32_t>(payload.size()) : room;
                 r.payload = payload.first(take);
                 r.in_order = true;

@@ -499,6 +499,14 @@ struct TcpOptions {
                 // then the EOL/padding or malformed tail verbatim.
                 write_canonical(w, missing);
                 inserted = true;
+                // A malformed tail must stay malformed: zero padding after
+                // it could complete a truncated option (02 04 05 -> mss
+                // 0x0500), so the padding goes in front of it as NOPs and
+                // the tail keeps running past the end.
+                if (e.kind != 0) {
+                    const std::size_t tail = wire_length - consumed;
+                    while ((w.pos + tail) % 4 != 0) w.put(1);
+                }
                 for (std::size_t i = consumed; i < wire_length; ++i) w.put(wire[i]);
                 consumed = wire_length;
                 break;
@@ -509,6 +517,9 @@ struct TcpOptions {
                 write_typed(w, m);
                 continue;
             }
+            // An earlier duplicate of a field that was cleared goes too:
+            // copied verbatim it would become the last one and win (rule 8).
+            if (m != 0 && !has_typed(m)) continue;
             for (std::size_t i = 0; i < e.length; ++i) w.put(wire[e.offset - 20U + i]);
         }
         if (!inserted) write_canonical(w, missing);
@@ -518,6 +529,18 @@ struct TcpOptions {
         std::size_t i = 0;
         while ((single_mask >> i) != 1U) ++i;
         return i;
+    }
+
+    [[nodiscard]] constexpr bool has_typed(unsigned m) const noexcept {
+        switch (m) {
+        case MaskMss: return mss.has_value();
+        case MaskWs: return window_scale.has_value();
+        case MaskSackOk: return sack_permitted;
+        case MaskTs: return timestamps.has_value();
+        case MaskSack: return sack_count > 0;
+        case MaskTfo: return fast_open.has_value();
+        default: return false;
+        }
     }
 
     constexpr void write_typed(Writer& w, unsigned m) const noexcept {
