@@ -521,3 +521,60 @@ TEST_CASE("connection: ECN setup when both sides ask", "[connection][options]") 
     REQUIRE(e.has_value());
     CHECK(e->negotiated.ecn);
 }
+
+TEST_CASE("connection: a peer MSS below 48 is raised to Linux's tcp_min_snd_mss", "[connection][options]") {
+    for (std::uint16_t tiny : {std::uint16_t{1}, std::uint16_t{8}, std::uint16_t{47}, std::uint16_t{48}}) {
+        Connection c(ctx(14));
+        REQUIRE(c.connect(client_flow, at(0)) == Error::None);
+        drain(c, at(0));
+        TcpHeader h = from_server(SeqNum(5), c.iss() + 1, TcpFlag::Syn | TcpFlag::Ack);
+        h.options.mss = tiny;
+        c.on_segment(server_ip, client_ip, make(h, server_ip, client_ip), at(0.1));
+        const auto e = c.poll_event();
+        REQUIRE(e.has_value());
+        CHECK(e->negotiated.mss == 48); // CVE-2019-11479: never cut data smaller
+    }
+}
+
+TEST_CASE("connection: close() in SYN-RECEIVED sends a FIN behind the SYN-ACK", "[connection]") {
+    Connection server(ctx(15));
+    Connection client(ctx(16));
+    REQUIRE(server.listen({server_ip, 8080}, at(0)) == Error::None);
+    REQUIRE(client.connect(client_flow, at(0)) == Error::None);
+    auto syn = drain(client, at(0));
+    REQUIRE(syn.size() == 1);
+    deliver(server, syn[0], at(0.05));
+    auto synack = drain(server, at(0.05)); // the SYN-ACK is lost
+    REQUIRE(synack.size() == 1);
+    REQUIRE(server.state() == State::SynReceived);
+
+    REQUIRE(server.close(at(0.1)) == Error::None);
+    CHECK(server.state() == State::SynReceived); // until our SYN is acknowledged
+    REQUIRE(server.close(at(0.1)) == Error::None); // a second close queues nothing more
+    auto fin = drain(server, at(0.1));
+    REQUIRE(fin.size() == 1);
+    CHECK(fin[0].view().flags().fin());
+    CHECK(fin[0].view().seq() == server.iss() + 1);
+    CHECK(server.snd_nxt() == server.iss() + 2);
+
+    // The SYN-ACK's timer is not rearmed by the FIN (Linux): at 1.05 s it
+    // resends the SYN-ACK first, then the FIN.
+    REQUIRE(server.next_deadline() == at(1.05));
+    server.on_timer(at(1.05));
+    auto again = drain(server, at(1.05));
+    REQUIRE(again.size() == 2);
+    CHECK(again[0].view().flags().syn());
+    CHECK(again[0].view().flags().ack());
+    CHECK(again[1].view().flags().fin());
+
+    // The client completes; its ACK covers the SYN and the FIN: Established,
+    // then FIN-WAIT-2 at once.
+    deliver(client, again[0], at(1.15));
+    deliver(client, again[1], at(1.15));
+    CHECK(client.state() == State::CloseWait);
+    for (auto& s : drain(client, at(1.15))) deliver(server, s, at(1.2));
+    const auto ev = events(server);
+    REQUIRE_FALSE(ev.empty());
+    CHECK(ev[0] == EventKind::Established);
+    CHECK(server.state() == State::FinWait2);
+}

@@ -181,7 +181,20 @@ class Connection {
         case State::Closed: return Error::InvalidState;
         case State::Listen:
         case State::SynSent: enter_closed(EventKind::Closed); return Error::None;
+        // RFC 9293 §3.10.4: in SYN-RECEIVED the FIN goes out now, queued
+        // behind our SYN (Linux tcp_close_state() + tcp_send_fin()); the
+        // state stays until our SYN is acknowledged, which still raises
+        // Established and then moves to FIN-WAIT-1 (establish()). The
+        // SYN-ACK's timer and retry count run on: with data already in
+        // flight Linux does not rearm the RTO for new data.
         case State::SynReceived:
+            if (!flag(FinSent)) {
+                fin_seq_ = snd_nxt_;
+                snd_nxt_ = snd_nxt_ + 1;
+                set_flag(FinSent, true);
+                tx_ |= TxFin;
+            }
+            return Error::None;
         case State::Established: send_fin(now); state_ = State::FinWait1; return Error::None;
         case State::CloseWait: send_fin(now); state_ = State::LastAck; return Error::None;
         default: return Error::None; // already closing
@@ -363,6 +376,7 @@ class Connection {
         DsackSyn = 256, // the next ACK carries a D-SACK block for the peer's SYN (simultaneous open)
     };
     static constexpr std::size_t ev_capacity = 4;
+    static constexpr std::uint16_t min_snd_mss = 48; // Linux net.ipv4.tcp_min_snd_mss
 
     [[nodiscard]] constexpr const Config& cfg() const noexcept { return ctx_->config; }
     [[nodiscard]] constexpr bool flag(std::uint16_t f) const noexcept { return (flags_ & f) != 0; }
@@ -451,7 +465,7 @@ class Connection {
     constexpr void on_retransmit_timer(Time now) noexcept {
         std::uint32_t limit = cfg().fin_retries;
         if (state_ == State::SynSent) limit = std::uint32_t{cfg().syn_retries} + cfg().syn_linear_timeouts;
-        if (state_ == State::SynReceived && !flag(FinSent)) limit = cfg().synack_retries;
+        if (state_ == State::SynReceived) limit = cfg().synack_retries;
         if (retries_ >= limit) {
             enter_closed(EventKind::TimedOut);
             return;
@@ -466,13 +480,11 @@ class Connection {
             send_syn(now);
             break;
         case State::SynReceived:
-            if (flag(FinSent)) {
-                tx_ |= TxFin;
-                arm_retransmit(now);
-            } else {
-                set_flag(SynRetransmitted, true);
-                send_synack(now);
-            }
+            // The head of the queue is our unacknowledged SYN: it goes
+            // again, and a FIN queued behind it (close()) follows.
+            set_flag(SynRetransmitted, true);
+            send_synack(now);
+            if (flag(FinSent)) tx_ |= TxFin;
             break;
         case State::FinWait1:
         case State::Closing:
@@ -546,6 +558,10 @@ class Connection {
         const std::uint16_t def = tuple_.local.address.is_v4() ? 536 : 1220;
         const std::uint16_t peer = (o.mss && *o.mss != 0) ? *o.mss : def;
         snd_mss_ = peer < cfg().mss ? peer : cfg().mss;
+        // Linux tcp_mtu_to_mss(): never below tcp_min_snd_mss (48), so a
+        // peer announcing a tiny MSS cannot make us cut data into 8-byte
+        // segments (CVE-2019-11479).
+        if (snd_mss_ < min_snd_mss) snd_mss_ = min_snd_mss;
         // RFC 7323 §2.3: a shift over 14 is used as 14 (Linux clamps too).
         const bool ws = o.window_scale.has_value() && cfg().window_scale.has_value();
         set_flag(WsOk, ws);
