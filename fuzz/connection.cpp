@@ -418,15 +418,23 @@ class Harness {
         default: store_be16(copy.b, 2, static_cast<std::uint16_t>(load_be16(copy.b, 2) + 1)); break; // destination port
         }
         if (copy.n >= 20) fill_tcp_checksum(src, dst, MutableBytes(copy.b.data(), copy.n));
-        // A wrong destination or, once bound to a peer, a wrong source: not ours.
-        const State st = conn_[idx(to)].state();
+        // A wrong destination or, once bound to a peer, a wrong source: not
+        // ours. (A LISTEN machine may have bound to a misdelivered SYN's
+        // source: "wrong" is judged against the flow it is bound to.)
+        const Connection& c = conn_[idx(to)];
+        const State st = c.state();
         const bool bound = st != State::Closed && st != State::Listen;
-        const bool must_reject = (how & 3U) == 0 || (how & 3U) == 3 || bound;
+        const bool other_source =
+            copy.n < 20 || src != c.flow().remote.address || load_be16(copy.b, 0) != c.flow().remote.port;
+        const bool must_reject = (how & 3U) == 0 || (how & 3U) == 3 || (bound && other_source);
         feed(to, src, dst, copy.bytes(), false, must_reject);
     }
 
     void feed(int to, const IpAddress& src, const IpAddress& dst, Bytes seg, bool corrupted, bool must_reject) {
         Connection& c = conn_[idx(to)];
+        // What an earlier segment of this op made the machine send goes out
+        // first, so that a rejected segment can be held to sending nothing.
+        drain(to);
         const Before b = snapshot(to);
         remember(seg);
         Received r;
@@ -651,7 +659,11 @@ class Harness {
             if (!t) break;
             FUZZ_CHECK(n < 4); // RST + SYN, or one ACK/FIN, or one SYN(-ACK): never more
             check_output(i, *t, Bytes(buf.data(), t->length));
-            q_[idx(i)].push(Bytes(buf.data(), t->length));
+            // Only what is addressed to the other machine travels: a RST
+            // answering a misdelivered segment goes to a host that is not
+            // here (and its checksum is not valid for this flow, so a bit
+            // flip could make it valid).
+            if (t->flow == flow_of(i)) q_[idx(i)].push(Bytes(buf.data(), t->length));
         }
         return n != 0;
     }
