@@ -246,7 +246,7 @@ class Connection {
             (!unbound && (src != tuple_.remote.address || seg.source_port() != tuple_.remote.port))) {
             return {Error::NotFound};
         }
-        const TcpOptions opts = TcpOptions::decode(seg.option_bytes());
+        const OptionValues opts = OptionValues::decode(seg.option_bytes());
         switch (state_) {
         case State::Closed: closed_reply(src, seg); return {};
         case State::Listen: on_listen(src, seg, opts, now); return {};
@@ -280,7 +280,8 @@ class Connection {
     // handshake segments carry no payload) with its checksum filled in.
     constexpr std::optional<Transmit> poll_transmit(MutableBytes buf, Time now) noexcept {
         while (tx_ != 0) {
-            TcpHeader h;
+            TcpFields h;
+            OptionValues opts;
             FourTuple flow = tuple_;
             if (tx_ & TxRst) {
                 tx_ &= static_cast<std::uint8_t>(~TxRst);
@@ -291,7 +292,7 @@ class Connection {
             } else if (tx_ & (TxSyn | TxSynAck)) {
                 const bool synack = (tx_ & TxSynAck) != 0;
                 tx_ &= static_cast<std::uint8_t>(~(TxSyn | TxSynAck | TxAck));
-                syn_header(h, synack, now);
+                syn_header(h, opts, synack, now);
             } else {
                 // A FIN carries the ACK; several pending ACKs are sent once.
                 const bool fin = (tx_ & TxFin) != 0;
@@ -301,19 +302,19 @@ class Connection {
                 h.flags = fin ? (TcpFlag::Fin | TcpFlag::Ack) : TcpFlags(TcpFlag::Ack);
                 h.window = window_field(false);
                 // RFC 7323 §3.2: once negotiated, on every non-RST segment.
-                if (flag(TsOk)) h.options.timestamps = Timestamps{ts_now(now), ts_recent_};
+                if (flag(TsOk)) opts.timestamps = Timestamps{ts_now(now), ts_recent_};
                 // RFC 2883 D-SACK for the peer's SYN received twice in a
                 // simultaneous open (see on_synchronized()); Linux writes it
                 // after the timestamps: nop,nop,TS,nop,nop,sack.
                 if (flag(DsackSyn)) {
-                    h.options.sack_blocks[0] = SackBlock{irs_.raw(), (irs_ + 1).raw()};
-                    h.options.sack_count = 1;
+                    opts.sack_blocks[0] = SackBlock{irs_.raw(), (irs_ + 1).raw()};
+                    opts.sack_count = 1;
                     set_flag(DsackSyn, false);
                 }
             }
             h.source_port = flow.local.port;
             h.destination_port = flow.remote.port;
-            const result<std::size_t> n = h.encode(buf);
+            const result<std::size_t> n = h.encode(buf, opts);
             if (!n) continue; // only BufferTooSmall: the segment is lost, like a dropped packet
             fill_tcp_checksum(flow.local.address, flow.remote.address, buf.first(*n));
             return Transmit{flow, *n, 0};
@@ -523,24 +524,24 @@ class Connection {
     }
 
     // Linux's SYN and SYN-ACK (tcp_syn_options(), tcp_synack_options()).
-    constexpr void syn_header(TcpHeader& h, bool synack, Time now) const noexcept {
+    constexpr void syn_header(TcpFields& h, OptionValues& opts, bool synack, Time now) const noexcept {
         h.seq = iss_;
         h.window = window_field(true);
-        h.options.mss = cfg().mss;
+        opts.mss = cfg().mss;
         if (!synack) {
             h.flags = TcpFlag::Syn;
-            h.options.sack_permitted = cfg().sack;
-            if (cfg().timestamps) h.options.timestamps = Timestamps{ts_now(now), 0};
-            h.options.window_scale = cfg().window_scale;
+            opts.sack_permitted = cfg().sack;
+            if (cfg().timestamps) opts.timestamps = Timestamps{ts_now(now), 0};
+            opts.window_scale = cfg().window_scale;
             if (cfg().ecn) h.flags |= TcpFlag::Ece | TcpFlag::Cwr; // RFC 3168 §6.1.1
             return;
         }
         // Answer only what the peer offered (RFC 7323 §1.3, RFC 2018 §2).
         h.ack = rcv_nxt_;
         h.flags = TcpFlag::Syn | TcpFlag::Ack;
-        h.options.sack_permitted = flag(SackOk);
-        if (flag(TsOk)) h.options.timestamps = Timestamps{ts_now(now), ts_recent_};
-        if (flag(WsOk)) h.options.window_scale = rcv_wscale_;
+        opts.sack_permitted = flag(SackOk);
+        if (flag(TsOk)) opts.timestamps = Timestamps{ts_now(now), ts_recent_};
+        if (flag(WsOk)) opts.window_scale = rcv_wscale_;
         if (flag(EcnOk)) h.flags |= TcpFlag::Ece;
     }
 
@@ -552,7 +553,7 @@ class Connection {
     }
 
     // Learn the peer's SYN options (RFC 7323, RFC 2018, RFC 9293 §3.7.1).
-    constexpr void take_syn_options(const TcpView& seg, const TcpOptions& o) noexcept {
+    constexpr void take_syn_options(const TcpView& seg, const OptionValues& o) noexcept {
         // MSS 0 is ignored, as Linux does; absent → RFC 9293 §3.7.1 default
         // 536 (IPv4) or 1220 (IPv6: RFC 8200's 1280-byte minimum MTU).
         const std::uint16_t def = tuple_.local.address.is_v4() ? 536 : 1220;
@@ -575,7 +576,7 @@ class Connection {
         peer_window_ = seg.window();
     }
 
-    constexpr void on_listen(const IpAddress& src, const TcpView& seg, const TcpOptions& o, Time now) noexcept {
+    constexpr void on_listen(const IpAddress& src, const TcpView& seg, const OptionValues& o, Time now) noexcept {
         const TcpFlags f = seg.flags();
         if (f.rst()) return; // §3.10.7.2: an incoming RST is ignored
         if (f.ack()) {       // any ACK: <SEQ=SEG.ACK><CTL=RST>
@@ -597,7 +598,7 @@ class Connection {
         send_synack(now);
     }
 
-    constexpr void on_syn_sent(const TcpView& seg, const TcpOptions& o, Time now) noexcept {
+    constexpr void on_syn_sent(const TcpView& seg, const OptionValues& o, Time now) noexcept {
         const TcpFlags f = seg.flags();
         if (f.ack()) {
             // First check: acceptable iff SND.UNA < SEG.ACK <= SND.NXT.
@@ -645,7 +646,7 @@ class Connection {
     // RTT from the handshake: from the timestamp echo when timestamps are
     // on (unambiguous even after a retransmission), otherwise only if the
     // SYN was never retransmitted (Karn's rule, RFC 6298 §3).
-    constexpr void sample_handshake_rtt(const TcpOptions& o, Time now) noexcept {
+    constexpr void sample_handshake_rtt(const OptionValues& o, Time now) noexcept {
         Duration rtt{-1};
         if (flag(TsOk) && o.timestamps && o.timestamps->echo_reply != 0) {
             const std::uint32_t ms = ts_now(now) - o.timestamps->echo_reply;
@@ -686,7 +687,7 @@ class Connection {
         return seg.seq().in_window(rcv_nxt_, wnd) || (seg.seq() + (len - 1)).in_window(rcv_nxt_, wnd);
     }
 
-    constexpr Received on_synchronized(const TcpView& seg, const TcpOptions& o, Time now) noexcept {
+    constexpr Received on_synchronized(const TcpView& seg, const OptionValues& o, Time now) noexcept {
         const TcpFlags f = seg.flags();
         const bool syn_rcvd = state_ == State::SynReceived;
 
@@ -864,7 +865,7 @@ class Connection {
         return r;
     }
 
-    constexpr void establish(const TcpView& seg, const TcpOptions& o, Time now) noexcept {
+    constexpr void establish(const TcpView& seg, const OptionValues& o, Time now) noexcept {
         snd_una_ = seg.ack();
         peer_window_ = seg.window();
         sample_handshake_rtt(o, now);

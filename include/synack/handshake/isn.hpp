@@ -8,6 +8,8 @@
 // nothing here reads entropy or a clock.
 #pragma once
 
+#include <array>
+#include <cstddef>
 #include <cstdint>
 
 #include "synack/core/siphash.hpp"
@@ -24,18 +26,40 @@ struct Secrets {
 };
 
 namespace detail {
+// The hash input of an address: family byte, then the address bytes.
 constexpr SipHasher& add_address(SipHasher& h, const IpAddress& a) noexcept {
     h.add_u8(static_cast<std::uint8_t>(a.family));
     return h.add(a.span());
 }
+
+// The same bytes gathered into one buffer, so the hash runs over whole
+// words (one-shot siphash24() over the concatenation equals the streamed
+// SipHasher; gathering first is twice as fast for a 4-tuple).
+struct HashInput {
+    std::array<std::uint8_t, 2 * (1 + 16 + 2)> bytes; // [0, n) written before read: no zeroing
+    std::size_t n = 0;
+    constexpr HashInput& address(const IpAddress& a) noexcept {
+        bytes[n++] = static_cast<std::uint8_t>(a.family);
+        for (const std::uint8_t b : a.span()) bytes[n++] = b;
+        return *this;
+    }
+    constexpr HashInput& port(std::uint16_t p) noexcept {
+        bytes[n++] = static_cast<std::uint8_t>(p >> 8U);
+        bytes[n++] = static_cast<std::uint8_t>(p);
+        return *this;
+    }
+    [[nodiscard]] constexpr std::uint64_t hash(const SipKey& key) const noexcept {
+        return siphash24(key, Bytes(bytes.data(), n));
+    }
+};
 } // namespace detail
 
-// F(): the keyed hash of the 4-tuple, in RFC 6528's argument order.
+// F(): the keyed hash of the 4-tuple, in RFC 6528's argument order
+// (family, local address, local port, family, remote address, remote port).
 [[nodiscard]] constexpr std::uint32_t isn_hash(const SipKey& key, const FourTuple& t) noexcept {
-    SipHasher h(key);
-    detail::add_address(h, t.local.address).add_u16(t.local.port);
-    detail::add_address(h, t.remote.address).add_u16(t.remote.port);
-    return static_cast<std::uint32_t>(h.finish());
+    detail::HashInput in;
+    in.address(t.local.address).port(t.local.port).address(t.remote.address).port(t.remote.port);
+    return static_cast<std::uint32_t>(in.hash(key));
 }
 
 // M: the 4 µs clock of RFC 6528 §3 (wraps every ~4.77 hours).
@@ -51,10 +75,9 @@ constexpr SipHasher& add_address(SipHasher& h, const IpAddress& a) noexcept {
 // share one timestamp clock and PAWS works across them).
 [[nodiscard]] constexpr std::uint32_t timestamp_offset(const SipKey& key, const IpAddress& local,
                                                        const IpAddress& remote) noexcept {
-    SipHasher h(key);
-    detail::add_address(h, local);
-    detail::add_address(h, remote);
-    return static_cast<std::uint32_t>(h.finish());
+    detail::HashInput in;
+    in.address(local).address(remote);
+    return static_cast<std::uint32_t>(in.hash(key));
 }
 
 // The 1 ms timestamp clock (RFC 7323 §5.4: between 1 ms and 1 s per tick).

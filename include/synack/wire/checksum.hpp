@@ -149,7 +149,11 @@ inline constexpr std::size_t block_bytes = 32U * 2048U;
 // (a shorter buffer is left untouched).
 constexpr void fill_tcp_checksum(const IpAddress& src, const IpAddress& dst, MutableBytes segment) noexcept {
     if (segment.size() < 20) return;
-    store_be16(segment, 16, tcp_checksum(src, dst, Bytes(segment)));
+    // Zero the field, then one pass over the whole segment (the same value
+    // as tcp_checksum(), which skips the field instead).
+    store_be16(segment, 16, 0);
+    const std::uint32_t pseudo = pseudo_header_sum(src, dst, static_cast<std::uint32_t>(segment.size()));
+    store_be16(segment, 16, static_cast<std::uint16_t>(~internet_sum(Bytes(segment), pseudo)));
 }
 
 // RFC 1071 §1 (4): the sum over pseudo-header and segment, checksum included,

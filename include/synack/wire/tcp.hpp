@@ -126,7 +126,8 @@ class TcpView {
 };
 
 // The TCP header as a plain value.
-struct TcpHeader {
+// The fixed 20 bytes of a header (everything but the options).
+struct TcpFields {
     std::uint16_t source_port = 0;
     std::uint16_t destination_port = 0;
     SeqNum seq{};
@@ -136,6 +137,36 @@ struct TcpHeader {
     std::uint16_t window = 0;
     std::uint16_t checksum = 0;
     std::uint16_t urgent_pointer = 0;
+
+    // Writes the fixed fields of a header `hl` bytes long into out[0, 20).
+    // Precondition: out.size() >= 20.
+    constexpr void store(MutableBytes out, std::size_t hl) const noexcept {
+        store_be16(out, 0, source_port);
+        store_be16(out, 2, destination_port);
+        store_be32(out, 4, seq.raw());
+        store_be32(out, 8, ack.raw());
+        out[12] = static_cast<std::uint8_t>(((hl / 4) << 4U) | ((reserved & 0x7U) << 1U) | (flags.bits() >> 8U));
+        out[13] = static_cast<std::uint8_t>(flags.bits() & 0xFFU);
+        store_be16(out, 14, window);
+        store_be16(out, 16, checksum);
+        store_be16(out, 18, urgent_pointer);
+    }
+
+    // Writes a header with `options` in Linux's canonical layout and returns
+    // its length: the handshake machines' path, which builds no TcpHeader.
+    constexpr result<std::size_t> encode(MutableBytes out, const OptionValues& options) const noexcept {
+        if (out.size() < tcp_min_header) return Error::BufferTooSmall;
+        const result<std::size_t> o = options.encode(out.subspan(tcp_min_header));
+        if (!o) return o.failure();
+        store(out, tcp_min_header + *o);
+        return tcp_min_header + *o;
+    }
+
+    friend constexpr bool operator==(const TcpFields&, const TcpFields&) = default;
+};
+
+// A decoded header: the fixed fields and every option, layout included.
+struct TcpHeader : TcpFields {
     TcpOptions options{};
 
     // Decodes the header of a segment (the payload is not copied; take it
@@ -176,15 +207,7 @@ struct TcpHeader {
         const result<std::size_t> o = options.encode(out.subspan(tcp_min_header));
         if (!o) return o.failure();
         const std::size_t hl = tcp_min_header + *o;
-        store_be16(out, 0, source_port);
-        store_be16(out, 2, destination_port);
-        store_be32(out, 4, seq.raw());
-        store_be32(out, 8, ack.raw());
-        out[12] = static_cast<std::uint8_t>(((hl / 4) << 4U) | ((reserved & 0x7U) << 1U) | (flags.bits() >> 8U));
-        out[13] = static_cast<std::uint8_t>(flags.bits() & 0xFFU);
-        store_be16(out, 14, window);
-        store_be16(out, 16, checksum);
-        store_be16(out, 18, urgent_pointer);
+        store(out, hl);
         return hl;
     }
 

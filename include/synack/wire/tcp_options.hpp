@@ -252,18 +252,13 @@ struct OptionProblem {
     friend constexpr bool operator==(const OptionProblem&, const OptionProblem&) = default;
 };
 
-// The decoded option set of one segment.
-//
-// decode() fills the typed fields (the last well-formed occurrence of each
-// kind wins, rule 8) and keeps the option area verbatim in `wire`. encode()
-// with a non-empty `wire` reproduces that layout: every byte is copied except
-// the last well-formed occurrence of each known kind, which is rewritten from
-// the typed field (so edits take effect; a cleared field is dropped); typed
-// options missing from the layout are inserted, in canonical order, where the
-// layout ends (before an EOL). With an empty `wire`, encode() writes Linux's
-// canonical layout (tcp_options_write()). Unknown options (rule 6) live only
-// in `wire`: add_raw() appends one.
-struct TcpOptions {
+// The typed option values of a segment, without its layout: what a
+// handshake machine reads from a SYN and writes into one. Cheap to build
+// (no 40-byte copy, no problem list): decode() keeps the last well-formed
+// occurrence of each kind (rule 8) and ignores everything else; encode()
+// writes Linux's canonical layout (tcp_options_write()). TcpOptions adds the
+// verbatim layout and the malformations found.
+struct OptionValues {
     std::optional<std::uint16_t> mss;
     std::optional<std::uint8_t> window_scale; // as on the wire (rule 7)
     bool sack_permitted = false;
@@ -272,86 +267,88 @@ struct TcpOptions {
     std::uint8_t sack_count = 0;
     std::optional<FastOpenOption> fast_open;
 
-    // Malformations found by decode(): the first problems_max, and how many.
-    static constexpr std::size_t problems_max = 8;
-    std::array<OptionProblem, problems_max> problems{};
-    std::uint8_t problem_count = 0;
-
-    // The decoded option area, verbatim (empty for a value built by hand).
-    std::array<std::uint8_t, max_option_bytes> wire{};
-    std::uint8_t wire_length = 0;
-
-    [[nodiscard]] constexpr Bytes layout() const noexcept { return Bytes(wire.data(), wire_length); }
-    [[nodiscard]] constexpr OptionRange raw() const noexcept { return OptionRange(layout(), 20); }
-    constexpr void clear_layout() noexcept {
-        wire = {};
-        wire_length = 0;
-    }
-    [[nodiscard]] constexpr bool malformed() const noexcept { return problem_count != 0; }
-
     constexpr void add_sack_block(SackBlock b) noexcept {
         if (sack_count < max_sack_blocks) sack_blocks[sack_count++] = b;
     }
 
-    // Appends an option as kind + value bytes to the preserved layout.
-    constexpr Error add_raw(std::uint8_t kind, Bytes value) noexcept {
-        if (kind <= 1) { // EOL/NOP are single bytes
-            if (wire_length + 1U > max_option_bytes) return Error::OptionsTooLong;
-            wire[wire_length++] = kind;
-            return Error::None;
+    // Takes one well-formed option (e.ok()); unknown kinds change nothing.
+    constexpr void apply(const OptionEntry& e) noexcept {
+        switch (static_cast<OptionKind>(e.kind)) {
+        case OptionKind::Mss: mss = e.mss(); break;
+        case OptionKind::WindowScale: window_scale = e.window_scale(); break;
+        case OptionKind::SackPermitted: sack_permitted = true; break;
+        case OptionKind::Timestamps: timestamps = e.timestamps(); break;
+        case OptionKind::Sack:
+            sack_count = static_cast<std::uint8_t>(e.sack_count());
+            for (std::size_t i = 0; i < sack_count; ++i) sack_blocks[i] = e.sack_block(i);
+            break;
+        case OptionKind::FastOpen: fast_open = e.fast_open(); break;
+        case OptionKind::Experimental:
+            if (e.is_exp_fast_open()) fast_open = e.fast_open();
+            break;
+        default: break;
         }
-        if (value.size() > max_option_bytes - 2 || wire_length + 2U + value.size() > max_option_bytes)
-            return Error::OptionsTooLong;
-        wire[wire_length++] = kind;
-        wire[wire_length++] = static_cast<std::uint8_t>(value.size() + 2);
-        for (std::uint8_t b : value) wire[wire_length++] = b;
-        return Error::None;
     }
 
-    // Never fails: malformations are recorded in `problems` (the decoder
-    // reports, the handshake layer decides). Precondition: area.size() <= 40.
-    static constexpr TcpOptions decode(Bytes area, std::uint16_t base = 20) noexcept {
-        TcpOptions o;
-        const std::size_t n = area.size() < max_option_bytes ? area.size() : max_option_bytes;
-        for (std::size_t i = 0; i < n; ++i) o.wire[i] = area[i];
-        o.wire_length = static_cast<std::uint8_t>(n);
-        for (const OptionEntry& e : OptionRange(area.first(n), base)) {
-            if (!e.ok()) {
-                if (o.problem_count < problems_max) o.problems[o.problem_count] = {e.error, e.kind, e.offset};
-                if (o.problem_count < 255) ++o.problem_count;
-                continue;
-            }
-            switch (static_cast<OptionKind>(e.kind)) {
-            case OptionKind::Mss: o.mss = e.mss(); break;
-            case OptionKind::WindowScale: o.window_scale = e.window_scale(); break;
-            case OptionKind::SackPermitted: o.sack_permitted = true; break;
-            case OptionKind::Timestamps: o.timestamps = e.timestamps(); break;
-            case OptionKind::Sack:
-                o.sack_count = static_cast<std::uint8_t>(e.sack_count());
-                for (std::size_t i = 0; i < o.sack_count; ++i) o.sack_blocks[i] = e.sack_block(i);
-                break;
-            case OptionKind::FastOpen: o.fast_open = e.fast_open(); break;
-            case OptionKind::Experimental:
-                if (e.is_exp_fast_open()) o.fast_open = e.fast_open();
-                break;
-            default: break;
-            }
+    // The typed values of an option area; malformed options are skipped
+    // (rules 4-5), as Linux's tcp_parse_options() skips them.
+    static constexpr OptionValues decode(Bytes area, std::uint16_t base = 20) noexcept {
+        OptionValues o;
+        for (const OptionEntry& e : OptionRange(area, base)) {
+            if (e.ok()) o.apply(e);
         }
         return o;
     }
 
-    // Bytes encode() would write (a multiple of 4), or OptionsTooLong.
+    // Bytes encode() would write (a multiple of 4), or an error.
     [[nodiscard]] constexpr result<std::size_t> encoded_size() const noexcept {
         std::array<std::uint8_t, max_option_bytes> scratch{};
         return encode(scratch);
     }
 
-    // Writes the option area (padded with EOL/zero to a multiple of 4) and
-    // returns its length. OptionsTooLong if it exceeds 40 bytes;
+    // Writes Linux's canonical layout (padded with EOL/zero to a multiple
+    // of 4) and returns its length. OptionsTooLong if it exceeds 40 bytes;
     // BufferTooSmall if `out` cannot hold it; OptionValueInvalid for a SACK
     // count over 4 or a Fast Open cookie length that is not 0 or even 4..16.
     constexpr result<std::size_t> encode(MutableBytes out) const noexcept {
-        Writer w{out};
+        Writer w;
+        if (const Error e = check_values(); e != Error::None) return e;
+        write_canonical(w, all_kinds);
+        return finish(w, out);
+    }
+
+    friend constexpr bool operator==(const OptionValues&, const OptionValues&) = default;
+
+  protected:
+    // Options are written into a scratch area first and copied out once:
+    // no bounds check per byte. Every layout is shorter than the scratch
+    // (canonical <= 76 bytes, a preserved layout <= 40 + 76 + 3); the index
+    // is masked anyway, so no input can write outside it.
+    struct Writer {
+        static constexpr std::size_t scratch_size = 128;
+        std::array<std::uint8_t, scratch_size> buf; // written before read: no zeroing
+        std::size_t pos = 0;
+        constexpr void put(std::uint8_t b) noexcept {
+            buf[pos & (scratch_size - 1)] = b;
+            ++pos;
+        }
+        constexpr void put16(std::uint16_t v) noexcept {
+            const std::size_t p = pos;
+            buf[p & (scratch_size - 1)] = static_cast<std::uint8_t>(v >> 8U);
+            buf[(p + 1) & (scratch_size - 1)] = static_cast<std::uint8_t>(v);
+            pos = p + 2;
+        }
+        constexpr void put32(std::uint32_t v) noexcept {
+            const std::size_t p = pos;
+            buf[p & (scratch_size - 1)] = static_cast<std::uint8_t>(v >> 24U);
+            buf[(p + 1) & (scratch_size - 1)] = static_cast<std::uint8_t>(v >> 16U);
+            buf[(p + 2) & (scratch_size - 1)] = static_cast<std::uint8_t>(v >> 8U);
+            buf[(p + 3) & (scratch_size - 1)] = static_cast<std::uint8_t>(v);
+            pos = p + 4;
+        }
+    };
+
+    [[nodiscard]] constexpr Error check_values() const noexcept {
         if (sack_count > max_sack_blocks) return Error::OptionValueInvalid;
         // RFC 7413 §4.1.1: a cookie is empty (a request) or 4..16 bytes,
         // even; anything else could not be decoded back.
@@ -359,41 +356,16 @@ struct TcpOptions {
             const std::size_t c = fast_open->cookie_length;
             if (c != 0 && (c < 4 || c > fast_open_cookie_max || c % 2 != 0)) return Error::OptionValueInvalid;
         }
-        if (wire_length == 0) {
-            write_canonical(w, all_kinds);
-        } else {
-            write_layout(w);
-        }
-        while (w.pos % 4 != 0) w.put(0); // EOL + zero padding (RFC 9293 §3.1)
-        if (w.pos > max_option_bytes) return Error::OptionsTooLong;
-        if (w.overflow) return Error::BufferTooSmall;
-        return w.pos;
+        return Error::None;
     }
 
-    friend constexpr bool operator==(const TcpOptions&, const TcpOptions&) = default;
-
-  private:
-    struct Writer {
-        MutableBytes out;
-        std::size_t pos = 0;
-        bool overflow = false;
-        constexpr void put(std::uint8_t b) noexcept {
-            if (pos < out.size()) {
-                out[pos] = b;
-            } else {
-                overflow = true;
-            }
-            ++pos;
-        }
-        constexpr void put16(std::uint16_t v) noexcept {
-            put(static_cast<std::uint8_t>(v >> 8U));
-            put(static_cast<std::uint8_t>(v));
-        }
-        constexpr void put32(std::uint32_t v) noexcept {
-            put16(static_cast<std::uint16_t>(v >> 16U));
-            put16(static_cast<std::uint16_t>(v));
-        }
-    };
+    static constexpr result<std::size_t> finish(Writer& w, MutableBytes out) noexcept {
+        while (w.pos % 4 != 0) w.put(0); // EOL + zero padding (RFC 9293 §3.1)
+        if (w.pos > max_option_bytes) return Error::OptionsTooLong;
+        if (w.pos > out.size()) return Error::BufferTooSmall;
+        for (std::size_t i = 0; i < w.pos; ++i) out[i] = w.buf[i];
+        return w.pos;
+    }
 
     // Which typed options a canonical write should emit.
     enum KindMask : unsigned {
@@ -402,10 +374,10 @@ struct TcpOptions {
     static constexpr unsigned all_kinds = 63U;
 
     constexpr void write_mss(Writer& w) const noexcept {
-        w.put(2); w.put(4); w.put16(*mss);
+        w.put16(0x0204); w.put16(*mss);
     }
     constexpr void write_ts(Writer& w) const noexcept {
-        w.put(8); w.put(10); w.put32(timestamps->value); w.put32(timestamps->echo_reply);
+        w.put16(0x080a); w.put32(timestamps->value); w.put32(timestamps->echo_reply);
     }
     constexpr void write_ws(Writer& w) const noexcept {
         w.put(3); w.put(3); w.put(*window_scale);
@@ -441,21 +413,17 @@ struct TcpOptions {
         const bool ts = (mask & MaskTs) && timestamps;
         const bool sok = (mask & MaskSackOk) && sack_permitted;
         if (ts) {
-            if (sok) {
-                w.put(4); w.put(2);
-            } else {
-                w.put(1); w.put(1);
-            }
+            w.put16(sok ? 0x0402 : 0x0101);
             write_ts(w);
         } else if (sok) {
-            w.put(1); w.put(1); w.put(4); w.put(2);
+            w.put32(0x01010402);
         }
         if ((mask & MaskWs) && window_scale) {
             w.put(1);
             write_ws(w);
         }
         if ((mask & MaskSack) && sack_count > 0) {
-            w.put(1); w.put(1);
+            w.put16(0x0101);
             write_sack(w);
         }
         if ((mask & MaskTfo) && fast_open) {
@@ -464,7 +432,95 @@ struct TcpOptions {
             }
         }
     }
+};
 
+// The decoded option set of one segment: the typed values plus everything
+// needed to re-encode it byte for byte.
+//
+// decode() fills the typed fields (the last well-formed occurrence of each
+// kind wins, rule 8) and keeps the option area verbatim in `wire`. encode()
+// with a non-empty `wire` reproduces that layout: every byte is copied except
+// the last well-formed occurrence of each known kind, which is rewritten from
+// the typed field (so edits take effect; a cleared field is dropped); typed
+// options missing from the layout are inserted, in canonical order, where the
+// layout ends (before an EOL). With an empty `wire`, encode() writes Linux's
+// canonical layout (tcp_options_write()). Unknown options (rule 6) live only
+// in `wire`: add_raw() appends one.
+struct TcpOptions : OptionValues {
+    // Malformations found by decode(): the first problems_max, and how many.
+    static constexpr std::size_t problems_max = 8;
+    std::array<OptionProblem, problems_max> problems{};
+    std::uint8_t problem_count = 0;
+
+    // The decoded option area, verbatim (empty for a value built by hand).
+    std::array<std::uint8_t, max_option_bytes> wire{};
+    std::uint8_t wire_length = 0;
+
+    [[nodiscard]] constexpr Bytes layout() const noexcept { return Bytes(wire.data(), wire_length); }
+    [[nodiscard]] constexpr OptionRange raw() const noexcept { return OptionRange(layout(), 20); }
+    constexpr void clear_layout() noexcept {
+        wire = {};
+        wire_length = 0;
+    }
+    [[nodiscard]] constexpr bool malformed() const noexcept { return problem_count != 0; }
+
+    // Appends an option as kind + value bytes to the preserved layout.
+    constexpr Error add_raw(std::uint8_t kind, Bytes value) noexcept {
+        if (kind <= 1) { // EOL/NOP are single bytes
+            if (wire_length + 1U > max_option_bytes) return Error::OptionsTooLong;
+            wire[wire_length++] = kind;
+            return Error::None;
+        }
+        if (value.size() > max_option_bytes - 2 || wire_length + 2U + value.size() > max_option_bytes)
+            return Error::OptionsTooLong;
+        wire[wire_length++] = kind;
+        wire[wire_length++] = static_cast<std::uint8_t>(value.size() + 2);
+        for (std::uint8_t b : value) wire[wire_length++] = b;
+        return Error::None;
+    }
+
+    // Never fails: malformations are recorded in `problems` (the decoder
+    // reports, the handshake layer decides). Precondition: area.size() <= 40.
+    static constexpr TcpOptions decode(Bytes area, std::uint16_t base = 20) noexcept {
+        TcpOptions o;
+        const std::size_t n = area.size() < max_option_bytes ? area.size() : max_option_bytes;
+        for (std::size_t i = 0; i < n; ++i) o.wire[i] = area[i];
+        o.wire_length = static_cast<std::uint8_t>(n);
+        for (const OptionEntry& e : OptionRange(area.first(n), base)) {
+            if (!e.ok()) {
+                if (o.problem_count < problems_max) o.problems[o.problem_count] = {e.error, e.kind, e.offset};
+                if (o.problem_count < 255) ++o.problem_count;
+                continue;
+            }
+            o.apply(e);
+        }
+        return o;
+    }
+
+    // Bytes encode() would write (a multiple of 4), or OptionsTooLong.
+    [[nodiscard]] constexpr result<std::size_t> encoded_size() const noexcept {
+        std::array<std::uint8_t, max_option_bytes> scratch{};
+        return encode(scratch);
+    }
+
+    // Writes the option area (padded with EOL/zero to a multiple of 4) and
+    // returns its length. OptionsTooLong if it exceeds 40 bytes;
+    // BufferTooSmall if `out` cannot hold it; OptionValueInvalid for a SACK
+    // count over 4 or a Fast Open cookie length that is not 0 or even 4..16.
+    constexpr result<std::size_t> encode(MutableBytes out) const noexcept {
+        Writer w;
+        if (const Error e = check_values(); e != Error::None) return e;
+        if (wire_length == 0) {
+            write_canonical(w, all_kinds);
+        } else {
+            write_layout(w);
+        }
+        return finish(w, out);
+    }
+
+    friend constexpr bool operator==(const TcpOptions&, const TcpOptions&) = default;
+
+  private:
     static constexpr unsigned mask_of(const OptionEntry& e) noexcept {
         switch (static_cast<OptionKind>(e.kind)) {
         case OptionKind::Mss: return MaskMss;
