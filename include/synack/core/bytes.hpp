@@ -1,13 +1,17 @@
 // synack/core/bytes.hpp — constexpr big-endian loads and stores over byte spans.
 //
-// Network byte order (RFC 791 Appendix B / RFC 9293 §3.1). Byte-wise shifts
-// only: no reinterpret_cast, no unaligned pointer loads; g++ and clang fuse
-// these into single (byte-swapped) moves at -O2.
+// Network byte order (RFC 791 Appendix B / RFC 9293 §3.1). Loads are
+// byte-wise shifts (g++ and clang fuse them into single byte-swapped moves
+// at -O2); stores are byte-wise in constant evaluation and one std::memcpy
+// of the swapped value at run time. No reinterpret_cast anywhere.
 #pragma once
 
+#include <bit>
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <span>
+#include <type_traits>
 
 namespace synack {
 
@@ -24,16 +28,40 @@ using MutableBytes = std::span<std::uint8_t>;
            (static_cast<std::uint32_t>(b[at + 2]) << 8U) | static_cast<std::uint32_t>(b[at + 3]);
 }
 
+namespace bytes_detail {
+// At run time a store is one move of the byte-swapped value (std::memcpy:
+// no aliasing or alignment assumptions). Written byte by byte, g++ 12
+// assembles whole headers in registers and bounces them through the stack,
+// which defeats store forwarding when the checksum reads them back.
+inline constexpr bool little = std::endian::native == std::endian::little;
+constexpr std::uint16_t to_be(std::uint16_t v) noexcept {
+    return little ? static_cast<std::uint16_t>((v >> 8U) | (v << 8U)) : v;
+}
+constexpr std::uint32_t to_be(std::uint32_t v) noexcept {
+    return little ? ((v >> 24U) | ((v >> 8U) & 0xff00U) | ((v & 0xff00U) << 8U) | (v << 24U)) : v;
+}
+} // namespace bytes_detail
+
 constexpr void store_be16(MutableBytes b, std::size_t at, std::uint16_t v) noexcept {
-    b[at] = static_cast<std::uint8_t>(v >> 8U);
-    b[at + 1] = static_cast<std::uint8_t>(v);
+    if (std::is_constant_evaluated()) {
+        b[at] = static_cast<std::uint8_t>(v >> 8U);
+        b[at + 1] = static_cast<std::uint8_t>(v);
+    } else {
+        const std::uint16_t w = bytes_detail::to_be(v);
+        std::memcpy(&b[at], &w, sizeof w);
+    }
 }
 
 constexpr void store_be32(MutableBytes b, std::size_t at, std::uint32_t v) noexcept {
-    b[at] = static_cast<std::uint8_t>(v >> 24U);
-    b[at + 1] = static_cast<std::uint8_t>(v >> 16U);
-    b[at + 2] = static_cast<std::uint8_t>(v >> 8U);
-    b[at + 3] = static_cast<std::uint8_t>(v);
+    if (std::is_constant_evaluated()) {
+        b[at] = static_cast<std::uint8_t>(v >> 24U);
+        b[at + 1] = static_cast<std::uint8_t>(v >> 16U);
+        b[at + 2] = static_cast<std::uint8_t>(v >> 8U);
+        b[at + 3] = static_cast<std::uint8_t>(v);
+    } else {
+        const std::uint32_t w = bytes_detail::to_be(v);
+        std::memcpy(&b[at], &w, sizeof w);
+    }
 }
 
 // Little-endian 64-bit load, used by SipHash (which is defined little-endian)

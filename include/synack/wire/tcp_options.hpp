@@ -311,40 +311,47 @@ struct OptionValues {
     // BufferTooSmall if `out` cannot hold it; OptionValueInvalid for a SACK
     // count over 4 or a Fast Open cookie length that is not 0 or even 4..16.
     constexpr result<std::size_t> encode(MutableBytes out) const noexcept {
-        Writer w;
+        Writer w{out};
         if (const Error e = check_values(); e != Error::None) return e;
         write_canonical(w, all_kinds);
-        return finish(w, out);
+        return finish(w);
     }
 
     friend constexpr bool operator==(const OptionValues&, const OptionValues&) = default;
 
   protected:
-    // Options are written into a scratch area first and copied out once:
-    // no bounds check per byte. Every layout is shorter than the scratch
-    // (canonical <= 76 bytes, a preserved layout <= 40 + 76 + 3); the index
-    // is masked anyway, so no input can write outside it.
+    // Writes straight into the caller's buffer; past its end nothing is
+    // written and `overflow` is set. Multi-byte fields are single stores
+    // (store_be16/32) with one bounds check each.
     struct Writer {
-        static constexpr std::size_t scratch_size = 128;
-        std::array<std::uint8_t, scratch_size> buf; // written before read: no zeroing
+        MutableBytes out;
         std::size_t pos = 0;
+        bool overflow = false;
         constexpr void put(std::uint8_t b) noexcept {
-            buf[pos & (scratch_size - 1)] = b;
+            if (pos < out.size()) {
+                out[pos] = b;
+            } else {
+                overflow = true;
+            }
             ++pos;
         }
         constexpr void put16(std::uint16_t v) noexcept {
-            const std::size_t p = pos;
-            buf[p & (scratch_size - 1)] = static_cast<std::uint8_t>(v >> 8U);
-            buf[(p + 1) & (scratch_size - 1)] = static_cast<std::uint8_t>(v);
-            pos = p + 2;
+            if (pos + 2 <= out.size()) {
+                store_be16(out, pos, v);
+                pos += 2;
+            } else {
+                put(static_cast<std::uint8_t>(v >> 8U));
+                put(static_cast<std::uint8_t>(v));
+            }
         }
         constexpr void put32(std::uint32_t v) noexcept {
-            const std::size_t p = pos;
-            buf[p & (scratch_size - 1)] = static_cast<std::uint8_t>(v >> 24U);
-            buf[(p + 1) & (scratch_size - 1)] = static_cast<std::uint8_t>(v >> 16U);
-            buf[(p + 2) & (scratch_size - 1)] = static_cast<std::uint8_t>(v >> 8U);
-            buf[(p + 3) & (scratch_size - 1)] = static_cast<std::uint8_t>(v);
-            pos = p + 4;
+            if (pos + 4 <= out.size()) {
+                store_be32(out, pos, v);
+                pos += 4;
+            } else {
+                put16(static_cast<std::uint16_t>(v >> 16U));
+                put16(static_cast<std::uint16_t>(v));
+            }
         }
     };
 
@@ -359,11 +366,10 @@ struct OptionValues {
         return Error::None;
     }
 
-    static constexpr result<std::size_t> finish(Writer& w, MutableBytes out) noexcept {
+    static constexpr result<std::size_t> finish(Writer& w) noexcept {
         while (w.pos % 4 != 0) w.put(0); // EOL + zero padding (RFC 9293 §3.1)
         if (w.pos > max_option_bytes) return Error::OptionsTooLong;
-        if (w.pos > out.size()) return Error::BufferTooSmall;
-        for (std::size_t i = 0; i < w.pos; ++i) out[i] = w.buf[i];
+        if (w.overflow) return Error::BufferTooSmall;
         return w.pos;
     }
 
@@ -508,14 +514,14 @@ struct TcpOptions : OptionValues {
     // BufferTooSmall if `out` cannot hold it; OptionValueInvalid for a SACK
     // count over 4 or a Fast Open cookie length that is not 0 or even 4..16.
     constexpr result<std::size_t> encode(MutableBytes out) const noexcept {
-        Writer w;
+        Writer w{out};
         if (const Error e = check_values(); e != Error::None) return e;
         if (wire_length == 0) {
             write_canonical(w, all_kinds);
         } else {
             write_layout(w);
         }
-        return finish(w, out);
+        return finish(w);
     }
 
     friend constexpr bool operator==(const TcpOptions&, const TcpOptions&) = default;
