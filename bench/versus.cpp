@@ -233,8 +233,10 @@ inline bool decode(const std::uint8_t* p, std::size_t n, SynFields& f) {
 
 } // namespace ref
 
-// synack, view face: parse once, then the lazy option walk accumulates into
-// the same struct.
+// synack, view face: parse once (framing validated), read the fixed fields
+// from the view and the typed options with OptionValues::decode (the lazy
+// OptionRange walk, which also yields offsets and errors, is measured in
+// bench_tcp).
 inline bool synack_view_decode(Bytes seg, SynFields& f) {
     const result<TcpView> r = TcpView::parse(seg);
     if (!r) return false;
@@ -248,32 +250,21 @@ inline bool synack_view_decode(Bytes seg, SynFields& f) {
     f.window = v.window();
     f.checksum = v.checksum();
     f.urgent = v.urgent_pointer();
-    for (const OptionEntry& e : v.options()) {
-        if (!e.ok()) continue;
-        switch (static_cast<OptionKind>(e.kind)) {
-        case OptionKind::Mss:
-            f.has_mss = true;
-            f.mss = e.mss();
-            break;
-        case OptionKind::WindowScale:
-            f.has_window_scale = true;
-            f.window_scale = e.window_scale();
-            break;
-        case OptionKind::SackPermitted: f.sack_permitted = true; break;
-        case OptionKind::Timestamps: {
-            const Timestamps t = e.timestamps();
-            f.has_timestamps = true;
-            f.ts_val = t.value;
-            f.ts_ecr = t.echo_reply;
-            break;
-        }
-        case OptionKind::FastOpen:
-            f.has_fast_open = true;
-            f.fast_open_length = static_cast<std::uint8_t>(e.data.size());
-            std::memcpy(f.fast_open_cookie.data(), e.data.data(), e.data.size());
-            break;
-        default: break;
-        }
+    const OptionValues o = OptionValues::decode(v.option_bytes());
+    f.has_mss = o.mss.has_value();
+    f.mss = o.mss.value_or(0);
+    f.has_window_scale = o.window_scale.has_value();
+    f.window_scale = o.window_scale.value_or(0);
+    f.sack_permitted = o.sack_permitted;
+    f.has_timestamps = o.timestamps.has_value();
+    if (o.timestamps) {
+        f.ts_val = o.timestamps->value;
+        f.ts_ecr = o.timestamps->echo_reply;
+    }
+    if (o.fast_open && !o.fast_open->experimental) {
+        f.has_fast_open = true;
+        f.fast_open_length = o.fast_open->cookie_length;
+        std::memcpy(f.fast_open_cookie.data(), o.fast_open->cookie.data(), f.fast_open_length);
     }
     return true;
 }
@@ -471,19 +462,23 @@ inline std::size_t encode_synack(const SynAckParams& pr, std::uint8_t* out, bool
 
 } // namespace ref
 
+// The builder face: TcpFields + OptionValues, written in Linux's canonical
+// layout (TcpHeader, the decoded value that preserves layouts, encodes the
+// same bytes and is measured in bench_tcp).
 inline std::size_t synack_encode(const SynAckParams& pr, MutableBytes out, bool csum) {
-    TcpHeader h;
+    TcpFields h;
     h.source_port = pr.source_port;
     h.destination_port = pr.destination_port;
     h.seq = SeqNum(pr.seq);
     h.ack = SeqNum(pr.ack);
     h.flags = TcpFlag::Syn | TcpFlag::Ack;
     h.window = pr.window;
-    h.options.mss = pr.mss;
-    h.options.sack_permitted = true;
-    h.options.timestamps = Timestamps{pr.ts_val, pr.ts_ecr};
-    h.options.window_scale = pr.window_scale;
-    const result<std::size_t> n = h.encode(out);
+    OptionValues o;
+    o.mss = pr.mss;
+    o.sack_permitted = true;
+    o.timestamps = Timestamps{pr.ts_val, pr.ts_ecr};
+    o.window_scale = pr.window_scale;
+    const result<std::size_t> n = h.encode(out, o);
     if (!n) return 0;
     if (csum) fill_tcp_checksum(client, server, out.first(*n));
     return *n;

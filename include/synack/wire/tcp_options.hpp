@@ -292,10 +292,50 @@ struct OptionValues {
 
     // The typed values of an option area; malformed options are skipped
     // (rules 4-5), as Linux's tcp_parse_options() skips them.
+    // A plain loop rather than OptionRange: the walk (rules 2-4) without
+    // building an entry per option; well-formed options (rule 5) go to
+    // apply(). The fuzz target tcp_options checks it against TcpOptions.
     static constexpr OptionValues decode(Bytes area, std::uint16_t base = 20) noexcept {
         OptionValues o;
-        for (const OptionEntry& e : OptionRange(area, base)) {
-            if (e.ok()) o.apply(e);
+        const std::size_t n = area.size();
+        std::size_t i = 0;
+        while (i < n) {
+            const std::uint8_t kind = area[i];
+            if (kind == static_cast<std::uint8_t>(OptionKind::Eol)) break; // rule 2
+            if (kind == static_cast<std::uint8_t>(OptionKind::Nop)) {     // rule 3
+                ++i;
+                continue;
+            }
+            if (n - i < 2) break; // rule 4
+            const std::uint8_t len = area[i + 1];
+            if (len < 2 || len > n - i) break;
+            // Rule 5. The four kinds of every SYN are read in place (their
+            // lengths as in detail::check_option_length); the rest go
+            // through the checked entry.
+            switch (static_cast<OptionKind>(kind)) {
+            case OptionKind::Mss:
+                if (len == 4) o.mss = load_be16(area, i + 2);
+                break;
+            case OptionKind::WindowScale:
+                if (len == 3) o.window_scale = area[i + 2];
+                break;
+            case OptionKind::SackPermitted:
+                if (len == 2) o.sack_permitted = true;
+                break;
+            case OptionKind::Timestamps:
+                if (len == 10) o.timestamps = Timestamps{load_be32(area, i + 2), load_be32(area, i + 6)};
+                break;
+            default: {
+                OptionEntry e;
+                e.kind = kind;
+                e.length = len;
+                e.offset = static_cast<std::uint16_t>(base + i);
+                e.data = area.subspan(i + 2, len - 2U);
+                if (detail::check_option_length(kind, len, e.data) == Error::None) o.apply(e);
+                break;
+            }
+            }
+            i += len;
         }
         return o;
     }
