@@ -153,6 +153,52 @@ class Connection {
     constexpr explicit Connection(const Context& ctx) noexcept : ctx_(&ctx) {}
     Connection(const Context&&) = delete; // would dangle
 
+    // Takes over a flow a Listener accepted (handshake/listener.hpp):
+    // ESTABLISHED with the handshake's Negotiated record, or SYN-RECEIVED for
+    // a Fast Open child whose last SYN-ACK went at `synack_sent` after
+    // `retries` retransmissions (this Connection then retransmits it on the
+    // same schedule and reports Established when the peer's ACK arrives).
+    // The Fast Open data counts as received and unconsumed. No event is
+    // queued for an ESTABLISHED flow: accept() was the notification.
+    [[nodiscard]] static constexpr Connection adopt(const Context& ctx, const Negotiated& n, State s,
+                                                    Time synack_sent = {}, std::uint8_t retries = 0) noexcept {
+        Connection c(ctx);
+        c.tuple_ = n.flow;
+        c.iss_ = n.iss;
+        c.irs_ = n.irs;
+        c.snd_nxt_ = n.snd_nxt;
+        c.snd_una_ = s == State::SynReceived ? n.iss : n.snd_nxt;
+        c.rcv_nxt_ = n.rcv_nxt;
+        c.peer_window_ = n.peer_window;
+        c.snd_mss_ = n.mss;
+        c.set_flag(WsOk, n.wscale);
+        c.snd_wscale_ = n.snd_wscale;
+        c.rcv_wscale_ = n.rcv_wscale;
+        c.set_flag(SackOk, n.sack);
+        c.set_flag(TsOk, n.timestamps);
+        c.ts_recent_ = n.ts_recent;
+        c.ts_offset_ = n.ts_offset;
+        c.set_flag(EcnOk, n.ecn);
+        c.set_flag(Passive, true);
+        c.unconsumed_ = n.tfo_data;
+        c.rto_ = RtoEstimator(ctx.config.rto_initial);
+        if (n.has_rtt) {
+            c.rto_.sample(n.rtt, ctx.config.rto_min, ctx.config.rto_max);
+            c.set_flag(HasRtt, true);
+        }
+        c.state_ = s == State::SynReceived ? State::SynReceived : State::Established;
+        if (c.state_ == State::SynReceived) {
+            c.retries_ = retries;
+            c.set_flag(SynRetransmitted, retries != 0);
+            for (std::uint8_t i = 0; i < retries; ++i) c.rto_.back_off(ctx.config.rto_max);
+            c.syn_sent_at_ = synack_sent;
+            c.deadline_ = synack_sent + c.rto_.rto();
+            if (ctx.config.user_timeout.ns > 0) c.user_deadline_ = synack_sent + ctx.config.user_timeout;
+        }
+        return c;
+    }
+    static Connection adopt(const Context&&, const Negotiated&, State, Time = {}, std::uint8_t = 0) = delete;
+
     // ---- user calls (RFC 9293 §3.10.1-§3.10.5) ----
 
     // Active open: send a SYN from t.local to t.remote.
