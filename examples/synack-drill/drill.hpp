@@ -13,12 +13,21 @@
 //
 // Decisions where SCENARIOS.md is silent (also in the README of this folder,
 // i.e. the usage text of main.cpp):
-//  - Modes: a `connect` line drives a Connection (active open), a `listen`
-//    line a Connection in LISTEN (the Listener is a later machine; `listen`
-//    takes its keys already: `listen backlog=4 cookies=always`), neither the
-//    closed-port responder (handshake/reset.hpp). Listener-only keys with
-//    values other than their defaults fail with "not supported by this
-//    machine yet" until a machine that has them exists.
+//  - Modes: a `connect` line drives a Connection (active open); a `listen`
+//    line drives the Listener (handshake/listener.hpp) when the script names
+//    a listener key (cookies, backlog, accept_queue, tfo: in `config` or on
+//    the `listen` line), a second peer (`@port`), `expect event Accepted` or
+//    `accept`, and otherwise a single Connection in LISTEN (so the one-flow
+//    scenarios keep their Established/TimedOut events); neither, the
+//    closed-port responder (handshake/reset.hpp). Listener keys with values
+//    other than their defaults in a `connect` script fail with "not
+//    supported by this machine yet".
+//  - Listener: completed flows are accepted at once (an `Accepted` event
+//    with the Negotiated record, fields as for Established plus `peer_port`),
+//    unless the script has `accept` lines: then only an `accept` line takes
+//    one from the queue (so a full accept queue can be scripted). An
+//    accepted flow continues as a Connection (Connection::adopt()) that
+//    receives its peer's later segments and whose events follow.
 //  - Ports: the local side is local_port, the peer remote_port. Defaults:
 //    connect 40000 -> 8080 (SCENARIOS.md's active open); listen and closed
 //    port 8080 <- 40000. `@port` on a `<`/`>` line names another peer port.
@@ -64,6 +73,7 @@
 #include "synack/handshake/config.hpp"
 #include "synack/handshake/connection.hpp"
 #include "synack/handshake/isn.hpp"
+#include "synack/handshake/listener.hpp"
 #include "synack/handshake/reset.hpp"
 #include "synack/wire/address.hpp"
 #include "synack/wire/checksum.hpp"
@@ -347,6 +357,7 @@ enum class Action : std::uint8_t {
     Close,
     Abort,
     Consume,
+    Accept,
     Inbound,
     Outbound,
     ExpectState,
@@ -413,6 +424,7 @@ struct Settings {
     std::optional<std::uint16_t> remote_port;
     ListenerSettings listener{};
     int listener_line = 0;      // first line that set a listener key to a non-default value
+    bool listener_named = false; // a listener key appears at all (even at its default)
     std::string listener_key{}; // ... and which (key=value as written)
     Duration tolerance{};
     Secrets secrets = default_secrets();
@@ -434,6 +446,8 @@ struct Script {
     Settings settings{};
     Mode mode = Mode::ClosedPort;
     std::vector<Line> lines;
+    bool use_listener = false;   // `listen` drives the Listener (see the header comment)
+    bool manual_accept = false;  // the script has `accept` lines
     // Resolved addresses: local endpoint, peer address and default peer port.
     Endpoint local{};
     IpAddress peer{};
@@ -568,6 +582,7 @@ inline std::string apply_setting(Settings& s, std::string_view key, std::string_
     } else {
         return "unknown config key `" + std::string(key) + "`";
     }
+    s.listener_named = true;
     if (e.empty() && s.listener_line == 0 && !(s.listener == defaults)) {
         s.listener_line = line;
         s.listener_key = std::string(key) + "=" + std::string(value);
@@ -814,7 +829,8 @@ inline std::string event_fields(text::Cursor& c, std::vector<FieldCheck>& out) {
             std::string e = on_off(v, b);
             if (!e.empty()) return std::string(k) + ": " + e;
             f.value = b ? 1 : 0;
-        } else if (k == "mss" || k == "snd_wscale" || k == "rcv_wscale" || k == "tfo_data" || k == "peer_window") {
+        } else if (k == "mss" || k == "snd_wscale" || k == "rcv_wscale" || k == "tfo_data" || k == "peer_window" ||
+                   k == "peer_port") {
             const auto n = text::parse_uint(v, 0xFFFFFFFFULL);
             if (!n) return std::string(k) + ": expected a number, got `" + std::string(v) + "`";
             f.value = static_cast<std::int64_t>(*n);
@@ -824,7 +840,7 @@ inline std::string event_fields(text::Cursor& c, std::vector<FieldCheck>& out) {
             f.value = *ns;
         } else {
             return "unknown event field `" + std::string(k) +
-                   "` (mss snd_wscale rcv_wscale sack ts ecn tfo_data peer_window rtt)";
+                   "` (mss snd_wscale rcv_wscale sack ts ecn tfo_data peer_window peer_port rtt)";
         }
         out.push_back(std::move(f));
     }
@@ -843,6 +859,7 @@ inline ParseResult parse_script(std::string_view source, std::string name) {
     bool timed_seen = false;
     bool connect = false;
     bool listen = false;
+    bool listener_features = false; // @port, Accepted, accept
     int number = 0;
     auto fail = [&](std::string msg) {
         r.error = {number, std::move(msg)};
@@ -890,6 +907,7 @@ inline ParseResult parse_script(std::string_view source, std::string name) {
             l.action = out ? Action::Outbound : Action::Inbound;
             std::string e = segment(c, out, l.segment);
             if (!e.empty()) return fail(e);
+            if (l.segment.peer_port) listener_features = true;
             s.lines.push_back(std::move(l));
             continue;
         }
@@ -906,6 +924,10 @@ inline ParseResult parse_script(std::string_view source, std::string name) {
             l.action = Action::Close;
         } else if (kw == "abort") {
             l.action = Action::Abort;
+        } else if (kw == "accept") {
+            l.action = Action::Accept;
+            listener_features = true;
+            s.manual_accept = true;
         } else if (kw == "consume") {
             l.action = Action::Consume;
             e = uint_value(c.word(), l.amount, 0xFFFFFFFFULL);
@@ -929,6 +951,7 @@ inline ParseResult parse_script(std::string_view source, std::string name) {
                     return fail("unknown event `" + l.event +
                                 "` (Established Accepted Refused TimedOut Reset Closed PeerClosed)");
                 e = event_fields(c, l.fields);
+                if (l.event == "Accepted") listener_features = true;
             } else if (what == "nothing") {
                 l.action = Action::ExpectNothing;
             } else {
@@ -945,6 +968,8 @@ inline ParseResult parse_script(std::string_view source, std::string name) {
     number = 0;
     if (connect && listen) return fail("a script either connects or listens, not both");
     s.mode = connect ? Mode::Active : listen ? Mode::Passive : Mode::ClosedPort;
+    s.use_listener = listen && (s.settings.listener_named || listener_features);
+    if (s.manual_accept && !s.use_listener) return fail("`accept` needs a `listen` script (the Listener)");
 
     // Addresses: IPv4 defaults; a single IPv6 setting brings the IPv6 default
     // for the other side (2001:db8::1 local, ::2 peer).
@@ -980,6 +1005,17 @@ class Machine {
     [[nodiscard]] virtual Time next_deadline() const = 0;
     virtual std::optional<Transmit> poll_transmit(MutableBytes buf, Time now) = 0;
     virtual std::optional<Event> poll_event() = 0;
+    // An event with its script name: the Connection's EventKind names, and
+    // the Listener's `Accepted` (which has no EventKind).
+    struct Named {
+        std::string name;
+        Event event{};
+    };
+    virtual std::optional<Named> poll_named_event() {
+        const std::optional<Event> e = poll_event();
+        if (!e) return std::nullopt;
+        return Named{to_string(e->kind), *e};
+    }
 
     // User calls: an empty string on success, else what went wrong.
     virtual std::string connect(const FourTuple&, Time) { return std::string("connect: not supported by the ") + name(); }
@@ -987,6 +1023,7 @@ class Machine {
     virtual std::string close(Time) { return std::string("close: not supported by the ") + name(); }
     virtual std::string abort(Time) { return std::string("abort: not supported by the ") + name(); }
     virtual std::string consume(std::uint32_t) { return std::string("consume: not supported by the ") + name(); }
+    virtual std::string accept(Time) { return std::string("accept: not supported by the ") + name(); }
 
     // The state of the flow with `peer` (nullopt: the machine has no such flow).
     [[nodiscard]] virtual std::optional<State> state(const Endpoint& peer) const = 0;
@@ -1070,6 +1107,148 @@ class ClosedPortMachine final : public Machine {
     std::deque<std::pair<FourTuple, std::vector<std::uint8_t>>> pending_;
 };
 
+// The Listener (handshake/listener.hpp), and a Connection per accepted flow
+// (Connection::adopt()) that takes that peer's later segments. One peer
+// address, many ports: flows are told apart by the peer port.
+class ListenerMachine final : public Machine {
+  public:
+    ListenerMachine(const Settings& s, const Endpoint& local, std::uint16_t default_peer_port, bool manual_accept)
+        : ctx_{listener_config(s), s.secrets}, local_(local), peer_port_(default_peer_port), manual_(manual_accept) {}
+
+    static Config listener_config(const Settings& s) {
+        Config c = s.config;
+        const ListenerSettings& l = s.listener;
+        c.syncookies = l.cookies == Cookies::Off      ? SynCookies::Off
+                       : l.cookies == Cookies::Always ? SynCookies::Always
+                                                      : SynCookies::Auto;
+        c.backlog = l.backlog;
+        c.accept_queue = l.accept_queue;
+        c.fastopen = l.tfo == FastOpen::Off      ? FastOpenMode::Off
+                     : l.tfo == FastOpen::Client ? FastOpenMode::Client
+                     : l.tfo == FastOpen::Server ? FastOpenMode::Server
+                                                 : FastOpenMode::Both;
+        return c;
+    }
+
+    [[nodiscard]] const char* name() const override { return "Listener"; }
+    [[nodiscard]] bool has_listener_keys() const override { return true; }
+
+    Received on_segment(const IpAddress& src, const IpAddress& dst, Bytes seg, Time now) override {
+        Received r{Error::NotFound};
+        const result<TcpView> v = TcpView::parse(seg);
+        Connection* c = v ? live(v->source_port()) : nullptr;
+        if (c != nullptr) {
+            r = c->on_segment(src, dst, seg, now);
+        } else if (l_) {
+            r = l_->on_segment(src, dst, seg, now);
+        }
+        collect();
+        return r;
+    }
+    void on_timer(Time now) override {
+        if (l_) l_->on_timer(now);
+        for (auto& [port, c] : conns_) {
+            if (c.next_deadline() <= now) c.on_timer(now);
+        }
+        collect();
+    }
+    [[nodiscard]] Time next_deadline() const override {
+        Time t = l_ ? l_->next_deadline() : Time::never();
+        for (const auto& [port, c] : conns_) t = std::min(t, c.next_deadline());
+        return t;
+    }
+    std::optional<Transmit> poll_transmit(MutableBytes buf, Time now) override {
+        if (l_) {
+            if (auto t = l_->poll_transmit(buf, now)) return t;
+        }
+        for (auto& [port, c] : conns_) {
+            if (auto t = c.poll_transmit(buf, now)) return t;
+        }
+        return std::nullopt;
+    }
+    std::optional<Event> poll_event() override { return std::nullopt; }
+    std::optional<Named> poll_named_event() override {
+        collect();
+        if (events_.empty()) return std::nullopt;
+        Named n = std::move(events_.front());
+        events_.pop_front();
+        return n;
+    }
+
+    std::string listen(const Endpoint& e, Time) override {
+        if (l_) return "listen: already listening";
+        l_ = std::make_unique<Listener>(ctx_, e);
+        return {};
+    }
+    std::string accept(Time) override {
+        if (!l_) return "accept: not listening";
+        if (!take_one()) return "accept: the accept queue is empty";
+        return {};
+    }
+    std::string close(Time now) override { return on_default("close", [&](Connection& c) { return c.close(now); }); }
+    std::string abort(Time now) override { return on_default("abort", [&](Connection& c) { return c.abort(now); }); }
+    std::string consume(std::uint32_t n) override {
+        return on_default("consume", [&](Connection& c) {
+            c.consume(n);
+            return Error::None;
+        });
+    }
+
+    [[nodiscard]] std::optional<State> state(const Endpoint& peer) const override {
+        const auto it = conns_.find(peer.port);
+        if (it != conns_.end() && it->second.state() != State::Closed) return it->second.state();
+        if (!l_) return State::Closed;
+        return l_->has_half_open(peer) ? State::SynReceived : State::Listen;
+    }
+    [[nodiscard]] std::optional<std::uint32_t> ts_value(const Endpoint& peer, Time now) const override {
+        return timestamp_clock(now) + timestamp_offset(ctx_.secrets.ts_key, local_.address, peer.address);
+    }
+
+  private:
+    Connection* live(std::uint16_t port) {
+        const auto it = conns_.find(port);
+        return it != conns_.end() && it->second.state() != State::Closed ? &it->second : nullptr;
+    }
+
+    template <class F>
+    std::string on_default(const char* what, F f) {
+        Connection* c = live(peer_port_);
+        if (c == nullptr) return std::string(what) + ": no accepted connection with peer port " + std::to_string(peer_port_);
+        const Error e = f(*c);
+        collect();
+        if (e == Error::None) return {};
+        return std::string(what) + "() returned \"" + std::string(synack::to_string(e)) + "\"";
+    }
+
+    bool take_one() {
+        std::optional<Accepted> a = l_->accept();
+        if (!a) return false;
+        const auto port = a->negotiated.flow.remote.port;
+        conns_.insert_or_assign(port, a->connection(ctx_));
+        events_.push_back({"Accepted", Event{EventKind::Established, a->negotiated}});
+        return true;
+    }
+
+    // Accepts (unless the script does) and gathers the Connections' events.
+    void collect() {
+        if (l_ && !manual_) {
+            while (take_one()) {
+            }
+        }
+        for (auto& [port, c] : conns_) {
+            while (const std::optional<Event> e = c.poll_event()) events_.push_back({to_string(e->kind), *e});
+        }
+    }
+
+    Context ctx_; // outlives the Listener and the Connections (declared first)
+    Endpoint local_;
+    std::uint16_t peer_port_;
+    bool manual_;
+    std::unique_ptr<Listener> l_;
+    std::map<std::uint16_t, Connection> conns_;
+    std::deque<Named> events_;
+};
+
 // ================================================================== runner
 
 struct Verdict {
@@ -1131,6 +1310,8 @@ class Runner {
         v_ = Verdict{};
         if (s_.mode == Mode::ClosedPort) {
             m_ = std::make_unique<ClosedPortMachine>(s_.local);
+        } else if (s_.use_listener) {
+            m_ = std::make_unique<ListenerMachine>(s_.settings, s_.local, s_.peer_port, s_.manual_accept);
         } else {
             m_ = std::make_unique<ConnectionMachine>(s_.settings);
         }
@@ -1158,6 +1339,7 @@ class Runner {
     };
     struct Noted {
         Time at{};
+        std::string name;
         Event event{};
     };
 
@@ -1225,9 +1407,9 @@ class Runner {
             if (trace_) *trace_ << "    " << show(e.bytes, true, e.flow.remote.port, now_, true) << "\n";
             out_.push_back(std::move(e));
         }
-        while (const std::optional<Event> ev = m_->poll_event()) {
-            if (trace_) *trace_ << "    " << at(now_) << " event " << to_string(ev->kind) << "\n";
-            events_.push_back({now_, *ev});
+        while (std::optional<Machine::Named> ev = m_->poll_named_event()) {
+            if (trace_) *trace_ << "    " << at(now_) << " event " << ev->name << "\n";
+            events_.push_back({now_, std::move(ev->name), ev->event});
         }
     }
 
@@ -1270,7 +1452,7 @@ class Runner {
         }
         if (!events_.empty()) {
             const Noted& e = events_.front();
-            return fail(n, "unexpected event " + std::string(to_string(e.event.kind)) + " at " + at(e.at),
+            return fail(n, "unexpected event " + e.name + " at " + at(e.at),
                         {"expected: (none: " + next + ")"});
         }
         return true;
@@ -1512,6 +1694,7 @@ class Runner {
         if (k == "ecn") return n.ecn ? 1 : 0;
         if (k == "tfo_data") return n.tfo_data;
         if (k == "peer_window") return n.peer_window;
+        if (k == "peer_port") return n.flow.remote.port;
         if (k == "rtt") return n.has_rtt ? std::optional<std::int64_t>(n.rtt.ns) : std::nullopt;
         return std::nullopt;
     }
@@ -1538,7 +1721,7 @@ class Runner {
         }
         const Noted e = events_.front();
         events_.pop_front();
-        const std::string got = to_string(e.event.kind);
+        const std::string got = e.name;
         if (got != l.event) return fail(l.number, "expected event " + l.event + ", got " + got + " at " + at(e.at));
         if (e.at < t - tol || e.at > limit)
             return fail(l.number, "event " + got + " happened at " + at(e.at) + ", expected at " + at(t));
@@ -1579,6 +1762,7 @@ class Runner {
         case Action::Close: e = m_->close(now_); break;
         case Action::Abort: e = m_->abort(now_); break;
         case Action::Consume: e = m_->consume(l.amount); break;
+        case Action::Accept: e = m_->accept(now_); break;
         case Action::Inbound: return inbound(l);
         default: break;
         }

@@ -266,6 +266,10 @@ class Listener {
     [[nodiscard]] std::uint32_t accept_queue_length() const noexcept { return accept_count_; }
     [[nodiscard]] std::uint32_t fastopen_pending() const noexcept { return tfo_limit_ - tfo_free_count_; }
     [[nodiscard]] bool cookies_active(Time now) const noexcept { return cookies_valid(now); }
+    // Whether a half-open entry exists for this remote endpoint.
+    [[nodiscard]] bool has_half_open(const Endpoint& remote) const noexcept {
+        return remote.address.family == local_.address.family && find(bucket_of(remote), remote) != none;
+    }
     [[nodiscard]] std::size_t memory_bytes() const noexcept {
         return sizeof(Listener) + std::size_t{capacity_} * sizeof(HalfOpen) +
                (std::size_t{bucket_mask_} + 1) * sizeof(std::uint32_t) + std::size_t{accept_cap_} * sizeof(AcceptSlot) +
