@@ -27,21 +27,7 @@
 #define SYNACK_FLOOD_SPOOFED 1000000
 #endif
 
-namespace {
-bool g_counting = false;
-std::uint64_t g_allocations = 0;
-void* counted(std::size_t n) {
-    if (g_counting) ++g_allocations;
-    if (void* p = std::malloc(n == 0 ? 1 : n)) return p;
-    throw std::bad_alloc();
-}
-} // namespace
-void* operator new(std::size_t n) { return counted(n); }
-void* operator new[](std::size_t n) { return counted(n); }
-void operator delete(void* p) noexcept { std::free(p); }
-void operator delete[](void* p) noexcept { std::free(p); }
-void operator delete(void* p, std::size_t) noexcept { std::free(p); }
-void operator delete[](void* p, std::size_t) noexcept { std::free(p); }
+#include "alloc_counter.hpp"
 
 using namespace synack;
 
@@ -78,12 +64,7 @@ struct Packet {
     }
 };
 
-struct Guard {
-    Guard() { g_counting = true; }
-    Guard(const Guard&) = delete;
-    Guard& operator=(const Guard&) = delete;
-    ~Guard() { g_counting = false; }
-};
+using Guard = alloc_counter::Scope;
 
 } // namespace
 
@@ -146,8 +127,8 @@ TEST_CASE("flood: 1M spoofed SYNs and 10k legitimate clients; every handshake co
             REQUIRE_FALSE(server_side[j].has_value());
             server_side[j] = a->negotiated;
         }
-        allocations_in_listener += g_allocations;
-        g_allocations = 0;
+        allocations_in_listener += alloc_counter::count;
+        alloc_counter::count = 0;
     };
 
     auto drain_client = [&](std::size_t j, Time now) {

@@ -5,7 +5,6 @@
 #include "synack/handshake/listener.hpp"
 
 #include <array>
-#include <atomic>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
@@ -15,24 +14,7 @@
 
 #include "synack_test.hpp"
 
-// ---- allocation counting (this test binary only) ----
-namespace {
-std::atomic<std::uint64_t> g_allocations{0};
-}
-void* operator new(std::size_t n) {
-    ++g_allocations;
-    if (void* p = std::malloc(n == 0 ? 1 : n)) return p;
-    throw std::bad_alloc();
-}
-void* operator new[](std::size_t n) {
-    ++g_allocations;
-    if (void* p = std::malloc(n == 0 ? 1 : n)) return p;
-    throw std::bad_alloc();
-}
-void operator delete(void* p) noexcept { std::free(p); }
-void operator delete[](void* p) noexcept { std::free(p); }
-void operator delete(void* p, std::size_t) noexcept { std::free(p); }
-void operator delete[](void* p, std::size_t) noexcept { std::free(p); }
+#include "alloc_counter.hpp"
 
 using namespace synack;
 
@@ -605,16 +587,17 @@ TEST_CASE("listener: no allocation after construction; memory stated", "[listene
     scfg.fastopen = FastOpenMode::Server;
     const Context& sc = ctx(30, scfg);
     std::array<std::uint8_t, 128> buf{};
-    const std::uint64_t before_construct = g_allocations.load();
+    alloc_counter::Scope counting;
+    const std::uint64_t before_construct = alloc_counter::count;
     Listener l(sc, server_ep);
-    const std::uint64_t after_construct = g_allocations.load();
+    const std::uint64_t after_construct = alloc_counter::count;
     CHECK(after_construct > before_construct);
     // Pre-built segments, so that only the listener runs between the marks.
     std::vector<std::vector<std::uint8_t>> syns;
     for (std::uint16_t p = 0; p < 500; ++p) syns.push_back(make(to_server(p, p * 7U, 0, TcpFlag::Syn), client_ip, server_ip));
     std::vector<std::vector<std::uint8_t>> acks;
     for (std::uint16_t p = 0; p < 500; ++p) acks.push_back(make(to_server(p, p * 7U + 1, 12345, TcpFlag::Ack), client_ip, server_ip));
-    const std::uint64_t mark = g_allocations.load();
+    const std::uint64_t mark = alloc_counter::count;
     Time t = at(0);
     for (int round = 0; round < 3; ++round) {
         for (std::size_t k = 0; k < syns.size(); ++k) {
@@ -628,7 +611,7 @@ TEST_CASE("listener: no allocation after construction; memory stated", "[listene
             l.on_timer(t);
         }
     }
-    CHECK(g_allocations.load() == mark);
+    CHECK(alloc_counter::count == mark);
     CHECK(l.half_open() <= l.capacity());
     std::printf("listener memory: %zu bytes (backlog 64, accept queue 16, 16 Fast Open slots of 1460); "
                 "%.1f bytes per half-open entry (%zu entry + hash heads); sizeof(Listener) %zu\n",

@@ -332,6 +332,36 @@ class Listener {
 
     [[nodiscard]] const Config& cfg() const noexcept { return ctx_->config; }
 
+    // The options the handshake uses, read with the lazy walk (cheaper than
+    // TcpOptions::decode() on every SYN). As Linux: malformed options are
+    // ignored, the last of a kind wins (DESIGN.md rules 5 and 8).
+    struct PeerOptions {
+        std::optional<std::uint16_t> mss;
+        std::optional<std::uint8_t> window_scale;
+        bool sack_permitted = false;
+        std::optional<Timestamps> timestamps;
+        std::optional<FastOpenOption> fast_open;
+
+        static PeerOptions parse(const TcpView& seg) noexcept {
+            PeerOptions o;
+            for (const OptionEntry& e : seg.options()) {
+                if (!e.ok()) continue;
+                switch (static_cast<OptionKind>(e.kind)) {
+                case OptionKind::Mss: o.mss = e.mss(); break;
+                case OptionKind::WindowScale: o.window_scale = e.window_scale(); break;
+                case OptionKind::SackPermitted: o.sack_permitted = true; break;
+                case OptionKind::Timestamps: o.timestamps = e.timestamps(); break;
+                case OptionKind::FastOpen: o.fast_open = e.fast_open(); break;
+                case OptionKind::Experimental:
+                    if (e.is_exp_fast_open()) o.fast_open = e.fast_open();
+                    break;
+                default: break;
+                }
+            }
+            return o;
+        }
+    };
+
     static constexpr SipKey derive_key(const SipKey& k, std::uint32_t label) noexcept {
         SipHasher a(k);
         a.add_u32(label).add_u8(0);
@@ -343,9 +373,9 @@ class Listener {
     // ---- the table ----
 
     [[nodiscard]] std::uint32_t bucket_of(const Endpoint& r) const noexcept {
-        SipHasher h(table_key_);
-        h.add(r.address.span()).add_u16(r.port);
-        return static_cast<std::uint32_t>(h.finish()) & bucket_mask_;
+        detail::HashInput in;
+        in.address(r.address).u16(r.port);
+        return static_cast<std::uint32_t>(in.hash(table_key_)) & bucket_mask_;
     }
 
     [[nodiscard]] Endpoint endpoint_of(const HalfOpen& e) const noexcept {
@@ -461,8 +491,11 @@ class Listener {
         return w > max_window_scale ? max_window_scale : w;
     }
 
+    // timestamp_offset() (isn.hpp), computed over one buffer: the same value.
     [[nodiscard]] std::uint32_t ts_offset_for(const IpAddress& remote) const noexcept {
-        return timestamp_offset(ctx_->secrets.ts_key, local_.address, remote);
+        detail::HashInput in;
+        in.address(local_.address).address(remote);
+        return static_cast<std::uint32_t>(in.hash(ctx_->secrets.ts_key));
     }
 
     // tcp_make_synack() + tcp_synack_options(): answer what the peer offered.
@@ -568,7 +601,7 @@ class Listener {
 
     // The handshake's RTT: from the timestamp echo, or the clock when the
     // SYN-ACK was never retransmitted (Karn, RFC 6298 §3).
-    void rtt_sample(Negotiated& n, const TcpOptions& o, const HalfOpen* e, Time now) const noexcept {
+    void rtt_sample(Negotiated& n, const PeerOptions& o, const HalfOpen* e, Time now) const noexcept {
         if (n.timestamps && o.timestamps && o.timestamps->echo_reply != 0) {
             const std::uint32_t ms = timestamp_clock(now) + n.ts_offset - o.timestamps->echo_reply;
             if (ms < 0x7FFFFFFFU) {
@@ -618,7 +651,7 @@ class Listener {
             ++stats_.accept_queue_drops;
             return {};
         }
-        const TcpOptions o = TcpOptions::decode(seg.option_bytes());
+        const PeerOptions o = PeerOptions::parse(seg);
         const bool table_full = used_ >= capacity_;
         if (cfg().syncookies == SynCookies::Always || table_full) {
             if (cfg().syncookies == SynCookies::Off) {
@@ -655,7 +688,7 @@ class Listener {
 
     // tcp_try_fastopen(): decides what the SYN's Fast Open option earns.
     // Returns the data bytes taken (0: none).
-    std::uint32_t fast_open(std::uint32_t i, const TcpOptions& o, const TcpView& seg) noexcept {
+    std::uint32_t fast_open(std::uint32_t i, const PeerOptions& o, const TcpView& seg) noexcept {
         HalfOpen& e = entries_[i];
         if (!cfg().fastopen_server() || !o.fast_open) return 0;
         const bool exp = o.fast_open->experimental;
@@ -702,7 +735,7 @@ class Listener {
 
     // cookie_init_sequence() + cookie_init_timestamp(): a SYN-ACK that
     // leaves no state behind.
-    void send_cookie(const Endpoint& remote, const TcpView& seg, const TcpOptions& o, Time now) noexcept {
+    void send_cookie(const Endpoint& remote, const TcpView& seg, const PeerOptions& o, Time now) noexcept {
         TxRecord* r = push_tx();
         if (r == nullptr) return;
         ++stats_.cookies_sent;
@@ -749,7 +782,7 @@ class Listener {
             ++stats_.cookies_rejected;
             return std::nullopt;
         }
-        const TcpOptions o = TcpOptions::decode(seg.option_bytes());
+        const PeerOptions o = PeerOptions::parse(seg);
         Negotiated n;
         n.flow = t;
         n.iss = cookie;
@@ -799,7 +832,7 @@ class Listener {
         const TcpFlags f = seg.flags();
         const std::uint16_t flg = static_cast<std::uint16_t>(
             f.bits() & (TcpFlag::Rst | TcpFlag::Syn | TcpFlag::Ack).bits());
-        const TcpOptions o = TcpOptions::decode(seg.option_bytes());
+        const PeerOptions o = PeerOptions::parse(seg);
         // RFC 7323 §5 PAWS against the SYN's TSval.
         const bool paws_reject =
             (e.flags & Ts) && o.timestamps && static_cast<std::int32_t>(o.timestamps->value - e.ts_recent) < 0;
