@@ -52,6 +52,89 @@
 
 namespace synack {
 
+namespace detail {
+
+// A SYN-ACK's fields, for write_synack().
+struct SynAckFields {
+    std::uint16_t source_port = 0, destination_port = 0;
+    std::uint32_t seq = 0, ack = 0;
+    TcpFlags flags{};
+    std::uint16_t window = 0, mss = 0;
+    bool sack = false;
+    std::optional<Timestamps> timestamps;
+    std::optional<std::uint8_t> window_scale;
+    std::optional<FastOpenOption> fast_open;
+};
+
+// The SYN-ACK in Linux's layout (tcp_options_write(): mss; sackOK+TS, or
+// nop,nop,TS, or nop,nop,sackOK; nop,wscale; Fast Open cookie, then two NOPs
+// when its length is 2 mod 4), written straight into `out`: the same bytes
+// TcpHeader::encode() produces for these options (the listener test
+// compares them), without building a TcpHeader on the flood path. Returns
+// the length, or 0 if `out` is shorter than 60 bytes or the cookie is not
+// 4..16 bytes, even. Checksum left 0.
+constexpr std::size_t write_synack(MutableBytes out, const SynAckFields& f) noexcept {
+    if (out.size() < tcp_max_header) return 0;
+    std::size_t n = tcp_min_header;
+    auto put = [&](std::uint8_t b) { out[n++] = b; };
+    auto put32 = [&](std::uint32_t v) {
+        store_be32(out, n, v);
+        n += 4;
+    };
+    put(2);
+    put(4);
+    put(static_cast<std::uint8_t>(f.mss >> 8U));
+    put(static_cast<std::uint8_t>(f.mss));
+    if (f.timestamps) {
+        put(f.sack ? 4 : 1);
+        put(f.sack ? 2 : 1);
+        put(8);
+        put(10);
+        put32(f.timestamps->value);
+        put32(f.timestamps->echo_reply);
+    } else if (f.sack) {
+        put(1);
+        put(1);
+        put(4);
+        put(2);
+    }
+    if (f.window_scale) {
+        put(1);
+        put(3);
+        put(3);
+        put(*f.window_scale);
+    }
+    if (f.fast_open) {
+        const std::size_t c = f.fast_open->cookie_length;
+        if (c != 0 && (c < 4 || c > fast_open_cookie_max || c % 2 != 0)) return 0;
+        const std::size_t len = (f.fast_open->experimental ? 4U : 2U) + c;
+        put(f.fast_open->experimental ? 254 : 34);
+        put(static_cast<std::uint8_t>(len));
+        if (f.fast_open->experimental) {
+            put(static_cast<std::uint8_t>(fast_open_exp_magic >> 8U));
+            put(static_cast<std::uint8_t>(fast_open_exp_magic & 0xFFU));
+        }
+        for (std::size_t i = 0; i < c; ++i) put(f.fast_open->cookie[i]);
+        if ((len & 3U) == 2) {
+            put(1);
+            put(1);
+        }
+    }
+    while (n % 4 != 0) put(0);
+    store_be16(out, 0, f.source_port);
+    store_be16(out, 2, f.destination_port);
+    store_be32(out, 4, f.seq);
+    store_be32(out, 8, f.ack);
+    out[12] = static_cast<std::uint8_t>(((n / 4) << 4U) | (f.flags.bits() >> 8U));
+    out[13] = static_cast<std::uint8_t>(f.flags.bits() & 0xFFU);
+    store_be16(out, 14, f.window);
+    store_be16(out, 16, 0);
+    store_be16(out, 18, 0);
+    return n;
+}
+
+} // namespace detail
+
 // A completed (or, for Fast Open, 0-RTT) connection leaving the accept queue.
 struct Accepted {
     Negotiated negotiated{};
@@ -156,9 +239,11 @@ class Listener {
             return {Error::BadChecksum};
         }
         const Endpoint remote{src, seg.source_port()};
-        const std::uint32_t bucket = bucket_of(remote);
-        const std::uint32_t i = find(bucket, remote);
-        if (i != none) return on_half_open(i, bucket, remote, seg, now);
+        if (used_ != 0) { // (an empty table, as with cookies=always, needs no lookup)
+            const std::uint32_t bucket = bucket_of(remote);
+            const std::uint32_t i = find(bucket, remote);
+            if (i != none) return on_half_open(i, bucket, remote, seg, now);
+        }
         return on_listen(remote, seg, now);
     }
 
@@ -202,28 +287,40 @@ class Listener {
             const TxRecord r = tx_[tx_head_];
             tx_head_ = (tx_head_ + 1) % tx_capacity;
             --tx_count_;
-            TcpHeader h;
-            h.source_port = local_.port;
-            h.destination_port = r.port;
-            h.seq = SeqNum(r.seq);
-            h.ack = SeqNum(r.ack);
-            h.flags = TcpFlags::from_bits(r.flags);
-            h.window = r.window;
+            std::size_t n = 0;
             if (r.flags & static_cast<std::uint16_t>(TcpFlag::Syn)) {
-                h.options.mss = r.mss;
-                h.options.sack_permitted = (r.opt & OptSack) != 0;
-                if (r.opt & OptWs) h.options.window_scale = r.wscale;
+                detail::SynAckFields f;
+                f.source_port = local_.port;
+                f.destination_port = r.port;
+                f.seq = r.seq;
+                f.ack = r.ack;
+                f.flags = TcpFlags::from_bits(r.flags);
+                f.window = r.window;
+                f.mss = r.mss;
+                f.sack = (r.opt & OptSack) != 0;
+                if (r.opt & OptTs) f.timestamps = Timestamps{r.tsval, r.tsecr};
+                if (r.opt & OptWs) f.window_scale = r.wscale;
                 if (r.opt & OptFo) {
-                    h.options.fast_open = FastOpenOption::with_cookie(
-                        Bytes(r.cookie.data(), r.cookie.size()), (r.opt & OptFoExp) != 0);
+                    f.fast_open = FastOpenOption::with_cookie(Bytes(r.cookie.data(), r.cookie.size()),
+                                                              (r.opt & OptFoExp) != 0);
                 }
+                n = detail::write_synack(buf, f);
+            } else { // RST or ACK: the codec
+                TcpHeader h;
+                h.source_port = local_.port;
+                h.destination_port = r.port;
+                h.seq = SeqNum(r.seq);
+                h.ack = SeqNum(r.ack);
+                h.flags = TcpFlags::from_bits(r.flags);
+                h.window = r.window;
+                if (r.opt & OptTs) h.options.timestamps = Timestamps{r.tsval, r.tsecr};
+                const result<std::size_t> e = h.encode(buf);
+                n = e ? *e : 0;
             }
-            if (r.opt & OptTs) h.options.timestamps = Timestamps{r.tsval, r.tsecr};
-            const result<std::size_t> n = h.encode(buf);
-            if (!n) continue; // BufferTooSmall: lost like a dropped packet
+            if (n == 0) continue; // buffer too small: lost like a dropped packet
             const IpAddress remote = IpAddress::from_bytes(local_.address.family, Bytes(r.addr.data(), r.addr.size()));
-            fill_tcp_checksum(local_.address, remote, buf.first(*n));
-            return Transmit{FourTuple{local_, {remote, r.port}}, *n, 0};
+            fill_tcp_checksum(local_.address, remote, buf.first(n));
+            return Transmit{FourTuple{local_, {remote, r.port}}, n, 0};
         }
         return std::nullopt;
     }
