@@ -33,7 +33,6 @@
 #include <array>
 #include <cstddef>
 #include <cstdint>
-#include <memory>
 #include <optional>
 
 #include "synack/core/result.hpp"
@@ -53,6 +52,32 @@
 namespace synack {
 
 namespace detail {
+
+// An owning fixed-size array, allocated once (std::unique_ptr<T[]> without
+// <memory>, which would double the umbrella header's compile time).
+template <class T>
+class FixedArray {
+  public:
+    FixedArray() noexcept = default;
+    explicit FixedArray(std::size_t n) : p_(n != 0 ? new T[n]() : nullptr) {}
+    ~FixedArray() { delete[] p_; }
+    FixedArray(FixedArray&& o) noexcept : p_(o.p_) { o.p_ = nullptr; }
+    FixedArray& operator=(FixedArray&& o) noexcept {
+        if (this != &o) {
+            delete[] p_;
+            p_ = o.p_;
+            o.p_ = nullptr;
+        }
+        return *this;
+    }
+    FixedArray(const FixedArray&) = delete;
+    FixedArray& operator=(const FixedArray&) = delete;
+    T& operator[](std::size_t i) const noexcept { return p_[i]; }
+    [[nodiscard]] T* get() const noexcept { return p_; }
+
+  private:
+    T* p_ = nullptr;
+};
 
 // A SYN-ACK's fields, for write_synack().
 struct SynAckFields {
@@ -196,18 +221,18 @@ class Listener {
         std::uint32_t b = 1;
         while (b < capacity_ && b < (1U << 31U)) b <<= 1U;
         bucket_mask_ = b - 1;
-        entries_ = std::make_unique<HalfOpen[]>(capacity_);
-        heads_ = std::make_unique<std::uint32_t[]>(b);
+        entries_ = detail::FixedArray<HalfOpen>(capacity_);
+        heads_ = detail::FixedArray<std::uint32_t>(b);
         for (std::uint32_t i = 0; i < b; ++i) heads_[i] = none;
         for (std::uint32_t i = 0; i < capacity_; ++i) entries_[i].chain = i + 1 < capacity_ ? i + 1 : none;
         free_head_ = capacity_ > 0 ? 0 : none;
         accept_cap_ = c.accept_queue;
-        accept_ = std::make_unique<AcceptSlot[]>(accept_cap_);
+        accept_ = detail::FixedArray<AcceptSlot>(accept_cap_);
         tfo_limit_ = c.fastopen_server() ? c.fastopen_pending : 0;
         tfo_slot_size_ = c.mss;
-        tfo_data_ = std::make_unique<std::uint8_t[]>(std::size_t{tfo_limit_} * tfo_slot_size_);
-        tfo_len_ = std::make_unique<std::uint16_t[]>(tfo_limit_);
-        tfo_free_ = std::make_unique<std::uint16_t[]>(tfo_limit_);
+        tfo_data_ = detail::FixedArray<std::uint8_t>(std::size_t{tfo_limit_} * tfo_slot_size_);
+        tfo_len_ = detail::FixedArray<std::uint16_t>(tfo_limit_);
+        tfo_free_ = detail::FixedArray<std::uint16_t>(tfo_limit_);
         for (std::uint32_t i = 0; i < tfo_limit_; ++i) tfo_free_[i] = static_cast<std::uint16_t>(i);
         tfo_free_count_ = tfo_limit_;
         top_level_ = static_cast<std::uint8_t>(c.synack_retries < max_levels ? c.synack_retries : max_levels - 1);
@@ -1016,12 +1041,12 @@ class Listener {
     Endpoint local_;
     FastOpenKeys fo_keys_;
     SipKey table_key_{};
-    std::unique_ptr<HalfOpen[]> entries_;
-    std::unique_ptr<std::uint32_t[]> heads_;
-    std::unique_ptr<AcceptSlot[]> accept_;
-    std::unique_ptr<std::uint8_t[]> tfo_data_;
-    std::unique_ptr<std::uint16_t[]> tfo_len_;
-    std::unique_ptr<std::uint16_t[]> tfo_free_;
+    detail::FixedArray<HalfOpen> entries_;
+    detail::FixedArray<std::uint32_t> heads_;
+    detail::FixedArray<AcceptSlot> accept_;
+    detail::FixedArray<std::uint8_t> tfo_data_;
+    detail::FixedArray<std::uint16_t> tfo_len_;
+    detail::FixedArray<std::uint16_t> tfo_free_;
     std::uint32_t capacity_ = 0, bucket_mask_ = 0, used_ = 0, free_head_ = none;
     std::uint32_t accept_cap_ = 0, accept_head_ = 0, accept_count_ = 0;
     std::uint32_t tfo_limit_ = 0, tfo_slot_size_ = 0, tfo_free_count_ = 0;
