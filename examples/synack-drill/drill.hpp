@@ -28,6 +28,9 @@
 //    one from the queue (so a full accept queue can be scripted). An
 //    accepted flow continues as a Connection (Connection::adopt()) that
 //    receives its peer's later segments and whose events follow.
+//  - Fast Open client: `connect FO [hexcookie] ["data"]` (an extension)
+//    calls Connection::connect_fast_open(); `tfo=client|both` is accepted
+//    by a `connect` script.
 //  - Ports: the local side is local_port, the peer remote_port. Defaults:
 //    connect 40000 -> 8080 (SCENARIOS.md's active open); listen and closed
 //    port 8080 <- 40000. `@port` on a `<`/`>` line names another peer port.
@@ -382,6 +385,9 @@ struct Line {
     std::optional<std::uint16_t> port;     // expect state @port
     std::string event;                     // expect event NAME
     std::vector<FieldCheck> fields;        // expect event k=v
+    bool fast_open = false;                // connect FO [cookie] ["data"]
+    std::vector<std::uint8_t> cookie;      //   (empty: a cookie request)
+    std::vector<std::uint8_t> data;
 };
 
 enum class Cookies : std::uint8_t { Off, Auto, Always };
@@ -916,6 +922,22 @@ inline ParseResult parse_script(std::string_view source, std::string name) {
         if (kw == "connect") {
             l.action = Action::Connect;
             connect = true;
+            // Extension: `connect FO [hexcookie] ["data"]` opens with Fast Open.
+            if (!c.done()) {
+                if (c.word() != "FO") return fail("expected `connect` or `connect FO [hexcookie] [\"data\"]`");
+                l.fast_open = true;
+                if (!c.done() && c.peek() != '"') {
+                    const std::string_view hx = c.word();
+                    const auto b = text::parse_hex(hx);
+                    if (!b) return fail("FO: expected a hex cookie, got `" + std::string(hx) + "`");
+                    l.cookie = *b;
+                }
+                if (!c.done()) {
+                    const auto q = c.quoted();
+                    if (!q) return fail("unterminated \"data\"");
+                    l.data.assign(q->begin(), q->end());
+                }
+            }
         } else if (kw == "listen") {
             l.action = Action::Listen;
             listen = true;
@@ -1019,6 +1041,29 @@ class Machine {
 
     // User calls: an empty string on success, else what went wrong.
     virtual std::string connect(const FourTuple&, Time) { return std::string("connect: not supported by the ") + name(); }
+    virtual std::string connect_fast_open(const FourTuple&, const std::vector<std::uint8_t>&,
+                                          const std::vector<std::uint8_t>&, Time) {
+        return std::string("connect FO: not supported by the ") + name();
+    }
+    // The first listener setting this machine cannot honour, as `key=value`
+    // (empty: all fine). By default only Linux's defaults are.
+    [[nodiscard]] virtual std::string unsupported(const ListenerSettings& l) const {
+        const ListenerSettings d{};
+        if (l.cookies != d.cookies) return std::string("cookies=") + (l.cookies == Cookies::Off ? "off" : "always");
+        if (l.backlog != d.backlog) return "backlog=" + std::to_string(l.backlog);
+        if (l.accept_queue != d.accept_queue) return "accept_queue=" + std::to_string(l.accept_queue);
+        if (l.tfo != d.tfo) return std::string("tfo=") + tfo_name(l.tfo);
+        return {};
+    }
+    static const char* tfo_name(FastOpen f) {
+        switch (f) {
+        case FastOpen::Off: return "off";
+        case FastOpen::Client: return "client";
+        case FastOpen::Server: return "server";
+        case FastOpen::Both: return "both";
+        }
+        return "?";
+    }
     virtual std::string listen(const Endpoint&, Time) { return std::string("listen: not supported by the ") + name(); }
     virtual std::string close(Time) { return std::string("close: not supported by the ") + name(); }
     virtual std::string abort(Time) { return std::string("abort: not supported by the ") + name(); }
@@ -1033,7 +1078,27 @@ class Machine {
 
 class ConnectionMachine final : public Machine {
   public:
-    explicit ConnectionMachine(const Settings& s) : ctx_{s.config, s.secrets}, conn_(ctx_) {}
+    explicit ConnectionMachine(const Settings& s) : ctx_{config_of(s), s.secrets}, conn_(ctx_) {}
+
+    static Config config_of(const Settings& s) {
+        Config c = s.config;
+        c.fastopen = s.listener.tfo == FastOpen::Client ? FastOpenMode::Client
+                     : s.listener.tfo == FastOpen::Both ? FastOpenMode::Both
+                                                        : FastOpenMode::Off;
+        return c;
+    }
+    // A Connection is a Fast Open client: tfo=client (or both) is fine.
+    [[nodiscard]] std::string unsupported(const ListenerSettings& l) const override {
+        ListenerSettings rest = l;
+        if (rest.tfo == FastOpen::Client || rest.tfo == FastOpen::Both) rest.tfo = FastOpen::Off;
+        return Machine::unsupported(rest);
+    }
+    std::string connect_fast_open(const FourTuple& t, const std::vector<std::uint8_t>& cookie,
+                                  const std::vector<std::uint8_t>& data, Time now) override {
+        cookie_ = cookie; // the Connection keeps views: they live here
+        data_ = data;
+        return result(conn_.connect_fast_open(t, cookie_, data_, now), "connect_fast_open");
+    }
 
     [[nodiscard]] const char* name() const override { return "Connection"; }
     Received on_segment(const IpAddress& src, const IpAddress& dst, Bytes seg, Time now) override {
@@ -1065,6 +1130,7 @@ class ConnectionMachine final : public Machine {
     }
 
     Context ctx_; // outlives conn_ (declared first)
+    std::vector<std::uint8_t> cookie_, data_;
     Connection conn_;
 };
 
@@ -1316,10 +1382,14 @@ class Runner {
             m_ = std::make_unique<ConnectionMachine>(s_.settings);
         }
         if (s_.settings.listener_line != 0 && !m_->has_listener_keys()) {
-            fail(s_.settings.listener_line,
-                 s_.settings.listener_key + ": not supported by this machine yet (the " + m_->name() +
-                     " has no SYN cookies, SYN backlog, accept queue or Fast Open; they come with the Listener)");
-            return v_;
+            const std::string bad = m_->unsupported(s_.settings.listener);
+            if (!bad.empty()) {
+                fail(s_.settings.listener_line,
+                     bad + ": not supported by this machine yet (the " + m_->name() +
+                         " has no SYN cookies, SYN backlog, accept queue or Fast Open server; they come with the "
+                         "Listener)");
+                return v_;
+            }
         }
         for (const Line& l : s_.lines) {
             if (!exec(l)) return v_;
@@ -1757,7 +1827,10 @@ class Runner {
         if (!advance_to(t, l.number) || !quiet(&l)) return false;
         std::string e;
         switch (l.action) {
-        case Action::Connect: e = m_->connect({s_.local, {s_.peer, s_.peer_port}}, now_); break;
+        case Action::Connect:
+            e = l.fast_open ? m_->connect_fast_open({s_.local, {s_.peer, s_.peer_port}}, l.cookie, l.data, now_)
+                            : m_->connect({s_.local, {s_.peer, s_.peer_port}}, now_);
+            break;
         case Action::Listen: e = m_->listen(s_.local, now_); break;
         case Action::Close: e = m_->close(now_); break;
         case Action::Abort: e = m_->abort(now_); break;

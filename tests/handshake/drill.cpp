@@ -442,7 +442,12 @@ TEST_CASE("drill: listener keys drive the Listener; a Connection refuses them", 
     CHECK_FALSE(v.pass);
     CHECK(v.line == 1);
     CHECK(v.message == "cookies=always: not supported by this machine yet (the Connection has no SYN cookies, SYN "
-                       "backlog, accept queue or Fast Open; they come with the Listener)");
+                       "backlog, accept queue or Fast Open server; they come with the Listener)");
+    // A Connection is a Fast Open client; the server side is the Listener's.
+    CHECK(has(run_script("config tfo=server\n0 connect\n", "tfo-server").message, "tfo=server: not supported"));
+    CHECK(run_script("config tfo=client\n0 connect\n+0 > S 0:0(0) win * <mss 1460,sackOK,TS val 0 ecr 0,nop,wscale 7>\n",
+                     "tfo-client")
+              .pass);
     // In a listen script they select the Listener.
     CHECK(run_script("config cookies=always\n0 listen\n", "cookies-listen").pass);
     CHECK(run_script("0 listen backlog=1\n", "backlog").pass);
