@@ -1,5 +1,6 @@
 // fuzz/listener.cpp — the Listener under segments from many flows: four
-// Connection clients driven through lossy queues, crafted segments from 128
+// Connection clients (plain or Fast Open: cookie request, valid or stale
+// cookie with data) driven through lossy queues, crafted segments from 128
 // other (address, port) flows with arbitrary flags, numbers, options, Fast
 // Open cookies (requested, valid, forged) and payload, echoes of the
 // listener's own SYN-ACKs (cookie ACKs, right and wrong), raw bytes, and
@@ -150,6 +151,7 @@ class Harness {
         if (b2 & 4U) cc.window_scale = std::nullopt;
         cc.ecn = (b2 & 32U) != 0;
         cc.syn_retries = 3;
+        cc.fastopen = FastOpenMode::Client;
         Secrets s;
         s.isn_key = {1, 2};
         s.ts_key = {3, 4};
@@ -397,9 +399,19 @@ class Harness {
         const std::uint8_t op = in_.u8();
         const std::size_t k = (op >> 4U) & 3U;
         switch (op & 15U) {
-        case 0: // client connects
+        case 0: // client connects: plainly, or with Fast Open (no cookie, the valid one, a stale one)
             if (conns_[k]->state() == State::Closed) {
-                static_cast<void>(conns_[k]->connect({client_ep(k), local_}, now_));
+                const unsigned how = (op >> 6U) & 3U;
+                if (how == 0) {
+                    static_cast<void>(conns_[k]->connect({client_ep(k), local_}, now_));
+                } else {
+                    cookie_[k] = fastopen_cookie(listener_->fastopen_keys().primary, client_ep(k).address,
+                                                 local_.address);
+                    if (how == 3) cookie_[k][0] ^= 1U;
+                    const Bytes cookie = how == 1 ? Bytes{} : Bytes(cookie_[k].data(), cookie_[k].size());
+                    const Bytes data(tfo_payload_.data(), in_.u8() % tfo_payload_.size());
+                    FUZZ_CHECK(conns_[k]->connect_fast_open({client_ep(k), local_}, cookie, data, now_) == Error::None);
+                }
                 drain_client(k);
             }
             break;
@@ -485,6 +497,8 @@ class Harness {
     std::size_t memory_ = 0;
     std::array<std::unique_ptr<Connection>, clients> conns_{};
     std::array<std::unique_ptr<Connection>, clients> adopted_{};
+    std::array<FastOpenCookie, clients> cookie_{};     // the views the clients hold
+    std::array<std::uint8_t, 40> tfo_payload_{1, 2, 3, 4, 5, 6, 7, 8, 9, 10};
     std::array<Queue, clients> to_server_{};
     std::array<Queue, clients> to_client_{};
     std::array<SentSynAck, synack_log> log_{};
