@@ -13,7 +13,7 @@
 //   capacity * 64            half-open entries (static_asserted <= 64 bytes)
 // + buckets * 4              hash heads, buckets = 2^ceil(log2(capacity))
 // + accept_queue * sizeof(AcceptSlot)
-// + fastopen_pending * (mss + 2)   Fast Open data held until accept()
+// + fastopen_pending * (mss + 4)   Fast Open data held until accept()
 // + sizeof(Listener)         (transmit ring of tx_capacity records inside)
 // memory_bytes() reports the total.
 //
