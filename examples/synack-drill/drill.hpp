@@ -13,12 +13,24 @@
 //
 // Decisions where SCENARIOS.md is silent (also in the README of this folder,
 // i.e. the usage text of main.cpp):
-//  - Modes: a `connect` line drives a Connection (active open), a `listen`
-//    line a Connection in LISTEN (the Listener is a later machine; `listen`
-//    takes its keys already: `listen backlog=4 cookies=always`), neither the
-//    closed-port responder (handshake/reset.hpp). Listener-only keys with
-//    values other than their defaults fail with "not supported by this
-//    machine yet" until a machine that has them exists.
+//  - Modes: a `connect` line drives a Connection (active open); a `listen`
+//    line drives the Listener (handshake/listener.hpp) when the script names
+//    a listener key (cookies, backlog, accept_queue, tfo: in `config` or on
+//    the `listen` line), a second peer (`@port`), `expect event Accepted` or
+//    `accept`, and otherwise a single Connection in LISTEN (so the one-flow
+//    scenarios keep their Established/TimedOut events); neither, the
+//    closed-port responder (handshake/reset.hpp). Listener keys with values
+//    other than their defaults in a `connect` script fail with "not
+//    supported by this machine yet".
+//  - Listener: completed flows are accepted at once (an `Accepted` event
+//    with the Negotiated record, fields as for Established plus `peer_port`),
+//    unless the script has `accept` lines: then only an `accept` line takes
+//    one from the queue (so a full accept queue can be scripted). An
+//    accepted flow continues as a Connection (Connection::adopt()) that
+//    receives its peer's later segments and whose events follow.
+//  - Fast Open client: `connect FO [hexcookie] ["data"]` (an extension)
+//    calls Connection::connect_fast_open(); `tfo=client|both` is accepted
+//    by a `connect` script.
 //  - Ports: the local side is local_port, the peer remote_port. Defaults:
 //    connect 40000 -> 8080 (SCENARIOS.md's active open); listen and closed
 //    port 8080 <- 40000. `@port` on a `<`/`>` line names another peer port.
@@ -64,6 +76,7 @@
 #include "synack/handshake/config.hpp"
 #include "synack/handshake/connection.hpp"
 #include "synack/handshake/isn.hpp"
+#include "synack/handshake/listener.hpp"
 #include "synack/handshake/reset.hpp"
 #include "synack/wire/address.hpp"
 #include "synack/wire/checksum.hpp"
@@ -347,6 +360,7 @@ enum class Action : std::uint8_t {
     Close,
     Abort,
     Consume,
+    Accept,
     Inbound,
     Outbound,
     ExpectState,
@@ -371,6 +385,9 @@ struct Line {
     std::optional<std::uint16_t> port;     // expect state @port
     std::string event;                     // expect event NAME
     std::vector<FieldCheck> fields;        // expect event k=v
+    bool fast_open = false;                // connect FO [cookie] ["data"]
+    std::vector<std::uint8_t> cookie;      //   (empty: a cookie request)
+    std::vector<std::uint8_t> data;
 };
 
 enum class Cookies : std::uint8_t { Off, Auto, Always };
@@ -413,6 +430,7 @@ struct Settings {
     std::optional<std::uint16_t> remote_port;
     ListenerSettings listener{};
     int listener_line = 0;      // first line that set a listener key to a non-default value
+    bool listener_named = false; // a listener key appears at all (even at its default)
     std::string listener_key{}; // ... and which (key=value as written)
     Duration tolerance{};
     Secrets secrets = default_secrets();
@@ -434,6 +452,8 @@ struct Script {
     Settings settings{};
     Mode mode = Mode::ClosedPort;
     std::vector<Line> lines;
+    bool use_listener = false;   // `listen` drives the Listener (see the header comment)
+    bool manual_accept = false;  // the script has `accept` lines
     // Resolved addresses: local endpoint, peer address and default peer port.
     Endpoint local{};
     IpAddress peer{};
@@ -568,6 +588,7 @@ inline std::string apply_setting(Settings& s, std::string_view key, std::string_
     } else {
         return "unknown config key `" + std::string(key) + "`";
     }
+    s.listener_named = true;
     if (e.empty() && s.listener_line == 0 && !(s.listener == defaults)) {
         s.listener_line = line;
         s.listener_key = std::string(key) + "=" + std::string(value);
@@ -814,7 +835,8 @@ inline std::string event_fields(text::Cursor& c, std::vector<FieldCheck>& out) {
             std::string e = on_off(v, b);
             if (!e.empty()) return std::string(k) + ": " + e;
             f.value = b ? 1 : 0;
-        } else if (k == "mss" || k == "snd_wscale" || k == "rcv_wscale" || k == "tfo_data" || k == "peer_window") {
+        } else if (k == "mss" || k == "snd_wscale" || k == "rcv_wscale" || k == "tfo_data" || k == "peer_window" ||
+                   k == "peer_port") {
             const auto n = text::parse_uint(v, 0xFFFFFFFFULL);
             if (!n) return std::string(k) + ": expected a number, got `" + std::string(v) + "`";
             f.value = static_cast<std::int64_t>(*n);
@@ -824,7 +846,7 @@ inline std::string event_fields(text::Cursor& c, std::vector<FieldCheck>& out) {
             f.value = *ns;
         } else {
             return "unknown event field `" + std::string(k) +
-                   "` (mss snd_wscale rcv_wscale sack ts ecn tfo_data peer_window rtt)";
+                   "` (mss snd_wscale rcv_wscale sack ts ecn tfo_data peer_window peer_port rtt)";
         }
         out.push_back(std::move(f));
     }
@@ -843,6 +865,7 @@ inline ParseResult parse_script(std::string_view source, std::string name) {
     bool timed_seen = false;
     bool connect = false;
     bool listen = false;
+    bool listener_features = false; // @port, Accepted, accept
     int number = 0;
     auto fail = [&](std::string msg) {
         r.error = {number, std::move(msg)};
@@ -890,6 +913,7 @@ inline ParseResult parse_script(std::string_view source, std::string name) {
             l.action = out ? Action::Outbound : Action::Inbound;
             std::string e = segment(c, out, l.segment);
             if (!e.empty()) return fail(e);
+            if (l.segment.peer_port) listener_features = true;
             s.lines.push_back(std::move(l));
             continue;
         }
@@ -898,6 +922,22 @@ inline ParseResult parse_script(std::string_view source, std::string name) {
         if (kw == "connect") {
             l.action = Action::Connect;
             connect = true;
+            // Extension: `connect FO [hexcookie] ["data"]` opens with Fast Open.
+            if (!c.done()) {
+                if (c.word() != "FO") return fail("expected `connect` or `connect FO [hexcookie] [\"data\"]`");
+                l.fast_open = true;
+                if (!c.done() && c.peek() != '"') {
+                    const std::string_view hx = c.word();
+                    const auto b = text::parse_hex(hx);
+                    if (!b) return fail("FO: expected a hex cookie, got `" + std::string(hx) + "`");
+                    l.cookie = *b;
+                }
+                if (!c.done()) {
+                    const auto q = c.quoted();
+                    if (!q) return fail("unterminated \"data\"");
+                    l.data.assign(q->begin(), q->end());
+                }
+            }
         } else if (kw == "listen") {
             l.action = Action::Listen;
             listen = true;
@@ -906,6 +946,10 @@ inline ParseResult parse_script(std::string_view source, std::string name) {
             l.action = Action::Close;
         } else if (kw == "abort") {
             l.action = Action::Abort;
+        } else if (kw == "accept") {
+            l.action = Action::Accept;
+            listener_features = true;
+            s.manual_accept = true;
         } else if (kw == "consume") {
             l.action = Action::Consume;
             e = uint_value(c.word(), l.amount, 0xFFFFFFFFULL);
@@ -929,6 +973,7 @@ inline ParseResult parse_script(std::string_view source, std::string name) {
                     return fail("unknown event `" + l.event +
                                 "` (Established Accepted Refused TimedOut Reset Closed PeerClosed)");
                 e = event_fields(c, l.fields);
+                if (l.event == "Accepted") listener_features = true;
             } else if (what == "nothing") {
                 l.action = Action::ExpectNothing;
             } else {
@@ -945,6 +990,8 @@ inline ParseResult parse_script(std::string_view source, std::string name) {
     number = 0;
     if (connect && listen) return fail("a script either connects or listens, not both");
     s.mode = connect ? Mode::Active : listen ? Mode::Passive : Mode::ClosedPort;
+    s.use_listener = listen && (s.settings.listener_named || listener_features);
+    if (s.manual_accept && !s.use_listener) return fail("`accept` needs a `listen` script (the Listener)");
 
     // Addresses: IPv4 defaults; a single IPv6 setting brings the IPv6 default
     // for the other side (2001:db8::1 local, ::2 peer).
@@ -980,13 +1027,48 @@ class Machine {
     [[nodiscard]] virtual Time next_deadline() const = 0;
     virtual std::optional<Transmit> poll_transmit(MutableBytes buf, Time now) = 0;
     virtual std::optional<Event> poll_event() = 0;
+    // An event with its script name: the Connection's EventKind names, and
+    // the Listener's `Accepted` (which has no EventKind).
+    struct Named {
+        std::string name;
+        Event event{};
+    };
+    virtual std::optional<Named> poll_named_event() {
+        const std::optional<Event> e = poll_event();
+        if (!e) return std::nullopt;
+        return Named{to_string(e->kind), *e};
+    }
 
     // User calls: an empty string on success, else what went wrong.
     virtual std::string connect(const FourTuple&, Time) { return std::string("connect: not supported by the ") + name(); }
+    virtual std::string connect_fast_open(const FourTuple&, const std::vector<std::uint8_t>&,
+                                          const std::vector<std::uint8_t>&, Time) {
+        return std::string("connect FO: not supported by the ") + name();
+    }
+    // The first listener setting this machine cannot honour, as `key=value`
+    // (empty: all fine). By default only Linux's defaults are.
+    [[nodiscard]] virtual std::string unsupported(const ListenerSettings& l) const {
+        const ListenerSettings d{};
+        if (l.cookies != d.cookies) return std::string("cookies=") + (l.cookies == Cookies::Off ? "off" : "always");
+        if (l.backlog != d.backlog) return "backlog=" + std::to_string(l.backlog);
+        if (l.accept_queue != d.accept_queue) return "accept_queue=" + std::to_string(l.accept_queue);
+        if (l.tfo != d.tfo) return std::string("tfo=") + tfo_name(l.tfo);
+        return {};
+    }
+    static const char* tfo_name(FastOpen f) {
+        switch (f) {
+        case FastOpen::Off: return "off";
+        case FastOpen::Client: return "client";
+        case FastOpen::Server: return "server";
+        case FastOpen::Both: return "both";
+        }
+        return "?";
+    }
     virtual std::string listen(const Endpoint&, Time) { return std::string("listen: not supported by the ") + name(); }
     virtual std::string close(Time) { return std::string("close: not supported by the ") + name(); }
     virtual std::string abort(Time) { return std::string("abort: not supported by the ") + name(); }
     virtual std::string consume(std::uint32_t) { return std::string("consume: not supported by the ") + name(); }
+    virtual std::string accept(Time) { return std::string("accept: not supported by the ") + name(); }
 
     // The state of the flow with `peer` (nullopt: the machine has no such flow).
     [[nodiscard]] virtual std::optional<State> state(const Endpoint& peer) const = 0;
@@ -996,7 +1078,27 @@ class Machine {
 
 class ConnectionMachine final : public Machine {
   public:
-    explicit ConnectionMachine(const Settings& s) : ctx_{s.config, s.secrets}, conn_(ctx_) {}
+    explicit ConnectionMachine(const Settings& s) : ctx_{config_of(s), s.secrets}, conn_(ctx_) {}
+
+    static Config config_of(const Settings& s) {
+        Config c = s.config;
+        c.fastopen = s.listener.tfo == FastOpen::Client ? FastOpenMode::Client
+                     : s.listener.tfo == FastOpen::Both ? FastOpenMode::Both
+                                                        : FastOpenMode::Off;
+        return c;
+    }
+    // A Connection is a Fast Open client: tfo=client (or both) is fine.
+    [[nodiscard]] std::string unsupported(const ListenerSettings& l) const override {
+        ListenerSettings rest = l;
+        if (rest.tfo == FastOpen::Client || rest.tfo == FastOpen::Both) rest.tfo = FastOpen::Off;
+        return Machine::unsupported(rest);
+    }
+    std::string connect_fast_open(const FourTuple& t, const std::vector<std::uint8_t>& cookie,
+                                  const std::vector<std::uint8_t>& data, Time now) override {
+        cookie_ = cookie; // the Connection keeps views: they live here
+        data_ = data;
+        return result(conn_.connect_fast_open(t, cookie_, data_, now), "connect_fast_open");
+    }
 
     [[nodiscard]] const char* name() const override { return "Connection"; }
     Received on_segment(const IpAddress& src, const IpAddress& dst, Bytes seg, Time now) override {
@@ -1028,6 +1130,7 @@ class ConnectionMachine final : public Machine {
     }
 
     Context ctx_; // outlives conn_ (declared first)
+    std::vector<std::uint8_t> cookie_, data_;
     Connection conn_;
 };
 
@@ -1068,6 +1171,148 @@ class ClosedPortMachine final : public Machine {
   private:
     Endpoint local_;
     std::deque<std::pair<FourTuple, std::vector<std::uint8_t>>> pending_;
+};
+
+// The Listener (handshake/listener.hpp), and a Connection per accepted flow
+// (Connection::adopt()) that takes that peer's later segments. One peer
+// address, many ports: flows are told apart by the peer port.
+class ListenerMachine final : public Machine {
+  public:
+    ListenerMachine(const Settings& s, const Endpoint& local, std::uint16_t default_peer_port, bool manual_accept)
+        : ctx_{listener_config(s), s.secrets}, local_(local), peer_port_(default_peer_port), manual_(manual_accept) {}
+
+    static Config listener_config(const Settings& s) {
+        Config c = s.config;
+        const ListenerSettings& l = s.listener;
+        c.syncookies = l.cookies == Cookies::Off      ? SynCookies::Off
+                       : l.cookies == Cookies::Always ? SynCookies::Always
+                                                      : SynCookies::Auto;
+        c.backlog = l.backlog;
+        c.accept_queue = l.accept_queue;
+        c.fastopen = l.tfo == FastOpen::Off      ? FastOpenMode::Off
+                     : l.tfo == FastOpen::Client ? FastOpenMode::Client
+                     : l.tfo == FastOpen::Server ? FastOpenMode::Server
+                                                 : FastOpenMode::Both;
+        return c;
+    }
+
+    [[nodiscard]] const char* name() const override { return "Listener"; }
+    [[nodiscard]] bool has_listener_keys() const override { return true; }
+
+    Received on_segment(const IpAddress& src, const IpAddress& dst, Bytes seg, Time now) override {
+        Received r{Error::NotFound};
+        const result<TcpView> v = TcpView::parse(seg);
+        Connection* c = v ? live(v->source_port()) : nullptr;
+        if (c != nullptr) {
+            r = c->on_segment(src, dst, seg, now);
+        } else if (l_) {
+            r = l_->on_segment(src, dst, seg, now);
+        }
+        collect();
+        return r;
+    }
+    void on_timer(Time now) override {
+        if (l_) l_->on_timer(now);
+        for (auto& [port, c] : conns_) {
+            if (c.next_deadline() <= now) c.on_timer(now);
+        }
+        collect();
+    }
+    [[nodiscard]] Time next_deadline() const override {
+        Time t = l_ ? l_->next_deadline() : Time::never();
+        for (const auto& [port, c] : conns_) t = std::min(t, c.next_deadline());
+        return t;
+    }
+    std::optional<Transmit> poll_transmit(MutableBytes buf, Time now) override {
+        if (l_) {
+            if (auto t = l_->poll_transmit(buf, now)) return t;
+        }
+        for (auto& [port, c] : conns_) {
+            if (auto t = c.poll_transmit(buf, now)) return t;
+        }
+        return std::nullopt;
+    }
+    std::optional<Event> poll_event() override { return std::nullopt; }
+    std::optional<Named> poll_named_event() override {
+        collect();
+        if (events_.empty()) return std::nullopt;
+        Named n = std::move(events_.front());
+        events_.pop_front();
+        return n;
+    }
+
+    std::string listen(const Endpoint& e, Time) override {
+        if (l_) return "listen: already listening";
+        l_ = std::make_unique<Listener>(ctx_, e);
+        return {};
+    }
+    std::string accept(Time) override {
+        if (!l_) return "accept: not listening";
+        if (!take_one()) return "accept: the accept queue is empty";
+        return {};
+    }
+    std::string close(Time now) override { return on_default("close", [&](Connection& c) { return c.close(now); }); }
+    std::string abort(Time now) override { return on_default("abort", [&](Connection& c) { return c.abort(now); }); }
+    std::string consume(std::uint32_t n) override {
+        return on_default("consume", [&](Connection& c) {
+            c.consume(n);
+            return Error::None;
+        });
+    }
+
+    [[nodiscard]] std::optional<State> state(const Endpoint& peer) const override {
+        const auto it = conns_.find(peer.port);
+        if (it != conns_.end() && it->second.state() != State::Closed) return it->second.state();
+        if (!l_) return State::Closed;
+        return l_->has_half_open(peer) ? State::SynReceived : State::Listen;
+    }
+    [[nodiscard]] std::optional<std::uint32_t> ts_value(const Endpoint& peer, Time now) const override {
+        return timestamp_clock(now) + timestamp_offset(ctx_.secrets.ts_key, local_.address, peer.address);
+    }
+
+  private:
+    Connection* live(std::uint16_t port) {
+        const auto it = conns_.find(port);
+        return it != conns_.end() && it->second.state() != State::Closed ? &it->second : nullptr;
+    }
+
+    template <class F>
+    std::string on_default(const char* what, F f) {
+        Connection* c = live(peer_port_);
+        if (c == nullptr) return std::string(what) + ": no accepted connection with peer port " + std::to_string(peer_port_);
+        const Error e = f(*c);
+        collect();
+        if (e == Error::None) return {};
+        return std::string(what) + "() returned \"" + std::string(synack::to_string(e)) + "\"";
+    }
+
+    bool take_one() {
+        std::optional<Accepted> a = l_->accept();
+        if (!a) return false;
+        const auto port = a->negotiated.flow.remote.port;
+        conns_.insert_or_assign(port, a->connection(ctx_));
+        events_.push_back({"Accepted", Event{EventKind::Established, a->negotiated}});
+        return true;
+    }
+
+    // Accepts (unless the script does) and gathers the Connections' events.
+    void collect() {
+        if (l_ && !manual_) {
+            while (take_one()) {
+            }
+        }
+        for (auto& [port, c] : conns_) {
+            while (const std::optional<Event> e = c.poll_event()) events_.push_back({to_string(e->kind), *e});
+        }
+    }
+
+    Context ctx_; // outlives the Listener and the Connections (declared first)
+    Endpoint local_;
+    std::uint16_t peer_port_;
+    bool manual_;
+    std::unique_ptr<Listener> l_;
+    std::map<std::uint16_t, Connection> conns_;
+    std::deque<Named> events_;
 };
 
 // ================================================================== runner
@@ -1131,14 +1376,20 @@ class Runner {
         v_ = Verdict{};
         if (s_.mode == Mode::ClosedPort) {
             m_ = std::make_unique<ClosedPortMachine>(s_.local);
+        } else if (s_.use_listener) {
+            m_ = std::make_unique<ListenerMachine>(s_.settings, s_.local, s_.peer_port, s_.manual_accept);
         } else {
             m_ = std::make_unique<ConnectionMachine>(s_.settings);
         }
         if (s_.settings.listener_line != 0 && !m_->has_listener_keys()) {
-            fail(s_.settings.listener_line,
-                 s_.settings.listener_key + ": not supported by this machine yet (the " + m_->name() +
-                     " has no SYN cookies, SYN backlog, accept queue or Fast Open; they come with the Listener)");
-            return v_;
+            const std::string bad = m_->unsupported(s_.settings.listener);
+            if (!bad.empty()) {
+                fail(s_.settings.listener_line,
+                     bad + ": not supported by this machine yet (the " + m_->name() +
+                         " has no SYN cookies, SYN backlog, accept queue or Fast Open server; they come with the "
+                         "Listener)");
+                return v_;
+            }
         }
         for (const Line& l : s_.lines) {
             if (!exec(l)) return v_;
@@ -1158,6 +1409,7 @@ class Runner {
     };
     struct Noted {
         Time at{};
+        std::string name;
         Event event{};
     };
 
@@ -1225,9 +1477,9 @@ class Runner {
             if (trace_) *trace_ << "    " << show(e.bytes, true, e.flow.remote.port, now_, true) << "\n";
             out_.push_back(std::move(e));
         }
-        while (const std::optional<Event> ev = m_->poll_event()) {
-            if (trace_) *trace_ << "    " << at(now_) << " event " << to_string(ev->kind) << "\n";
-            events_.push_back({now_, *ev});
+        while (std::optional<Machine::Named> ev = m_->poll_named_event()) {
+            if (trace_) *trace_ << "    " << at(now_) << " event " << ev->name << "\n";
+            events_.push_back({now_, std::move(ev->name), ev->event});
         }
     }
 
@@ -1270,7 +1522,7 @@ class Runner {
         }
         if (!events_.empty()) {
             const Noted& e = events_.front();
-            return fail(n, "unexpected event " + std::string(to_string(e.event.kind)) + " at " + at(e.at),
+            return fail(n, "unexpected event " + e.name + " at " + at(e.at),
                         {"expected: (none: " + next + ")"});
         }
         return true;
@@ -1512,6 +1764,7 @@ class Runner {
         if (k == "ecn") return n.ecn ? 1 : 0;
         if (k == "tfo_data") return n.tfo_data;
         if (k == "peer_window") return n.peer_window;
+        if (k == "peer_port") return n.flow.remote.port;
         if (k == "rtt") return n.has_rtt ? std::optional<std::int64_t>(n.rtt.ns) : std::nullopt;
         return std::nullopt;
     }
@@ -1538,7 +1791,7 @@ class Runner {
         }
         const Noted e = events_.front();
         events_.pop_front();
-        const std::string got = to_string(e.event.kind);
+        const std::string got = e.name;
         if (got != l.event) return fail(l.number, "expected event " + l.event + ", got " + got + " at " + at(e.at));
         if (e.at < t - tol || e.at > limit)
             return fail(l.number, "event " + got + " happened at " + at(e.at) + ", expected at " + at(t));
@@ -1574,11 +1827,15 @@ class Runner {
         if (!advance_to(t, l.number) || !quiet(&l)) return false;
         std::string e;
         switch (l.action) {
-        case Action::Connect: e = m_->connect({s_.local, {s_.peer, s_.peer_port}}, now_); break;
+        case Action::Connect:
+            e = l.fast_open ? m_->connect_fast_open({s_.local, {s_.peer, s_.peer_port}}, l.cookie, l.data, now_)
+                            : m_->connect({s_.local, {s_.peer, s_.peer_port}}, now_);
+            break;
         case Action::Listen: e = m_->listen(s_.local, now_); break;
         case Action::Close: e = m_->close(now_); break;
         case Action::Abort: e = m_->abort(now_); break;
         case Action::Consume: e = m_->consume(l.amount); break;
+        case Action::Accept: e = m_->accept(now_); break;
         case Action::Inbound: return inbound(l);
         default: break;
         }

@@ -429,25 +429,41 @@ TEST_CASE("drill: relative numbers on a passive open and several peers", "[drill
                                  "passive");
     INFO(joined(v));
     CHECK(v.pass);
-    // A Connection serves one peer: a second one is a clear failure.
+    // A second peer (`@port`) brings the Listener, which serves both.
     const Verdict two = run_script("0 listen\n+0 < S 7:7(0) win 1\n+0 > S. 0:0(0) ack 8 win * <mss 1460>\n"
-                                   "+0 < @40001 S 7:7(0) win 1\n",
+                                   "+0 < @40001 S 7:7(0) win 1\n+0 > @40001 S. 0:0(0) ack 8 win * <mss 1460>\n",
                                    "two");
-    CHECK_FALSE(two.pass);
-    CHECK(has(two.message, "several peers need the Listener"));
+    INFO(joined(two));
+    CHECK(two.pass);
 }
 
-TEST_CASE("drill: listener keys are accepted but need a machine that has them", "[drill][runner]") {
-    const Verdict v = run_script("config cookies=always\n0 listen\n", "cookies");
+TEST_CASE("drill: listener keys drive the Listener; a Connection refuses them", "[drill][runner]") {
+    const Verdict v = run_script("config cookies=always\n0 connect\n", "cookies");
     CHECK_FALSE(v.pass);
     CHECK(v.line == 1);
     CHECK(v.message == "cookies=always: not supported by this machine yet (the Connection has no SYN cookies, SYN "
-                       "backlog, accept queue or Fast Open; they come with the Listener)");
-    const Verdict b = run_script("0 listen backlog=1\n", "backlog");
-    CHECK_FALSE(b.pass);
-    CHECK(has(b.message, "backlog=1: not supported by this machine yet"));
-    // Their defaults are fine.
+                       "backlog, accept queue or Fast Open server; they come with the Listener)");
+    // A Connection is a Fast Open client; the server side is the Listener's.
+    CHECK(has(run_script("config tfo=server\n0 connect\n", "tfo-server").message, "tfo=server: not supported"));
+    CHECK(run_script("config tfo=client\n0 connect\n+0 > S 0:0(0) win * <mss 1460,sackOK,TS val 0 ecr 0,nop,wscale 7>\n",
+                     "tfo-client")
+              .pass);
+    // In a listen script they select the Listener.
+    CHECK(run_script("config cookies=always\n0 listen\n", "cookies-listen").pass);
+    CHECK(run_script("0 listen backlog=1\n", "backlog").pass);
     CHECK(run_script("config cookies=auto tfo=off backlog=128 accept_queue=4096\n0 listen\n", "defaults").pass);
+    // Cookies always: the SYN-ACK leaves no state, the flow stays in LISTEN.
+    const Verdict c = run_script("config cookies=always\n0 listen\n+0 < S 0:0(0) win 1000 <mss 1460>\n"
+                                 "+0 > S. 0:0(0) ack 1 win 64240 <mss 1460>\n+0 expect state LISTEN\n"
+                                 "+1 < . 1:1(0) ack 1 win 1000\n+0 expect event Accepted mss=1460 peer_port=40000\n",
+                                 "always");
+    INFO(joined(c));
+    CHECK(c.pass);
+    // `accept` is a Listener command; an empty queue is a failure.
+    const Verdict e = run_script("0 listen\n+0 accept\n", "empty");
+    CHECK_FALSE(e.pass);
+    CHECK(has(e.message, "accept queue is empty"));
+    CHECK_FALSE(run_script("0 connect\n+0 accept\n", "accept-connect").pass);
 }
 
 TEST_CASE("drill: the key fixes the secrets; runs are reproducible", "[drill][runner]") {

@@ -5,6 +5,9 @@
 // kernel: SYN RTO 1 s (RFC 6298 §2.1), tcp_syn_retries 6 with
 // tcp_syn_linear_timeouts 4, tcp_synack_retries 5, TCP_RTO_MAX 120 s,
 // TCP_RTO_MIN 200 ms, TIME-WAIT 60 s (TCP_TIMEWAIT_LEN = 2 * 30 s).
+// Listener settings: tcp_syncookies=1, a half-open table of 128 (the floor
+// of tcp_max_syn_backlog), an accept queue of 4096 (SOMAXCONN since Linux
+// 5.4), Fast Open off unless asked for (tcp_fastopen).
 #pragma once
 
 #include <cstdint>
@@ -13,6 +16,16 @@
 #include "synack/core/time.hpp"
 
 namespace synack {
+
+// When a Listener answers with SYN cookies (Linux net.ipv4.tcp_syncookies).
+enum class SynCookies : std::uint8_t {
+    Off,    // 0: never; a SYN that finds the half-open table full is dropped
+    Auto,   // 1: only when the half-open table is full
+    Always, // 2: for every SYN, no half-open state at all
+};
+
+// Which side of TCP Fast Open (RFC 7413) is enabled (Linux tcp_fastopen bits).
+enum class FastOpenMode : std::uint8_t { Off, Client, Server, Both };
 
 struct Config {
     std::uint16_t mss = 1460;                       // the MSS we announce (our receive MSS)
@@ -38,6 +51,20 @@ struct Config {
     // challenge_ack_window.
     std::uint16_t challenge_ack_limit = 1;
     Duration challenge_ack_window = Duration::milliseconds(500); // Linux tcp_invalid_ratelimit
+
+    // ---- Listener (handshake/listener.hpp); sizes fix its memory at construction ----
+    std::uint32_t backlog = 128;                    // half-open table capacity (tcp_max_syn_backlog)
+    std::uint32_t accept_queue = 4096;              // completed connections awaiting accept() (listen() backlog)
+    SynCookies syncookies = SynCookies::Auto;       // tcp_syncookies
+    FastOpenMode fastopen = FastOpenMode::Off;      // tcp_fastopen
+    std::uint32_t fastopen_pending = 16;            // Fast Open children not yet accept()ed (TCP_FASTOPEN qlen)
+
+    [[nodiscard]] constexpr bool fastopen_server() const noexcept {
+        return fastopen == FastOpenMode::Server || fastopen == FastOpenMode::Both;
+    }
+    [[nodiscard]] constexpr bool fastopen_client() const noexcept {
+        return fastopen == FastOpenMode::Client || fastopen == FastOpenMode::Both;
+    }
 
     friend constexpr bool operator==(const Config&, const Config&) = default;
 };

@@ -124,6 +124,9 @@ struct Received {
     Bytes payload{};           // payload bytes the caller now owns (a view into the input)
     SeqNum payload_seq{};      // sequence number of payload[0]
     bool in_order = false;     // payload started at RCV.NXT and was accepted
+    // A Fast Open cookie the peer's SYN-ACK carried (RFC 7413 §4.1.3), for
+    // the caller's cookie cache (handshake/fastopen.hpp): a view into the input.
+    Bytes fastopen_cookie{};
 };
 
 // Counters (16-bit, saturating is not needed: they wrap, and are for
@@ -153,6 +156,53 @@ class Connection {
     constexpr explicit Connection(const Context& ctx) noexcept : ctx_(&ctx) {}
     Connection(const Context&&) = delete; // would dangle
 
+    // Takes over a flow a Listener accepted (handshake/listener.hpp):
+    // ESTABLISHED with the handshake's Negotiated record, or SYN-RECEIVED for
+    // a Fast Open child whose last SYN-ACK went at `synack_sent` after
+    // `retries` retransmissions (this Connection then retransmits it on the
+    // same schedule and reports Established when the peer's ACK arrives).
+    // The Fast Open data counts as received and unconsumed. No event is
+    // queued for an ESTABLISHED flow: accept() was the notification.
+    [[nodiscard]] static constexpr Connection adopt(const Context& ctx, const Negotiated& n, State s,
+                                                    Time synack_sent = {}, std::uint8_t retries = 0) noexcept {
+        Connection c(ctx);
+        c.tuple_ = n.flow;
+        c.iss_ = n.iss;
+        c.irs_ = n.irs;
+        c.snd_nxt_ = n.snd_nxt;
+        c.snd_una_ = s == State::SynReceived ? n.iss : n.snd_nxt;
+        c.rcv_nxt_ = n.rcv_nxt;
+        c.peer_window_ = n.peer_window;
+        c.snd_mss_ = n.mss;
+        c.set_flag(WsOk, n.wscale);
+        c.snd_wscale_ = n.snd_wscale;
+        c.rcv_wscale_ = n.rcv_wscale;
+        c.set_flag(SackOk, n.sack);
+        c.set_flag(TsOk, n.timestamps);
+        c.ts_recent_ = n.ts_recent;
+        c.ts_offset_ = n.ts_offset;
+        c.set_flag(EcnOk, n.ecn);
+        c.set_flag(Passive, true);
+        c.unconsumed_ = n.tfo_data;
+        c.tfo_acked_ = static_cast<std::uint16_t>(n.tfo_data);
+        c.rto_ = RtoEstimator(ctx.config.rto_initial);
+        if (n.has_rtt) {
+            c.rto_.sample(n.rtt, ctx.config.rto_min, ctx.config.rto_max);
+            c.set_flag(HasRtt, true);
+        }
+        c.state_ = s == State::SynReceived ? State::SynReceived : State::Established;
+        if (c.state_ == State::SynReceived) {
+            c.retries_ = retries;
+            c.set_flag(SynRetransmitted, retries != 0);
+            for (std::uint8_t i = 0; i < retries; ++i) c.rto_.back_off(ctx.config.rto_max);
+            c.syn_sent_at_ = synack_sent;
+            c.deadline_ = synack_sent + c.rto_.rto();
+            if (ctx.config.user_timeout.ns > 0) c.user_deadline_ = synack_sent + ctx.config.user_timeout;
+        }
+        return c;
+    }
+    static Connection adopt(const Context&&, const Negotiated&, State, Time = {}, std::uint8_t = 0) = delete;
+
     // ---- user calls (RFC 9293 §3.10.1-§3.10.5) ----
 
     // Active open: send a SYN from t.local to t.remote.
@@ -161,6 +211,44 @@ class Connection {
         reset_tcb(now);
         tuple_ = t;
         choose_iss_and_ts(now);
+        state_ = State::SynSent;
+        send_syn(now);
+        return Error::None;
+    }
+
+    // Active open with TCP Fast Open (RFC 7413 §4.2.1; needs config.fastopen
+    // Client or Both). With a cookie (4..16 bytes, from the caller's cache),
+    // the SYN carries it and up to `peer_mss` bytes of `data` (0: 536 for
+    // IPv4, 1220 for IPv6); without one, the SYN asks for a cookie (an empty
+    // option) and carries no data. Data the SYN-ACK does not acknowledge
+    // (no cookie, a rejected cookie, or a retransmitted SYN: retransmissions
+    // carry neither cookie nor data) is sent once right after the handshake;
+    // as Linux (tcp_rcv_fastopen_synack()), after a SYN that carried data
+    // that segment is itself the ACK of the SYN-ACK. From then on the data is
+    // the data-transfer engine's (Negotiated::snd_nxt counts it). `cookie`
+    // and `data` are views: they must stay valid until Established or
+    // failure. Negotiated::tfo_data = the bytes the SYN-ACK acknowledged.
+    constexpr Error connect_fast_open(const FourTuple& t, Bytes cookie, Bytes data, Time now,
+                                      std::uint16_t peer_mss = 0) noexcept {
+        if (!cfg().fastopen_client()) return Error::InvalidState;
+        if (!cookie.empty() && (cookie.size() < 4 || cookie.size() > 16 || cookie.size() % 2 != 0))
+            return Error::OptionValueInvalid;
+        if (state_ != State::Closed) return Error::InvalidState;
+        reset_tcb(now);
+        tuple_ = t;
+        choose_iss_and_ts(now);
+        tfo_cookie_ = cookie.data();
+        tfo_cookie_len_ = static_cast<std::uint8_t>(cookie.size());
+        tfo_data_ = data;
+        set_flag(TfoSyn, true);
+        if (!cookie.empty() && !data.empty()) {
+            const std::uint16_t def = t.local.address.is_v4() ? 536 : 1220;
+            const std::size_t room = peer_mss != 0 ? peer_mss : def;
+            if (tfo_data_.size() > room) tfo_data_ = tfo_data_.first(room);
+            set_flag(TfoSynData, true);
+            set_flag(TfoHadData, true);
+            snd_nxt_ = snd_nxt_ + static_cast<std::uint32_t>(tfo_data_.size());
+        }
         state_ = State::SynSent;
         send_syn(now);
         return Error::None;
@@ -250,7 +338,16 @@ class Connection {
         switch (state_) {
         case State::Closed: closed_reply(src, seg); return {};
         case State::Listen: on_listen(src, seg, opts, now); return {};
-        case State::SynSent: on_syn_sent(seg, opts, now); return {};
+        case State::SynSent: {
+            on_syn_sent(seg, opts, now);
+            Received r;
+            if (state_ == State::Established && opts.fast_open && !opts.fast_open->is_request()) {
+                for (const OptionEntry& e : seg.options()) { // the cookie's bytes in the input
+                    if (e.ok() && e.is_fast_open()) r.fastopen_cookie = e.is_exp_fast_open() ? e.data.subspan(2) : e.data;
+                }
+            }
+            return r;
+        }
         default: return on_synchronized(seg, opts, now);
         }
     }
@@ -277,11 +374,13 @@ class Connection {
     // ---- outputs ----
 
     // Writes the next pending segment into `buf` (60 bytes always suffice:
-    // handshake segments carry no payload) with its checksum filled in.
+    // handshake segments carry no payload; Fast Open data needs 60 + its
+    // length) with its checksum filled in.
     constexpr std::optional<Transmit> poll_transmit(MutableBytes buf, Time now) noexcept {
         while (tx_ != 0) {
             TcpFields h;
             OptionValues opts;
+            Bytes payload{}; // Fast Open data only: handshake segments carry none
             FourTuple flow = tuple_;
             if (tx_ & TxRst) {
                 tx_ &= static_cast<std::uint8_t>(~TxRst);
@@ -293,11 +392,29 @@ class Connection {
                 const bool synack = (tx_ & TxSynAck) != 0;
                 tx_ &= static_cast<std::uint8_t>(~(TxSyn | TxSynAck | TxAck));
                 syn_header(h, opts, synack, now);
+                if (!synack && flag(TfoSyn)) {
+                    opts.fast_open = tfo_cookie_len_ == 0
+                                              ? FastOpenOption::request()
+                                              : FastOpenOption::with_cookie(Bytes(tfo_cookie_, tfo_cookie_len_));
+                    if (flag(TfoSynData)) payload = tfo_data_;
+                }
+            } else if ((tx_ & TxData) && !(tx_ & TxAck)) {
+                // Fast Open data the SYN-ACK did not acknowledge (see connect_fast_open()).
+                tx_ &= static_cast<std::uint8_t>(~TxData);
+                const std::uint32_t sent = static_cast<std::uint32_t>(snd_una_ - (iss_ + 1));
+                payload = sent < tfo_data_.size() ? tfo_data_.subspan(sent) : Bytes{};
+                tfo_data_ = Bytes{};
+                h.seq = snd_una_;
+                h.ack = rcv_nxt_;
+                h.flags = TcpFlag::Psh | TcpFlag::Ack;
+                h.window = window_field(false);
+                if (flag(TsOk)) opts.timestamps = Timestamps{ts_now(now), ts_recent_};
             } else {
                 // A FIN carries the ACK; several pending ACKs are sent once.
                 const bool fin = (tx_ & TxFin) != 0;
                 tx_ &= static_cast<std::uint8_t>(~(TxFin | TxAck));
-                h.seq = fin ? fin_seq_ : snd_nxt_;
+                // (An ACK queued ahead of Fast Open data goes before it.)
+                h.seq = fin ? fin_seq_ : (tx_ & TxData) ? snd_una_ : snd_nxt_;
                 h.ack = rcv_nxt_;
                 h.flags = fin ? (TcpFlag::Fin | TcpFlag::Ack) : TcpFlags(TcpFlag::Ack);
                 h.window = window_field(false);
@@ -315,9 +432,12 @@ class Connection {
             h.source_port = flow.local.port;
             h.destination_port = flow.remote.port;
             const result<std::size_t> n = h.encode(buf, opts);
-            if (!n) continue; // only BufferTooSmall: the segment is lost, like a dropped packet
-            fill_tcp_checksum(flow.local.address, flow.remote.address, buf.first(*n));
-            return Transmit{flow, *n, 0};
+            // only BufferTooSmall: the segment is lost, like a dropped packet
+            if (!n || buf.size() - *n < payload.size()) continue;
+            for (std::size_t i = 0; i < payload.size(); ++i) buf[*n + i] = payload[i];
+            const std::size_t total = *n + payload.size();
+            fill_tcp_checksum(flow.local.address, flow.remote.address, buf.first(total));
+            return Transmit{flow, total, 0};
         }
         return std::nullopt;
     }
@@ -363,6 +483,7 @@ class Connection {
         n.ts_recent = ts_recent_;
         n.ts_offset = ts_offset_;
         n.ecn = flag(EcnOk);
+        n.tfo_data = tfo_acked_;
         n.has_rtt = flag(HasRtt);
         n.rtt = flag(HasRtt) ? rto_.srtt() : Duration{};
         return n;
@@ -371,10 +492,13 @@ class Connection {
   private:
     // Pending transmissions: a bit each (quinn-style: what to send is
     // derived from the state when polled, so nothing is copied twice).
-    enum TxBits : std::uint8_t { TxSyn = 1, TxSynAck = 2, TxAck = 4, TxFin = 8, TxRst = 16 };
+    enum TxBits : std::uint8_t { TxSyn = 1, TxSynAck = 2, TxAck = 4, TxFin = 8, TxRst = 16, TxData = 32 };
     enum FlagBits : std::uint16_t {
         WsOk = 1, SackOk = 2, TsOk = 4, EcnOk = 8, HasRtt = 16, FinSent = 32, SynRetransmitted = 64, Passive = 128,
         DsackSyn = 256, // the next ACK carries a D-SACK block for the peer's SYN (simultaneous open)
+        TfoSyn = 512,     // our SYN carries a Fast Open option (cleared when the SYN is retransmitted)
+        TfoSynData = 1024, // ... and data (cleared likewise)
+        TfoHadData = 2048, // the first SYN carried data (Linux tp->syn_data)
     };
     static constexpr std::size_t ev_capacity = 4;
     static constexpr std::uint16_t min_snd_mss = 48; // Linux net.ipv4.tcp_min_snd_mss
@@ -393,6 +517,10 @@ class Connection {
         // the counters, member by member: building a fresh Connection and
         // copying it over costs a store-forwarding stall (12% of a
         // handshake). A member added below must be reset here too.
+        tfo_data_ = {};
+        tfo_cookie_ = nullptr;
+        tfo_cookie_len_ = 0;
+        tfo_acked_ = 0;
         tuple_ = {};
         rst_to_ = {};
         iss_ = irs_ = snd_una_ = snd_nxt_ = rcv_nxt_ = fin_seq_ = rst_seq_ = rst_ack_ = SeqNum{};
@@ -486,6 +614,9 @@ class Connection {
         switch (state_) {
         case State::SynSent:
             set_flag(SynRetransmitted, true);
+            // RFC 7413 §4.2.1 / Linux: the SYN goes again without cookie or data.
+            set_flag(TfoSyn, false);
+            set_flag(TfoSynData, false);
             send_syn(now);
             break;
         case State::SynReceived:
@@ -606,6 +737,22 @@ class Connection {
         send_synack(now);
     }
 
+    // RFC 7413 §4.2.2 client side, after Linux tcp_rcv_fastopen_synack():
+    // how much SYN data was acknowledged; the rest goes in one segment now,
+    // which after a data-carrying SYN is itself the ACK (no separate one).
+    constexpr void fast_open_synack() noexcept {
+        if (tfo_data_.empty()) return;
+        const std::uint32_t acked = static_cast<std::uint32_t>(snd_una_ - (iss_ + 1));
+        tfo_acked_ = static_cast<std::uint16_t>(acked < tfo_data_.size() ? acked : tfo_data_.size());
+        if (acked >= tfo_data_.size()) {
+            tfo_data_ = Bytes{};
+            return;
+        }
+        snd_nxt_ = iss_ + 1 + static_cast<std::uint32_t>(tfo_data_.size());
+        tx_ |= TxData;
+        if (flag(TfoHadData)) tx_ &= static_cast<std::uint8_t>(~TxAck);
+    }
+
     constexpr void on_syn_sent(const TcpView& seg, const OptionValues& o, Time now) noexcept {
         const TcpFlags f = seg.flags();
         if (f.ack()) {
@@ -639,6 +786,7 @@ class Connection {
             state_ = State::Established;
             deadline_ = user_deadline_ = Time::never();
             tx_ |= TxAck;
+            fast_open_synack();
             emit(EventKind::Established);
             return;
         }
@@ -894,6 +1042,8 @@ class Connection {
     }
 
     const Context* ctx_;
+    Bytes tfo_data_{};                      // Fast Open data (a view of the caller's), until sent or acked
+    const std::uint8_t* tfo_cookie_ = nullptr; // Fast Open cookie (a view of the caller's)
     FourTuple tuple_{};
     Endpoint rst_to_{};
     SeqNum iss_{}, irs_{}, snd_una_{}, snd_nxt_{}, rcv_nxt_{}, fin_seq_{}, rst_seq_{}, rst_ack_{};
@@ -908,6 +1058,8 @@ class Connection {
     std::uint8_t snd_wscale_ = 0, rcv_wscale_ = 0;
     std::uint8_t retries_ = 0;
     std::uint8_t tx_ = 0;
+    std::uint8_t tfo_cookie_len_ = 0;
+    std::uint16_t tfo_acked_ = 0; // SYN data bytes the SYN-ACK acknowledged
     std::array<EventKind, ev_capacity> events_{};
     std::uint8_t ev_head_ = 0, ev_count_ = 0;
     RtoEstimator rto_{};
@@ -918,7 +1070,8 @@ class Connection {
     ConnectionStats stats_{};
 };
 
-// DESIGN.md: memory is bounded and stated. 224 bytes on x86-64 (g++ 12).
+// DESIGN.md: memory is bounded and stated. 248 bytes on x86-64 (g++ 12),
+// 224 before the Fast Open client views (data, cookie) were added.
 static_assert(sizeof(Connection) <= 256, "a Connection must fit in 256 bytes");
 
 } // namespace synack

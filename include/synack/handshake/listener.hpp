@@ -1,0 +1,1063 @@
+// synack/handshake/listener.hpp — the passive side at scale, sans-IO: a
+// bounded half-open table, SYN cookies, an accept queue and Fast Open.
+//
+// RFC 9293 §3.10.7.2 (LISTEN) and §3.10.7.4 (SYN-RECEIVED), RFC 4987 (SYN
+// flooding mitigations: bounded table, SYN cookies), RFC 7413 (TCP Fast Open,
+// server side), RFC 7323 / RFC 2018 / RFC 3168 §6.1.1 for the options.
+// Linux is the behavioural reference and is cited at each decision:
+// tcp_conn_request() (net/ipv4/tcp_input.c), tcp_check_req()
+// (tcp_minisocks.c), reqsk_timer_handler() (inet_connection_sock.c),
+// cookie_v4_check() (syncookies.c), tcp_try_fastopen() (tcp_fastopen.c).
+//
+// Memory is fixed at construction (one allocation per array, never again):
+//   capacity * 64            half-open entries (static_asserted <= 64 bytes)
+// + buckets * 4              hash heads, buckets = 2^ceil(log2(capacity))
+// + accept_queue * sizeof(AcceptSlot)
+// + fastopen_pending * (mss + 4)   Fast Open data held until accept()
+// + sizeof(Listener)         (transmit ring of tx_capacity records inside)
+// memory_bytes() reports the total.
+//
+// Lookup is O(1) expected: chained hashing of the remote endpoint under a
+// SipHash key derived from the caller's secret, so an attacker cannot aim
+// collisions. Expiry is O(1) amortised: every SYN-ACK timer follows the same
+// schedule (rto_initial << retries), so the entries waiting on their k-th
+// timeout form a FIFO in deadline order (an intrusive list per k); a timer
+// pops from the front, a retransmission appends to the next list.
+//
+// Use: feed every segment addressed to the listening endpoint that belongs
+// to no accepted Connection into on_segment(); call on_timer() at
+// next_deadline(); drain poll_transmit() after each call; accept() hands out
+// completed flows (the Negotiated record, and a Connection to keep driving).
+#pragma once
+
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+
+#include "synack/core/result.hpp"
+#include "synack/core/seq.hpp"
+#include "synack/core/siphash.hpp"
+#include "synack/core/time.hpp"
+#include "synack/handshake/config.hpp"
+#include "synack/handshake/connection.hpp"
+#include "synack/handshake/fastopen.hpp"
+#include "synack/handshake/isn.hpp"
+#include "synack/handshake/reset.hpp"
+#include "synack/handshake/syncookie.hpp"
+#include "synack/wire/address.hpp"
+#include "synack/wire/checksum.hpp"
+#include "synack/wire/tcp.hpp"
+
+namespace synack {
+
+namespace detail {
+
+// An owning fixed-size array, allocated once (std::unique_ptr<T[]> without
+// <memory>, which would double the umbrella header's compile time).
+template <class T>
+class FixedArray {
+  public:
+    FixedArray() noexcept = default;
+    explicit FixedArray(std::size_t n) : p_(n != 0 ? new T[n]() : nullptr) {}
+    ~FixedArray() { delete[] p_; }
+    FixedArray(FixedArray&& o) noexcept : p_(o.p_) { o.p_ = nullptr; }
+    FixedArray& operator=(FixedArray&& o) noexcept {
+        if (this != &o) {
+            delete[] p_;
+            p_ = o.p_;
+            o.p_ = nullptr;
+        }
+        return *this;
+    }
+    FixedArray(const FixedArray&) = delete;
+    FixedArray& operator=(const FixedArray&) = delete;
+    T& operator[](std::size_t i) const noexcept { return p_[i]; }
+    [[nodiscard]] T* get() const noexcept { return p_; }
+
+  private:
+    T* p_ = nullptr;
+};
+
+// A SYN-ACK's fields, for write_synack().
+struct SynAckFields {
+    std::uint16_t source_port = 0, destination_port = 0;
+    std::uint32_t seq = 0, ack = 0;
+    TcpFlags flags{};
+    std::uint16_t window = 0, mss = 0;
+    bool sack = false;
+    std::optional<Timestamps> timestamps;
+    std::optional<std::uint8_t> window_scale;
+    std::optional<FastOpenOption> fast_open;
+};
+
+// The SYN-ACK in Linux's layout (tcp_options_write(): mss; sackOK+TS, or
+// nop,nop,TS, or nop,nop,sackOK; nop,wscale; Fast Open cookie, then two NOPs
+// when its length is 2 mod 4), written straight into `out`: the same bytes
+// TcpHeader::encode() produces for these options (the listener test
+// compares them), without building a TcpHeader on the flood path. Returns
+// the length, or 0 if `out` is shorter than 60 bytes or the cookie is not
+// 4..16 bytes, even. Checksum left 0.
+constexpr std::size_t write_synack(MutableBytes out, const SynAckFields& f) noexcept {
+    if (out.size() < tcp_max_header) return 0;
+    std::size_t n = tcp_min_header;
+    auto put = [&](std::uint8_t b) { out[n++] = b; };
+    auto put32 = [&](std::uint32_t v) {
+        store_be32(out, n, v);
+        n += 4;
+    };
+    put(2);
+    put(4);
+    put(static_cast<std::uint8_t>(f.mss >> 8U));
+    put(static_cast<std::uint8_t>(f.mss));
+    if (f.timestamps) {
+        put(f.sack ? 4 : 1);
+        put(f.sack ? 2 : 1);
+        put(8);
+        put(10);
+        put32(f.timestamps->value);
+        put32(f.timestamps->echo_reply);
+    } else if (f.sack) {
+        put(1);
+        put(1);
+        put(4);
+        put(2);
+    }
+    if (f.window_scale) {
+        put(1);
+        put(3);
+        put(3);
+        put(*f.window_scale);
+    }
+    if (f.fast_open) {
+        const std::size_t c = f.fast_open->cookie_length;
+        if (c != 0 && (c < 4 || c > fast_open_cookie_max || c % 2 != 0)) return 0;
+        const std::size_t len = (f.fast_open->experimental ? 4U : 2U) + c;
+        put(f.fast_open->experimental ? 254 : 34);
+        put(static_cast<std::uint8_t>(len));
+        if (f.fast_open->experimental) {
+            put(static_cast<std::uint8_t>(fast_open_exp_magic >> 8U));
+            put(static_cast<std::uint8_t>(fast_open_exp_magic & 0xFFU));
+        }
+        for (std::size_t i = 0; i < c; ++i) put(f.fast_open->cookie[i]);
+        if ((len & 3U) == 2) {
+            put(1);
+            put(1);
+        }
+    }
+    while (n % 4 != 0) put(0);
+    store_be16(out, 0, f.source_port);
+    store_be16(out, 2, f.destination_port);
+    store_be32(out, 4, f.seq);
+    store_be32(out, 8, f.ack);
+    out[12] = static_cast<std::uint8_t>(((n / 4) << 4U) | (f.flags.bits() >> 8U));
+    out[13] = static_cast<std::uint8_t>(f.flags.bits() & 0xFFU);
+    store_be16(out, 14, f.window);
+    store_be16(out, 16, 0);
+    store_be16(out, 18, 0);
+    return n;
+}
+
+} // namespace detail
+
+// A completed (or, for Fast Open, 0-RTT) connection leaving the accept queue.
+struct Accepted {
+    Negotiated negotiated{};
+    // Established, or SynReceived for a Fast Open child: its data is already
+    // here but the peer's ACK of our SYN-ACK is still due (RFC 7413 §4.2.2).
+    State state = State::Established;
+    Time synack_sent{};           // SynReceived: when the last SYN-ACK went
+    std::uint8_t synack_retries = 0;
+    bool from_cookie = false;     // completed by a SYN cookie
+    // Fast Open data carried by the SYN (negotiated.tfo_data bytes, starting
+    // at negotiated.irs + 1). A view into the listener: valid until the next
+    // on_segment() call.
+    Bytes data{};
+
+    // A Connection that continues this flow (see Connection::adopt()).
+    [[nodiscard]] constexpr Connection connection(const Context& ctx) const noexcept {
+        return Connection::adopt(ctx, negotiated, state, synack_sent, synack_retries);
+    }
+};
+
+struct ListenerStats {
+    std::uint64_t segments_in = 0;
+    std::uint64_t bad_checksum = 0;
+    std::uint64_t malformed = 0;
+    std::uint64_t not_ours = 0;          // wrong address or port
+    std::uint64_t syns = 0;
+    std::uint64_t synacks = 0;           // first SYN-ACKs from the table
+    std::uint64_t synack_retransmits = 0;
+    std::uint64_t expired = 0;           // half-open entries given up
+    std::uint64_t cookies_sent = 0;
+    std::uint64_t cookies_accepted = 0;
+    std::uint64_t cookies_rejected = 0;
+    std::uint64_t accepted = 0;          // pushed onto the accept queue
+    std::uint64_t table_full_drops = 0;  // SYN dropped: table full, cookies off
+    std::uint64_t accept_queue_drops = 0;  // SYN dropped: accept queue full
+    std::uint64_t accept_queue_acks_ignored = 0; // completing ACK ignored: accept queue full
+    std::uint64_t resets_sent = 0;
+    std::uint64_t acks_sent = 0;         // out-of-window / PAWS answers
+    std::uint64_t entries_reset = 0;     // half-open entries dropped by RST or SYN
+    std::uint64_t dropped = 0;           // other segments ignored
+    std::uint64_t tx_overflow = 0;       // replies lost to a full transmit ring
+    std::uint64_t fastopen_cookie_requests = 0;
+    std::uint64_t fastopen_accepted = 0;
+    std::uint64_t fastopen_invalid = 0;
+    std::uint64_t fastopen_pending_full = 0;
+};
+
+class Listener {
+  public:
+    static constexpr std::size_t tx_capacity = 64;
+    static constexpr std::size_t max_levels = 16; // synack_retries above 15 are treated as 15
+
+    // Allocates every table now (sizes from ctx.config); none later. `ctx`
+    // must outlive the Listener and every Connection it hands out.
+    Listener(const Context& ctx, const Endpoint& local)
+        : ctx_(&ctx), local_(local), fo_keys_{fastopen_key_from(ctx.secrets.cookie_key), std::nullopt} {
+        const Config& c = ctx.config;
+        capacity_ = c.backlog;
+        std::uint32_t b = 1;
+        while (b < capacity_ && b < (1U << 31U)) b <<= 1U;
+        bucket_mask_ = b - 1;
+        entries_ = detail::FixedArray<HalfOpen>(capacity_);
+        heads_ = detail::FixedArray<std::uint32_t>(b);
+        for (std::uint32_t i = 0; i < b; ++i) heads_[i] = none;
+        for (std::uint32_t i = 0; i < capacity_; ++i) entries_[i].chain = i + 1 < capacity_ ? i + 1 : none;
+        free_head_ = capacity_ > 0 ? 0 : none;
+        accept_cap_ = c.accept_queue;
+        accept_ = detail::FixedArray<AcceptSlot>(accept_cap_);
+        tfo_limit_ = c.fastopen_server() ? c.fastopen_pending : 0;
+        tfo_slot_size_ = c.mss;
+        tfo_data_ = detail::FixedArray<std::uint8_t>(std::size_t{tfo_limit_} * tfo_slot_size_);
+        tfo_len_ = detail::FixedArray<std::uint16_t>(tfo_limit_);
+        tfo_free_ = detail::FixedArray<std::uint16_t>(tfo_limit_);
+        for (std::uint32_t i = 0; i < tfo_limit_; ++i) tfo_free_[i] = static_cast<std::uint16_t>(i);
+        tfo_free_count_ = tfo_limit_;
+        top_level_ = static_cast<std::uint8_t>(c.synack_retries < max_levels ? c.synack_retries : max_levels - 1);
+        table_key_ = derive_key(ctx.secrets.cookie_key, 0x48415348U); // "HASH"
+    }
+    Listener(const Context&&, const Endpoint&) = delete; // would dangle
+
+    // Fast Open keys (RFC 7413 §4.1.2); by default one derived from
+    // secrets.cookie_key, so Listeners sharing a Context share cookies.
+    void set_fastopen_keys(const FastOpenKeys& k) noexcept { fo_keys_ = k; }
+    [[nodiscard]] const FastOpenKeys& fastopen_keys() const noexcept { return fo_keys_; }
+
+    // ---- segment arrival ----
+
+    Received on_segment(const IpAddress& src, const IpAddress& dst, Bytes segment, Time now) noexcept {
+        ++stats_.segments_in;
+        const result<TcpView> pv = TcpView::parse(segment);
+        if (!pv) {
+            ++stats_.malformed;
+            return {pv.error()};
+        }
+        const TcpView& seg = *pv;
+        if (dst != local_.address || seg.destination_port() != local_.port || src.family != dst.family) {
+            ++stats_.not_ours;
+            return {Error::NotFound};
+        }
+        if (!verify_tcp_checksum(src, dst, segment)) {
+            ++stats_.bad_checksum;
+            return {Error::BadChecksum};
+        }
+        const Endpoint remote{src, seg.source_port()};
+        if (used_ != 0) { // (an empty table, as with cookies=always, needs no lookup)
+            const std::uint32_t bucket = bucket_of(remote);
+            const std::uint32_t i = find(bucket, remote);
+            if (i != none) return on_half_open(i, bucket, remote, seg, now);
+        }
+        return on_listen(remote, seg, now);
+    }
+
+    // ---- timers (Linux reqsk_timer_handler()) ----
+
+    void on_timer(Time now) noexcept {
+        for (std::uint8_t level = 0; level <= top_level_; ++level) {
+            Fifo& q = levels_[level];
+            while (q.head != none) {
+                const std::uint32_t i = q.head;
+                HalfOpen& e = entries_[i];
+                if (deadline_of(e) > now) break;
+                if (level >= top_level_) { // synack_retries exhausted
+                    ++stats_.expired;
+                    remove(i, bucket_of(endpoint_of(e)));
+                    continue;
+                }
+                if (tx_count_ == tx_capacity) return; // next_deadline() stays due: call again after polling
+                retransmit(i, now);
+            }
+        }
+    }
+
+    [[nodiscard]] Time next_deadline() const noexcept {
+        Time t = Time::never();
+        for (std::uint8_t level = 0; level <= top_level_; ++level) {
+            if (levels_[level].head == none) continue;
+            const Time d = deadline_of(entries_[levels_[level].head]);
+            if (d < t) t = d;
+        }
+        return t;
+    }
+
+    // ---- outputs ----
+
+    // One segment into `buf` (60 bytes suffice: handshake segments carry no
+    // payload), checksum filled, with its flow (local -> remote).
+    std::optional<Transmit> poll_transmit(MutableBytes buf, Time now) noexcept {
+        static_cast<void>(now);
+        while (tx_count_ != 0) {
+            const TxRecord r = tx_[tx_head_];
+            tx_head_ = (tx_head_ + 1) % tx_capacity;
+            --tx_count_;
+            std::size_t n = 0;
+            if (r.flags & static_cast<std::uint16_t>(TcpFlag::Syn)) {
+                detail::SynAckFields f;
+                f.source_port = local_.port;
+                f.destination_port = r.port;
+                f.seq = r.seq;
+                f.ack = r.ack;
+                f.flags = TcpFlags::from_bits(r.flags);
+                f.window = r.window;
+                f.mss = r.mss;
+                f.sack = (r.opt & OptSack) != 0;
+                if (r.opt & OptTs) f.timestamps = Timestamps{r.tsval, r.tsecr};
+                if (r.opt & OptWs) f.window_scale = r.wscale;
+                if (r.opt & OptFo) {
+                    f.fast_open = FastOpenOption::with_cookie(Bytes(r.cookie.data(), r.cookie.size()),
+                                                              (r.opt & OptFoExp) != 0);
+                }
+                n = detail::write_synack(buf, f);
+            } else { // RST or ACK: the codec
+                TcpHeader h;
+                h.source_port = local_.port;
+                h.destination_port = r.port;
+                h.seq = SeqNum(r.seq);
+                h.ack = SeqNum(r.ack);
+                h.flags = TcpFlags::from_bits(r.flags);
+                h.window = r.window;
+                if (r.opt & OptTs) h.options.timestamps = Timestamps{r.tsval, r.tsecr};
+                const result<std::size_t> e = h.encode(buf);
+                n = e ? *e : 0;
+            }
+            if (n == 0) continue; // buffer too small: lost like a dropped packet
+            const IpAddress remote = IpAddress::from_bytes(local_.address.family, Bytes(r.addr.data(), r.addr.size()));
+            fill_tcp_checksum(local_.address, remote, buf.first(n));
+            return Transmit{FourTuple{local_, {remote, r.port}}, n, 0};
+        }
+        return std::nullopt;
+    }
+
+    // The oldest completed connection, or nullopt. Fast Open children whose
+    // half-open state was reset or expired meanwhile are skipped.
+    std::optional<Accepted> accept() noexcept {
+        while (accept_count_ != 0) {
+            const AcceptSlot s = accept_[accept_head_];
+            accept_head_ = (accept_head_ + 1) % accept_cap_;
+            --accept_count_;
+            if (!s.child) return s.accepted;
+            HalfOpen& e = entries_[s.index];
+            if (!(e.flags & InUse) || !(e.flags2 & TfoChild) || e.iss != s.iss || e.irs != s.irs) continue;
+            Accepted a;
+            const std::uint32_t len = tfo_len_[e.tfo_slot];
+            a.data = Bytes(tfo_data_.get() + std::size_t{e.tfo_slot} * tfo_slot_size_, len);
+            a.negotiated = negotiated_of(e, len);
+            if (e.flags2 & Acked) {
+                a.state = State::Established;
+                a.negotiated.has_rtt = (e.flags2 & HasRtt) != 0;
+                a.negotiated.rtt = a.negotiated.has_rtt ? Duration{e.sent_at} : Duration{};
+            } else {
+                a.state = State::SynReceived;
+                a.synack_sent = Time{e.sent_at};
+                a.synack_retries = e.retries;
+            }
+            remove(s.index, bucket_of(endpoint_of(e))); // releases the data slot; `data` stays readable
+            return a;
+        }
+        return std::nullopt;
+    }
+
+    // ---- introspection ----
+
+    [[nodiscard]] const Endpoint& local() const noexcept { return local_; }
+    [[nodiscard]] const ListenerStats& stats() const noexcept { return stats_; }
+    [[nodiscard]] std::uint32_t half_open() const noexcept { return used_; }
+    [[nodiscard]] std::uint32_t capacity() const noexcept { return capacity_; }
+    [[nodiscard]] std::uint32_t accept_queue_length() const noexcept { return accept_count_; }
+    [[nodiscard]] std::uint32_t fastopen_pending() const noexcept { return tfo_limit_ - tfo_free_count_; }
+    [[nodiscard]] bool cookies_active(Time now) const noexcept { return cookies_valid(now); }
+    // Whether a half-open entry exists for this remote endpoint.
+    [[nodiscard]] bool has_half_open(const Endpoint& remote) const noexcept {
+        return remote.address.family == local_.address.family && find(bucket_of(remote), remote) != none;
+    }
+    [[nodiscard]] std::size_t memory_bytes() const noexcept {
+        return sizeof(Listener) + std::size_t{capacity_} * sizeof(HalfOpen) +
+               (std::size_t{bucket_mask_} + 1) * sizeof(std::uint32_t) + std::size_t{accept_cap_} * sizeof(AcceptSlot) +
+               std::size_t{tfo_limit_} * (tfo_slot_size_ + 2U * sizeof(std::uint16_t));
+    }
+    // Bytes per half-open entry, its share of the hash heads included.
+    [[nodiscard]] double bytes_per_entry() const noexcept {
+        if (capacity_ == 0) return 0;
+        return static_cast<double>(sizeof(HalfOpen)) +
+               static_cast<double>((std::size_t{bucket_mask_} + 1) * sizeof(std::uint32_t)) / capacity_;
+    }
+
+    // One half-open attempt: 64 bytes (static_assert below).
+    struct HalfOpen {
+        std::int64_t sent_at = 0;    // ns of the last SYN-ACK; once a Fast Open child is Acked: its RTT
+        std::array<std::uint8_t, 16> addr{};
+        std::uint32_t iss = 0, irs = 0, ts_recent = 0;
+        std::uint32_t chain = none;  // next in the hash chain, or in the free list
+        std::uint32_t prev = none, next = none; // timer FIFO of level `retries`
+        std::uint32_t spare = 0;
+        std::uint16_t port = 0;
+        std::uint16_t peer_mss = 0;  // as announced (0: none; the family default applies)
+        std::uint16_t window = 0;    // the peer's window field, unscaled
+        std::uint16_t tfo_slot = 0;  // Fast Open children: data slot
+        std::uint8_t flags = 0, flags2 = 0;
+        std::uint8_t snd_wscale = 0; // the peer's shift (valid with Ws)
+        std::uint8_t retries = 0;    // SYN-ACK retransmissions so far = timer level
+    };
+
+  private:
+    static constexpr std::uint32_t none = 0xFFFFFFFFU;
+    enum EntryFlags : std::uint8_t {
+        InUse = 1, Ws = 2, Sack = 4, Ts = 8, Ecn = 16, FoReply = 32, FoExp = 64,
+    };
+    enum EntryFlags2 : std::uint8_t {
+        TfoChild = 1, // Fast Open: already on the accept queue, data in tfo_slot
+        Acked = 2,    // the handshake's ACK arrived (child) / arrived while the accept queue was full
+        HasRtt = 4,   // child: sent_at holds the RTT sample
+    };
+    enum TxOpt : std::uint8_t { OptWs = 1, OptSack = 2, OptTs = 4, OptFo = 8, OptFoExp = 16 };
+
+    struct Fifo {
+        std::uint32_t head = none, tail = none;
+    };
+
+    struct AcceptSlot {
+        Accepted accepted{};
+        bool child = false; // Fast Open child: built from entry `index` at accept()
+        std::uint32_t index = 0, iss = 0, irs = 0;
+    };
+
+    // Everything needed to write one segment later.
+    struct TxRecord {
+        std::array<std::uint8_t, 16> addr{};
+        std::uint32_t seq = 0, ack = 0, tsval = 0, tsecr = 0;
+        FastOpenCookie cookie{};
+        std::uint16_t port = 0, flags = 0, window = 0, mss = 0;
+        std::uint8_t wscale = 0, opt = 0;
+    };
+
+    [[nodiscard]] const Config& cfg() const noexcept { return ctx_->config; }
+
+    // The options the handshake uses, read with the lazy walk (cheaper than
+    // TcpOptions::decode() on every SYN). As Linux: malformed options are
+    // ignored, the last of a kind wins (DESIGN.md rules 5 and 8).
+    struct PeerOptions {
+        std::optional<std::uint16_t> mss;
+        std::optional<std::uint8_t> window_scale;
+        bool sack_permitted = false;
+        std::optional<Timestamps> timestamps;
+        std::optional<FastOpenOption> fast_open;
+
+        static PeerOptions parse(const TcpView& seg) noexcept {
+            PeerOptions o;
+            for (const OptionEntry& e : seg.options()) {
+                if (!e.ok()) continue;
+                switch (static_cast<OptionKind>(e.kind)) {
+                case OptionKind::Mss: o.mss = e.mss(); break;
+                case OptionKind::WindowScale: o.window_scale = e.window_scale(); break;
+                case OptionKind::SackPermitted: o.sack_permitted = true; break;
+                case OptionKind::Timestamps: o.timestamps = e.timestamps(); break;
+                case OptionKind::FastOpen: o.fast_open = e.fast_open(); break;
+                case OptionKind::Experimental:
+                    if (e.is_exp_fast_open()) o.fast_open = e.fast_open();
+                    break;
+                default: break;
+                }
+            }
+            return o;
+        }
+    };
+
+    static constexpr SipKey derive_key(const SipKey& k, std::uint32_t label) noexcept {
+        SipHasher a(k);
+        a.add_u32(label).add_u8(0);
+        SipHasher b(k);
+        b.add_u32(label).add_u8(1);
+        return {a.finish(), b.finish()};
+    }
+
+    // ---- the table ----
+
+    [[nodiscard]] std::uint32_t bucket_of(const Endpoint& r) const noexcept {
+        SipHasher h(table_key_);
+        detail::add_address(h, r.address).add_u16(r.port);
+        return static_cast<std::uint32_t>(h.finish()) & bucket_mask_;
+    }
+
+    [[nodiscard]] Endpoint endpoint_of(const HalfOpen& e) const noexcept {
+        return {IpAddress::from_bytes(local_.address.family, Bytes(e.addr.data(), e.addr.size())), e.port};
+    }
+
+    [[nodiscard]] std::uint32_t find(std::uint32_t bucket, const Endpoint& r) const noexcept {
+        for (std::uint32_t i = heads_[bucket]; i != none; i = entries_[i].chain) {
+            const HalfOpen& e = entries_[i];
+            if (e.port == r.port && e.addr == r.address.bytes) return i;
+        }
+        return none;
+    }
+
+    std::uint32_t insert(std::uint32_t bucket, const Endpoint& r) noexcept {
+        const std::uint32_t i = free_head_;
+        HalfOpen& e = entries_[i];
+        free_head_ = e.chain;
+        e = HalfOpen{};
+        e.addr = r.address.bytes;
+        e.port = r.port;
+        e.flags = InUse;
+        e.chain = heads_[bucket];
+        heads_[bucket] = i;
+        ++used_;
+        return i;
+    }
+
+    void remove(std::uint32_t i, std::uint32_t bucket) noexcept {
+        HalfOpen& e = entries_[i];
+        if (!(e.flags2 & Acked) || !(e.flags2 & TfoChild)) unlink_timer(i);
+        std::uint32_t* link = &heads_[bucket];
+        while (*link != i) link = &entries_[*link].chain;
+        *link = e.chain;
+        if (e.flags2 & TfoChild) tfo_free_[tfo_free_count_++] = e.tfo_slot;
+        e.flags = 0;
+        e.flags2 = 0;
+        e.chain = free_head_;
+        free_head_ = i;
+        --used_;
+    }
+
+    // ---- timer FIFOs ----
+
+    [[nodiscard]] Time deadline_of(const HalfOpen& e) const noexcept {
+        Duration d = cfg().rto_initial;
+        for (std::uint8_t k = 0; k < e.retries && d < cfg().rto_max; ++k) d = d * 2;
+        if (d > cfg().rto_max) d = cfg().rto_max;
+        return Time{e.sent_at} + d;
+    }
+
+    void link_timer(std::uint32_t i) noexcept {
+        HalfOpen& e = entries_[i];
+        Fifo& q = levels_[e.retries];
+        e.next = none;
+        e.prev = q.tail;
+        if (q.tail != none) {
+            entries_[q.tail].next = i;
+        } else {
+            q.head = i;
+        }
+        q.tail = i;
+    }
+
+    void unlink_timer(std::uint32_t i) noexcept {
+        HalfOpen& e = entries_[i];
+        Fifo& q = levels_[e.retries];
+        if (e.prev != none) {
+            entries_[e.prev].next = e.next;
+        } else {
+            q.head = e.next;
+        }
+        if (e.next != none) {
+            entries_[e.next].prev = e.prev;
+        } else {
+            q.tail = e.prev;
+        }
+        e.prev = e.next = none;
+    }
+
+    // Linux inet_rtx_syn_ack(): the SYN-ACK again, counted as a
+    // retransmission; the timer restarts with the next backoff.
+    void retransmit(std::uint32_t i, Time now) noexcept {
+        HalfOpen& e = entries_[i];
+        unlink_timer(i);
+        if (e.retries < top_level_) ++e.retries;
+        e.sent_at = now.ns;
+        link_timer(i);
+        ++stats_.synack_retransmits;
+        queue_synack(e, now);
+    }
+
+    // ---- sending ----
+
+    TxRecord* push_tx() noexcept {
+        if (tx_count_ == tx_capacity) {
+            ++stats_.tx_overflow;
+            return nullptr;
+        }
+        TxRecord* r = &tx_[(tx_head_ + tx_count_) % tx_capacity];
+        ++tx_count_;
+        *r = TxRecord{};
+        return r;
+    }
+
+    [[nodiscard]] std::uint16_t synack_window() const noexcept {
+        // RFC 7323 §2.2: never scaled in a SYN-ACK.
+        return static_cast<std::uint16_t>(cfg().rcv_wnd > 0xFFFFU ? 0xFFFFU : cfg().rcv_wnd);
+    }
+
+    [[nodiscard]] std::uint8_t our_wscale() const noexcept {
+        const std::uint8_t w = cfg().window_scale.value_or(0);
+        return w > max_window_scale ? max_window_scale : w;
+    }
+
+    [[nodiscard]] std::uint32_t ts_offset_for(const IpAddress& remote) const noexcept {
+        return timestamp_offset(ctx_->secrets.ts_key, local_.address, remote);
+    }
+
+    // tcp_make_synack() + tcp_synack_options(): answer what the peer offered.
+    void queue_synack(const HalfOpen& e, Time now) noexcept {
+        TxRecord* r = push_tx();
+        if (r == nullptr) return;
+        r->addr = e.addr;
+        r->port = e.port;
+        r->seq = e.iss;
+        r->ack = e.irs + 1 + ((e.flags2 & TfoChild) ? tfo_len_[e.tfo_slot] : 0U);
+        r->flags = (TcpFlag::Syn | TcpFlag::Ack).bits();
+        if (e.flags & Ecn) r->flags |= static_cast<std::uint16_t>(TcpFlag::Ece);
+        r->window = synack_window();
+        r->mss = cfg().mss;
+        if (e.flags & Ws) {
+            r->opt |= OptWs;
+            r->wscale = our_wscale();
+        }
+        if (e.flags & Sack) r->opt |= OptSack;
+        if (e.flags & Ts) {
+            r->opt |= OptTs;
+            r->tsval = timestamp_clock(now) + ts_offset_for(endpoint_of(e).address);
+            r->tsecr = e.ts_recent;
+        }
+        if (e.flags & FoReply) {
+            r->opt |= OptFo;
+            if (e.flags & FoExp) r->opt |= OptFoExp;
+            r->cookie = fastopen_cookie(fo_keys_.primary, endpoint_of(e).address, local_.address);
+        }
+    }
+
+    void queue_reset(const Endpoint& to, const TcpView& seg) noexcept {
+        const std::optional<TcpHeader> h = reset_for(seg);
+        if (!h) return;
+        TxRecord* r = push_tx();
+        if (r == nullptr) return;
+        ++stats_.resets_sent;
+        r->addr = to.address.bytes;
+        r->port = to.port;
+        r->seq = h->seq.raw();
+        r->ack = h->ack.raw();
+        r->flags = h->flags.bits(); // window 0, no options (Linux tcp_v4_send_reset())
+    }
+
+    // tcp_v4_reqsk_send_ack(): <SEQ=ISS+1><ACK=RCV.NXT><ACK>.
+    void queue_ack(const HalfOpen& e, Time now) noexcept {
+        TxRecord* r = push_tx();
+        if (r == nullptr) return;
+        ++stats_.acks_sent;
+        r->addr = e.addr;
+        r->port = e.port;
+        r->seq = e.iss + 1;
+        r->ack = e.irs + 1 + ((e.flags2 & TfoChild) ? tfo_len_[e.tfo_slot] : 0U);
+        r->flags = TcpFlags(TcpFlag::Ack).bits();
+        const std::uint32_t w = cfg().rcv_wnd >> ((e.flags & Ws) ? our_wscale() : 0U);
+        r->window = static_cast<std::uint16_t>(w > 0xFFFFU ? 0xFFFFU : w);
+        if (e.flags & Ts) {
+            r->opt |= OptTs;
+            r->tsval = timestamp_clock(now) + ts_offset_for(endpoint_of(e).address);
+            r->tsecr = e.ts_recent;
+        }
+    }
+
+    // ---- the accept queue ----
+
+    [[nodiscard]] bool accept_full() const noexcept { return accept_count_ >= accept_cap_; }
+
+    AcceptSlot& push_accept() noexcept {
+        AcceptSlot& s = accept_[(accept_head_ + accept_count_) % accept_cap_];
+        ++accept_count_;
+        ++stats_.accepted;
+        s = AcceptSlot{};
+        return s;
+    }
+
+    [[nodiscard]] std::uint16_t peer_mss_or_default(std::uint16_t announced) const noexcept {
+        // RFC 9293 §3.7.1 defaults when absent (or 0, which Linux ignores).
+        if (announced != 0) return announced;
+        return local_.address.is_v4() ? 536 : 1220;
+    }
+
+    [[nodiscard]] Negotiated negotiated_of(const HalfOpen& e, std::uint32_t data) const noexcept {
+        Negotiated n;
+        n.flow = FourTuple{local_, endpoint_of(e)};
+        n.iss = SeqNum(e.iss);
+        n.irs = SeqNum(e.irs);
+        n.snd_nxt = n.iss + 1;
+        n.rcv_nxt = n.irs + 1 + data;
+        n.peer_window = e.window;
+        n.wscale = (e.flags & Ws) != 0;
+        n.snd_wscale = n.wscale ? e.snd_wscale : 0;
+        n.rcv_wscale = n.wscale ? our_wscale() : 0;
+        const std::uint16_t peer = peer_mss_or_default(e.peer_mss);
+        n.mss = peer < cfg().mss ? peer : cfg().mss;
+        n.sack = (e.flags & Sack) != 0;
+        n.timestamps = (e.flags & Ts) != 0;
+        n.ts_recent = e.ts_recent;
+        n.ts_offset = n.timestamps ? ts_offset_for(n.flow.remote.address) : 0;
+        n.ecn = (e.flags & Ecn) != 0;
+        n.tfo_data = data;
+        return n;
+    }
+
+    // The handshake's RTT: from the timestamp echo, or the clock when the
+    // SYN-ACK was never retransmitted (Karn, RFC 6298 §3).
+    void rtt_sample(Negotiated& n, const PeerOptions& o, const HalfOpen* e, Time now) const noexcept {
+        if (n.timestamps && o.timestamps && o.timestamps->echo_reply != 0) {
+            const std::uint32_t ms = timestamp_clock(now) + n.ts_offset - o.timestamps->echo_reply;
+            if (ms < 0x7FFFFFFFU) {
+                n.has_rtt = true;
+                n.rtt = Duration::milliseconds(ms);
+            }
+        } else if (e != nullptr && e->retries == 0) {
+            n.has_rtt = true;
+            n.rtt = now - Time{e->sent_at};
+        }
+    }
+
+    // ---- cookies ----
+
+    [[nodiscard]] bool cookies_valid(Time now) const noexcept {
+        if (cfg().syncookies == SynCookies::Off) return false;
+        // Always: every listener sharing the key sends them, so the ACK
+        // may come back to one that sent none (SO_REUSEPORT groups). Auto:
+        // only within TCP_SYNCOOKIE_VALID of this listener's last cookie
+        // (tcp_synq_no_recent_overflow()).
+        if (cfg().syncookies == SynCookies::Always) return true;
+        return cookie_sent_ && now - last_cookie_ < syncookie_valid;
+    }
+
+    // ---- arrival: LISTEN (no entry for this remote) ----
+
+    Received on_listen(const Endpoint& remote, const TcpView& seg, Time now) noexcept {
+        const TcpFlags f = seg.flags();
+        // Linux tcp_rcv_state_process(), TCP_LISTEN: ACK first (RST for it,
+        // never for a RST), then RST ignored, then SYN.
+        if (f.ack()) {
+            if (!f.syn() && !f.rst() && cookies_valid(now)) {
+                const std::optional<bool> r = try_cookie(remote, seg, now);
+                if (r) return {}; // valid cookie: accepted, or ignored with the accept queue full
+            }
+            queue_reset(remote, seg);
+            return {};
+        }
+        if (f.rst()) return {}; // §3.10.7.2
+        if (!f.syn() || f.fin()) { // SYN+FIN is discarded, as Linux does
+            ++stats_.dropped;
+            return {};
+        }
+        ++stats_.syns;
+        // tcp_conn_request(): a full accept queue drops the SYN outright.
+        if (accept_full()) {
+            ++stats_.accept_queue_drops;
+            return {};
+        }
+        const PeerOptions o = PeerOptions::parse(seg);
+        const bool table_full = used_ >= capacity_;
+        if (cfg().syncookies == SynCookies::Always || table_full) {
+            if (cfg().syncookies == SynCookies::Off) {
+                ++stats_.table_full_drops;
+                return {};
+            }
+            send_cookie(remote, seg, o, now);
+            return {};
+        }
+        const std::uint32_t bucket = bucket_of(remote);
+        const std::uint32_t i = insert(bucket, remote);
+        HalfOpen& e = entries_[i];
+        e.irs = seg.seq().raw();
+        e.iss = initial_sequence_number(ctx_->secrets.isn_key, FourTuple{local_, remote}, now);
+        e.peer_mss = o.mss.value_or(0);
+        e.window = seg.window();
+        if (o.window_scale && cfg().window_scale) {
+            e.flags |= Ws;
+            e.snd_wscale = *o.window_scale > max_window_scale ? max_window_scale : *o.window_scale;
+        }
+        if (o.sack_permitted && cfg().sack) e.flags |= Sack;
+        if (o.timestamps && cfg().timestamps) {
+            e.flags |= Ts;
+            e.ts_recent = o.timestamps->value;
+        }
+        if (cfg().ecn && f.ece() && f.cwr()) e.flags |= Ecn; // RFC 3168 §6.1.1 ECN-setup SYN
+        e.sent_at = now.ns;
+        fast_open(i, o, seg);
+        link_timer(i);
+        ++stats_.synacks;
+        queue_synack(entries_[i], now);
+        return {};
+    }
+
+    // tcp_try_fastopen(): decides what the SYN's Fast Open option earns.
+    // Returns the data bytes taken (0: none).
+    std::uint32_t fast_open(std::uint32_t i, const PeerOptions& o, const TcpView& seg) noexcept {
+        HalfOpen& e = entries_[i];
+        if (!cfg().fastopen_server() || !o.fast_open) return 0;
+        const bool exp = o.fast_open->experimental;
+        // tcp_fastopen_queue_check(): over the pending limit, no Fast Open
+        // at all (no cookie either), a plain handshake.
+        if (tfo_free_count_ == 0) {
+            ++stats_.fastopen_pending_full;
+            return 0;
+        }
+        if (o.fast_open->is_request()) {
+            ++stats_.fastopen_cookie_requests;
+            e.flags |= FoReply | (exp ? FoExp : 0);
+            return 0;
+        }
+        const IpAddress client = endpoint_of(e).address;
+        const FastOpenCheck c = fastopen_check(fo_keys_, client, local_.address, o.fast_open->cookie_bytes());
+        if (c == FastOpenCheck::Invalid) {
+            // RFC 7413 §4.2.2: data dropped, only the SYN acknowledged; Linux
+            // answers with the valid cookie so the client can use it next time.
+            ++stats_.fastopen_invalid;
+            e.flags |= FoReply | (exp ? FoExp : 0);
+            return 0;
+        }
+        if (c == FastOpenCheck::Backup) e.flags |= FoReply | (exp ? FoExp : 0); // a fresh primary cookie
+        const Bytes payload = seg.payload();
+        // A valid cookie without data: an ordinary handshake here (Linux
+        // creates the child at once; nothing is gained without data).
+        if (payload.empty()) return 0;
+        const std::uint16_t slot = tfo_free_[--tfo_free_count_];
+        const std::size_t take = payload.size() < tfo_slot_size_ ? payload.size() : tfo_slot_size_;
+        for (std::size_t k = 0; k < take; ++k) tfo_data_[std::size_t{slot} * tfo_slot_size_ + k] = payload[k];
+        tfo_len_[slot] = static_cast<std::uint16_t>(take);
+        e.tfo_slot = slot;
+        e.flags2 |= TfoChild;
+        ++stats_.fastopen_accepted;
+        // 0-RTT: the child joins the accept queue now, data and all.
+        AcceptSlot& s = push_accept();
+        s.child = true;
+        s.index = i;
+        s.iss = e.iss;
+        s.irs = e.irs;
+        return static_cast<std::uint32_t>(take);
+    }
+
+    // cookie_init_sequence() + cookie_init_timestamp(): a SYN-ACK that
+    // leaves no state behind.
+    void send_cookie(const Endpoint& remote, const TcpView& seg, const PeerOptions& o, Time now) noexcept {
+        TxRecord* r = push_tx();
+        if (r == nullptr) return;
+        ++stats_.cookies_sent;
+        cookie_sent_ = true;
+        last_cookie_ = now;
+        const FourTuple t{local_, remote};
+        const std::uint16_t peer_mss = peer_mss_or_default(o.mss.value_or(0));
+        const std::uint8_t idx = syncookie_mss_index(local_.address.family, peer_mss);
+        r->addr = remote.address.bytes;
+        r->port = remote.port;
+        r->seq = syncookie_make(ctx_->secrets.cookie_key, t, seg.seq(), idx, syncookie_counter(now)).raw();
+        r->ack = (seg.seq() + 1).raw(); // SYN data is not taken with a cookie (no Fast Open: Linux skips it)
+        r->flags = (TcpFlag::Syn | TcpFlag::Ack).bits();
+        r->window = synack_window();
+        r->mss = cfg().mss;
+        // tcp_conn_request(): without timestamps a cookie keeps only the
+        // MSS (tcp_clear_options()), and ECN needs the timestamp too.
+        if (!(o.timestamps && cfg().timestamps)) return;
+        SyncookieOptions co;
+        if (o.window_scale && cfg().window_scale) {
+            co.window_scale = *o.window_scale > max_window_scale ? max_window_scale : *o.window_scale;
+            r->opt |= OptWs;
+            r->wscale = our_wscale();
+        }
+        co.sack = o.sack_permitted && cfg().sack;
+        if (co.sack) r->opt |= OptSack;
+        co.ecn = cfg().ecn && seg.flags().ece() && seg.flags().cwr();
+        if (co.ecn) r->flags |= static_cast<std::uint16_t>(TcpFlag::Ece);
+        r->opt |= OptTs;
+        r->tsval = syncookie_timestamp(timestamp_clock(now), co) + ts_offset_for(remote.address);
+        r->tsecr = o.timestamps->value;
+    }
+
+    // cookie_v4_check(): nullopt if the ACK is no cookie (the caller then
+    // resets it); true if accepted; false if valid but the accept queue is
+    // full (Linux drops it: the child cannot be created).
+    std::optional<bool> try_cookie(const Endpoint& remote, const TcpView& seg, Time now) noexcept {
+        const FourTuple t{local_, remote};
+        const SeqNum peer_isn = seg.seq() - 1;
+        const SeqNum cookie = seg.ack() - 1;
+        const std::optional<std::uint8_t> idx =
+            syncookie_check(ctx_->secrets.cookie_key, t, peer_isn, cookie, syncookie_counter(now));
+        if (!idx) {
+            ++stats_.cookies_rejected;
+            return std::nullopt;
+        }
+        const PeerOptions o = PeerOptions::parse(seg);
+        Negotiated n;
+        n.flow = t;
+        n.iss = cookie;
+        n.irs = peer_isn;
+        n.snd_nxt = cookie + 1;
+        n.rcv_nxt = seg.seq();
+        n.peer_window = seg.window();
+        const std::uint16_t mss = syncookie_mss(local_.address.family, *idx);
+        n.mss = mss < cfg().mss ? mss : cfg().mss;
+        if (o.timestamps && o.timestamps->echo_reply != 0) {
+            // cookie_timestamp_decode(): the options from the echoed TSval.
+            if (!cfg().timestamps) {
+                ++stats_.cookies_rejected;
+                return std::nullopt;
+            }
+            n.ts_offset = ts_offset_for(remote.address);
+            const SyncookieOptions co = syncookie_ts_decode(o.timestamps->echo_reply - n.ts_offset);
+            if ((co.sack && !cfg().sack) || (co.window_scale && !cfg().window_scale)) {
+                ++stats_.cookies_rejected;
+                return std::nullopt;
+            }
+            n.timestamps = true;
+            n.ts_recent = o.timestamps->value;
+            n.sack = co.sack;
+            n.wscale = co.window_scale.has_value();
+            n.snd_wscale = co.window_scale.value_or(0);
+            n.rcv_wscale = n.wscale ? our_wscale() : 0;
+            n.ecn = co.ecn && cfg().ecn; // cookie_ecn_ok()
+            rtt_sample(n, o, nullptr, now);
+        }
+        if (accept_full()) {
+            ++stats_.accept_queue_acks_ignored;
+            return false;
+        }
+        ++stats_.cookies_accepted;
+        AcceptSlot& s = push_accept();
+        s.accepted.negotiated = n;
+        s.accepted.from_cookie = true;
+        return true;
+    }
+
+    // ---- arrival: an entry exists (Linux tcp_check_req()) ----
+
+    Received on_half_open(std::uint32_t i, std::uint32_t bucket, const Endpoint& remote, const TcpView& seg,
+                          Time now) noexcept {
+        HalfOpen& e = entries_[i];
+        const TcpFlags f = seg.flags();
+        const std::uint16_t flg = static_cast<std::uint16_t>(
+            f.bits() & (TcpFlag::Rst | TcpFlag::Syn | TcpFlag::Ack).bits());
+        const PeerOptions o = PeerOptions::parse(seg);
+        // RFC 7323 §5 PAWS against the SYN's TSval.
+        const bool paws_reject =
+            (e.flags & Ts) && o.timestamps && static_cast<std::int32_t>(o.timestamps->value - e.ts_recent) < 0;
+
+        // A retransmitted SYN: the SYN-ACK again (counted as a retransmission).
+        if (seg.seq().raw() == e.irs && flg == TcpFlags(TcpFlag::Syn).bits() && !paws_reject) {
+            if (!(e.flags2 & Acked) || !(e.flags2 & TfoChild)) {
+                retransmit(i, now);
+            } else {
+                queue_synack(e, now);
+            }
+            return {};
+        }
+        // An ACK of anything but our SYN: the listener answers it with
+        // <SEQ=SEG.ACK><RST>, the entry stays (RFC 9293 §3.10.7.4).
+        if (f.ack() && seg.ack().raw() != e.iss + 1) {
+            queue_reset(remote, seg);
+            return {};
+        }
+        const std::uint32_t child_data = (e.flags2 & TfoChild) ? tfo_len_[e.tfo_slot] : 0U;
+        const SeqNum rcv_nxt = SeqNum(e.irs) + 1 + child_data;
+        const std::uint32_t wnd = cfg().rcv_wnd;
+        // tcp_in_window(): seq == rcv_nxt, or the segment overlaps the window.
+        const SeqNum end = seg.seq() + seg.segment_length();
+        const bool in_window = seg.seq() == rcv_nxt ||
+                               (end > rcv_nxt && seg.seq() < rcv_nxt + wnd) ||
+                               (seg.seq() == rcv_nxt + wnd && seg.seq() == end);
+        if (paws_reject || !in_window) {
+            if (!f.rst()) queue_ack(e, now);
+            else ++stats_.dropped;
+            return {};
+        }
+        std::uint16_t g = flg;
+        if (seg.seq().raw() == e.irs) g = static_cast<std::uint16_t>(g & ~TcpFlags(TcpFlag::Syn).bits());
+        // An in-window RST or SYN ends the attempt; a SYN is reset.
+        if (g & (TcpFlag::Rst | TcpFlag::Syn).bits()) {
+            if (!f.rst()) queue_reset(remote, seg);
+            ++stats_.entries_reset;
+            remove(i, bucket);
+            return {};
+        }
+        if (!f.ack()) {
+            ++stats_.dropped;
+            return {};
+        }
+        Received out;
+        if (!seg.payload().empty()) { // not taken here: the peer resends it to the Connection
+            out.payload = seg.payload();
+            out.payload_seq = seg.seq();
+        }
+        if (e.flags2 & TfoChild) {
+            // Already on the accept queue: note the ACK for accept().
+            if (e.flags2 & Acked) return out;
+            Negotiated n = negotiated_of(e, child_data);
+            rtt_sample(n, o, &e, now);
+            unlink_timer(i);
+            e.flags2 |= Acked;
+            e.window = seg.window();
+            if ((e.flags & Ts) && o.timestamps) e.ts_recent = o.timestamps->value;
+            if (n.has_rtt) {
+                e.flags2 |= HasRtt;
+                e.sent_at = n.rtt.ns;
+            }
+            return out;
+        }
+        if (accept_full()) {
+            // tcp_check_req() listen_overflow: ignore the ACK, keep the
+            // entry (acked), its SYN-ACK timer keeps running.
+            ++stats_.accept_queue_acks_ignored;
+            e.flags2 |= Acked;
+            return out;
+        }
+        Negotiated n = negotiated_of(e, 0);
+        n.peer_window = seg.window();
+        if (n.timestamps && o.timestamps) n.ts_recent = o.timestamps->value; // RFC 7323 §4.3
+        rtt_sample(n, o, &e, now);
+        remove(i, bucket);
+        AcceptSlot& s = push_accept();
+        s.accepted.negotiated = n;
+        return out;
+    }
+
+    const Context* ctx_;
+    Endpoint local_;
+    FastOpenKeys fo_keys_;
+    SipKey table_key_{};
+    detail::FixedArray<HalfOpen> entries_;
+    detail::FixedArray<std::uint32_t> heads_;
+    detail::FixedArray<AcceptSlot> accept_;
+    detail::FixedArray<std::uint8_t> tfo_data_;
+    detail::FixedArray<std::uint16_t> tfo_len_;
+    detail::FixedArray<std::uint16_t> tfo_free_;
+    std::uint32_t capacity_ = 0, bucket_mask_ = 0, used_ = 0, free_head_ = none;
+    std::uint32_t accept_cap_ = 0, accept_head_ = 0, accept_count_ = 0;
+    std::uint32_t tfo_limit_ = 0, tfo_slot_size_ = 0, tfo_free_count_ = 0;
+    std::uint8_t top_level_ = 0;
+    std::array<Fifo, max_levels> levels_{};
+    std::array<TxRecord, tx_capacity> tx_{};
+    std::size_t tx_head_ = 0, tx_count_ = 0;
+    bool cookie_sent_ = false;
+    Time last_cookie_{};
+    ListenerStats stats_{};
+};
+
+// DESIGN.md: memory is bounded and stated; Linux spends several hundred
+// bytes per request socket.
+static_assert(sizeof(Listener::HalfOpen) <= 64, "a half-open entry must fit in 64 bytes");
+
+} // namespace synack
