@@ -8,6 +8,9 @@
 #      handshake negotiated.
 #   2. synack-loop: two sans-IO Connections doing a handshake over a
 #      simulated 50 ms link whose first SYN is lost.
+#   3. synack-drill: every scenario script in tests/scenarios (Linux's
+#      behaviour, segment for segment, in virtual time), one verdict each,
+#      and the trace of the simultaneous open.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
@@ -27,7 +30,7 @@ fi
 
 build=build/demo
 cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=Release -DSYNACK_BUILD_TESTS=OFF -DSYNACK_BUILD_EXAMPLES=ON >/dev/null
-cmake --build "$build" --target synack-decode synack-loop --parallel 2 >/dev/null
+cmake --build "$build" --target synack-decode synack-loop synack-drill --parallel 2 >/dev/null
 
 banner() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
 
@@ -39,3 +42,7 @@ banner "synack-decode --summary tests/data/e_ipv4_closed_port.pcap   (connection
 "$build/examples/synack-decode/synack-decode" --summary tests/data/e_ipv4_closed_port.pcap
 banner "synack-loop: two Connections, 50 ms each way, the first SYN lost"
 "$build/examples/synack-loop/synack-loop" --delay-ms 50
+banner "synack-drill tests/scenarios/*.pkt   (packetdrill-style scenarios against the machines)"
+"$build/examples/synack-drill/synack-drill" tests/scenarios/*.pkt
+banner "synack-drill -v tests/scenarios/simultaneous-open.pkt"
+"$build/examples/synack-drill/synack-drill" -v tests/scenarios/simultaneous-open.pkt
