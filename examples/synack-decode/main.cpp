@@ -35,6 +35,7 @@
 #include "synack/wire/packet.hpp"
 #include "synack/wire/tcp.hpp"
 #include "synack/wire/tcp_options.hpp"
+#include "ladders.hpp"
 #include "summary.hpp"
 
 namespace {
@@ -46,7 +47,7 @@ constexpr int exit_malformed = 1;
 constexpr int exit_usage = 2;
 
 constexpr std::string_view usage_text =
-    "usage: synack-decode [--json] [--time] [--summary] FILE.pcap | -\n"
+    "usage: synack-decode [--json] [--time] [--summary] [--ladder] FILE.pcap | -\n"
     "       synack-decode --hex [--tcp] [--json] [FILE | -]\n"
     "\n"
     "Prints each TCP segment as `tcpdump -nn -S -t` does, or with --json one\n"
@@ -57,6 +58,8 @@ constexpr std::string_view usage_text =
     "  --json    one JSON object per packet instead of tcpdump text\n"
     "  --summary after the packets, each handshake: what each side offered\n"
     "            in its SYN / SYN-ACK and what the connection negotiated\n"
+    "  --ladder  after the packets, each connection as a ladder diagram\n"
+    "            (arrows with flags, seq/ack, options; each side's state)\n"
     "  --time    prefix each text line with the capture time (UTC,\n"
     "            HH:MM:SS.ffffff; tcpdump prints local time)\n"
     "  --hex     read hex dumps, one packet per line (stdin unless FILE):\n"
@@ -240,6 +243,7 @@ struct Settings {
     bool hex = false;
     bool bare_tcp = false;
     bool summary = false;
+    bool ladder = false;
     std::string path; // "" or "-": stdin
 };
 
@@ -369,10 +373,12 @@ class Decoder {
             return;
         }
         if (settings_.summary) summary_.observe(src.number, *parsed);
+        if (settings_.ladder && src.record != nullptr) ladders_.observe(src.record->header.time(src.nanosecond), *parsed);
         segment(src, ip, &*parsed, parsed->tcp, parsed->tcp_offset, std::move(problems));
     }
 
     void print_summary(std::ostream& os) const { summary_.print(os); }
+    void print_ladders(std::ostream& os) const { ladders_.print(os); }
 
     // A bare TCP segment (hex input): no addresses, no checksum verdict.
     void bare_tcp(const Source& src, Bytes tcp) { segment(src, {}, nullptr, tcp, 0, {}); }
@@ -399,6 +405,7 @@ class Decoder {
 
   private:
     synack_decode::HandshakeSummary summary_;
+    synack_decode::Ladders ladders_;
 
     static std::string ipv4_checksum_detail(Bytes ip) {
         const result<Ipv4View> v = Ipv4View::parse(ip);
@@ -867,6 +874,8 @@ int main(int argc, char** argv) {
             settings.bare_tcp = true;
         } else if (a == "--summary") {
             settings.summary = true;
+        } else if (a == "--ladder") {
+            settings.ladder = true;
         } else if (a == "-h" || a == "--help") {
             std::cout << usage_text;
             return exit_ok;
@@ -895,6 +904,7 @@ int main(int argc, char** argv) {
         std::cout << '\n';
         d.print_summary(std::cout);
     }
+    if (settings.ladder) d.print_ladders(std::cout);
     std::cout.flush();
     if (!std::cout) {
         std::cerr << "synack-decode: write error\n";
