@@ -411,7 +411,7 @@ class Listener {
         std::uint32_t iss = 0, irs = 0, ts_recent = 0;
         std::uint32_t chain = none;  // next in the hash chain, or in the free list
         std::uint32_t prev = none, next = none; // timer FIFO of level `retries`
-        std::uint32_t spare = 0;
+        std::uint32_t ts_offset = 0; // our TS offset for this peer (with Ts), computed once
         std::uint16_t port = 0;
         std::uint16_t peer_mss = 0;  // as announced (0: none; the family default applies)
         std::uint16_t window = 0;    // the peer's window field, unscaled
@@ -639,7 +639,7 @@ class Listener {
         if (e.flags & Sack) r->opt |= OptSack;
         if (e.flags & Ts) {
             r->opt |= OptTs;
-            r->tsval = timestamp_clock(now) + ts_offset_for(endpoint_of(e).address);
+            r->tsval = timestamp_clock(now) + e.ts_offset;
             r->tsecr = e.ts_recent;
         }
         if (e.flags & FoReply) {
@@ -676,7 +676,7 @@ class Listener {
         r->window = static_cast<std::uint16_t>(w > 0xFFFFU ? 0xFFFFU : w);
         if (e.flags & Ts) {
             r->opt |= OptTs;
-            r->tsval = timestamp_clock(now) + ts_offset_for(endpoint_of(e).address);
+            r->tsval = timestamp_clock(now) + e.ts_offset;
             r->tsecr = e.ts_recent;
         }
     }
@@ -715,7 +715,7 @@ class Listener {
         n.sack = (e.flags & Sack) != 0;
         n.timestamps = (e.flags & Ts) != 0;
         n.ts_recent = e.ts_recent;
-        n.ts_offset = n.timestamps ? ts_offset_for(n.flow.remote.address) : 0;
+        n.ts_offset = n.timestamps ? e.ts_offset : 0;
         n.ecn = (e.flags & Ecn) != 0;
         n.tfo_data = data;
         return n;
@@ -798,6 +798,7 @@ class Listener {
         if (o.timestamps && cfg().timestamps) {
             e.flags |= Ts;
             e.ts_recent = o.timestamps->value;
+            e.ts_offset = ts_offset_for(remote.address);
         }
         if (cfg().ecn && f.ece() && f.cwr()) e.flags |= Ecn; // RFC 3168 §6.1.1 ECN-setup SYN
         e.sent_at = now.ns;
