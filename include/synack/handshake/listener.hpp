@@ -228,7 +228,7 @@ class Listener {
         free_head_ = capacity_ > 0 ? 0 : none;
         accept_cap_ = c.accept_queue;
         accept_ = detail::FixedArray<AcceptSlot>(accept_cap_);
-        tfo_limit_ = c.fastopen_server() ? c.fastopen_pending : 0;
+        tfo_limit_ = c.fastopen_server() && c.mss > 0 ? c.fastopen_pending : 0; // data slots of mss bytes
         tfo_slot_size_ = c.mss;
         tfo_data_ = detail::FixedArray<std::uint8_t>(std::size_t{tfo_limit_} * tfo_slot_size_);
         tfo_len_ = detail::FixedArray<std::uint16_t>(tfo_limit_);
