@@ -702,3 +702,25 @@ TEST_CASE("listener: write_synack writes what TcpHeader::encode writes, every op
     }
     CHECK(combos > 100);
 }
+
+TEST_CASE("listener: IPv6 cookies use the IPv6 MSS table; an entry round trip over IPv6", "[listener][cookies]") {
+    const IpAddress s6 = IpAddress::v6_groups({0x2001, 0xdb8, 0, 0, 0, 0, 0, 1});
+    const IpAddress c6 = IpAddress::v6_groups({0x2001, 0xdb8, 0, 0, 0, 0, 0, 2});
+    Config scfg;
+    scfg.syncookies = SynCookies::Always;
+    const Context& sc = ctx(50, scfg);
+    Listener l(sc, {s6, 8080});
+    Config ccfg;
+    ccfg.mss = 1430; // rounds down to 1420 ({1220, 1420, 1440, 8940})
+    Connection c(ctx(51, ccfg));
+    REQUIRE(c.connect({{c6, 40000}, {s6, 8080}}, at(1)) == Error::None);
+    handshake(c, l, at(1));
+    auto a = l.accept();
+    REQUIRE(a.has_value());
+    CHECK(a->from_cookie);
+    CHECK(a->negotiated.mss == 1420);
+    CHECK(a->negotiated.flow.remote.address == c6);
+    check_mirrored(c.poll_event()->negotiated, a->negotiated);
+    // An IPv4 segment is not for an IPv6 listener.
+    CHECK(inject(l, to_server(40000, 1, 0, TcpFlag::Syn), at(2)).error == Error::NotFound);
+}

@@ -228,7 +228,7 @@ class Listener {
         free_head_ = capacity_ > 0 ? 0 : none;
         accept_cap_ = c.accept_queue;
         accept_ = detail::FixedArray<AcceptSlot>(accept_cap_);
-        tfo_limit_ = c.fastopen_server() ? c.fastopen_pending : 0;
+        tfo_limit_ = c.fastopen_server() && c.mss > 0 ? c.fastopen_pending : 0; // data slots of mss bytes
         tfo_slot_size_ = c.mss;
         tfo_data_ = detail::FixedArray<std::uint8_t>(std::size_t{tfo_limit_} * tfo_slot_size_);
         tfo_len_ = detail::FixedArray<std::uint16_t>(tfo_limit_);
@@ -411,7 +411,7 @@ class Listener {
         std::uint32_t iss = 0, irs = 0, ts_recent = 0;
         std::uint32_t chain = none;  // next in the hash chain, or in the free list
         std::uint32_t prev = none, next = none; // timer FIFO of level `retries`
-        std::uint32_t spare = 0;
+        std::uint32_t ts_offset = 0; // our TS offset for this peer (with Ts), computed once
         std::uint16_t port = 0;
         std::uint16_t peer_mss = 0;  // as announced (0: none; the family default applies)
         std::uint16_t window = 0;    // the peer's window field, unscaled
@@ -636,7 +636,7 @@ class Listener {
         if (e.flags & Sack) r->opt |= OptSack;
         if (e.flags & Ts) {
             r->opt |= OptTs;
-            r->tsval = timestamp_clock(now) + ts_offset_for(endpoint_of(e).address);
+            r->tsval = timestamp_clock(now) + e.ts_offset;
             r->tsecr = e.ts_recent;
         }
         if (e.flags & FoReply) {
@@ -673,7 +673,7 @@ class Listener {
         r->window = static_cast<std::uint16_t>(w > 0xFFFFU ? 0xFFFFU : w);
         if (e.flags & Ts) {
             r->opt |= OptTs;
-            r->tsval = timestamp_clock(now) + ts_offset_for(endpoint_of(e).address);
+            r->tsval = timestamp_clock(now) + e.ts_offset;
             r->tsecr = e.ts_recent;
         }
     }
@@ -712,7 +712,7 @@ class Listener {
         n.sack = (e.flags & Sack) != 0;
         n.timestamps = (e.flags & Ts) != 0;
         n.ts_recent = e.ts_recent;
-        n.ts_offset = n.timestamps ? ts_offset_for(n.flow.remote.address) : 0;
+        n.ts_offset = n.timestamps ? e.ts_offset : 0;
         n.ecn = (e.flags & Ecn) != 0;
         n.tfo_data = data;
         return n;
@@ -795,6 +795,7 @@ class Listener {
         if (o.timestamps && cfg().timestamps) {
             e.flags |= Ts;
             e.ts_recent = o.timestamps->value;
+            e.ts_offset = ts_offset_for(remote.address);
         }
         if (cfg().ecn && f.ece() && f.cwr()) e.flags |= Ecn; // RFC 3168 §6.1.1 ECN-setup SYN
         e.sent_at = now.ns;
