@@ -46,50 +46,24 @@
 
 // ------------------------------------------------------- allocation counter
 
+// Replaces operator new/delete (every non-aligned form, nothrow included)
+// for this program; NoAlloc fails the run if a machine call allocates.
+#include "../tests/handshake/alloc_counter.hpp"
+
 namespace {
-bool g_count_allocations = false;
-std::size_t g_allocations = 0;
-
-void* counted_alloc(std::size_t n) {
-    if (g_count_allocations) ++g_allocations;
-    void* p = std::malloc(n == 0 ? 1 : n);
-    if (p == nullptr) throw std::bad_alloc();
-    return p;
-}
-
-// Counts heap allocations made while a Connection call runs.
 struct NoAlloc {
     NoAlloc() noexcept {
-        g_allocations = 0;
-        g_count_allocations = true;
+        alloc_counter::count = 0;
+        alloc_counter::counting = true;
     }
     NoAlloc(const NoAlloc&) = delete;
     NoAlloc& operator=(const NoAlloc&) = delete;
     ~NoAlloc() {
-        g_count_allocations = false;
-        FUZZ_CHECK(g_allocations == 0);
+        alloc_counter::counting = false;
+        FUZZ_CHECK(alloc_counter::count == 0);
     }
 };
 } // namespace
-
-void* operator new(std::size_t n) { return counted_alloc(n); }
-void* operator new[](std::size_t n) { return counted_alloc(n); }
-// libFuzzer allocates with the nothrow forms: they must pair with the
-// replaced delete (ASan reports new/free mismatches otherwise).
-void* operator new(std::size_t n, const std::nothrow_t&) noexcept {
-    if (g_count_allocations) ++g_allocations;
-    return std::malloc(n == 0 ? 1 : n);
-}
-void* operator new[](std::size_t n, const std::nothrow_t&) noexcept {
-    if (g_count_allocations) ++g_allocations;
-    return std::malloc(n == 0 ? 1 : n);
-}
-void operator delete(void* p, const std::nothrow_t&) noexcept { std::free(p); }
-void operator delete[](void* p, const std::nothrow_t&) noexcept { std::free(p); }
-void operator delete(void* p) noexcept { std::free(p); }
-void operator delete[](void* p) noexcept { std::free(p); }
-void operator delete(void* p, std::size_t) noexcept { std::free(p); }
-void operator delete[](void* p, std::size_t) noexcept { std::free(p); }
 
 namespace {
 

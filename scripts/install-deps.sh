@@ -16,7 +16,7 @@ packages=(
     catch2
     libbenchmark-dev libtins-dev
     clang libclang-rt-14-dev
-    tcpdump tshark iproute2
+    tcpdump tshark iproute2 python3
 )
 
 missing=()
