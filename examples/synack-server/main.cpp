@@ -23,7 +23,7 @@ namespace {
 const char* usage =
     "usage: synack-server [--tun NAME] [--kernel-addr A/LEN]... [--listen ADDR:PORT]\n"
     "                     [--count N] [--timeout S] [--hold-ms MS] [--cookies off|auto|always]\n"
-    "                     [--mss N] [--mtu N] [--pcap FILE] [--no-ladder] [-v]\n"
+    "                     [--fastopen] [--mss N] [--mtu N] [--pcap FILE] [--no-ladder] [-v]\n"
     "defaults: --tun synack0 --kernel-addr 198.18.0.1/24 --listen 198.18.0.2:8080 --count 1 --timeout 30\n";
 }
 
@@ -67,6 +67,8 @@ int main(int argc, char** argv) {
         } else if (a == "--cookies") {
             const std::string m = next();
             ctx.config.syncookies = m == "always" ? SynCookies::Always : m == "off" ? SynCookies::Off : SynCookies::Auto;
+        } else if (a == "--fastopen") { // RFC 7413 server: cookies, data in the SYN
+            ctx.config.fastopen = FastOpenMode::Server;
         } else if (a == "--mss") {
             ctx.config.mss = static_cast<std::uint16_t>(std::atoi(next().c_str()));
         } else if (a == "--mtu") {
@@ -113,6 +115,13 @@ int main(int argc, char** argv) {
             ++closed;
             break;
         }
+    };
+    d.on_accept = [&](Driver::Flow&, const Accepted& a) {
+        if (a.state != State::SynReceived) return;
+        // Fast Open: the SYN's data, delivered before the handshake's end.
+        std::printf("ACCEPTED-0RTT %s data=\"%.*s\"\n", to_string(a.negotiated.flow.remote).c_str(),
+                    static_cast<int>(a.data.size()), reinterpret_cast<const char*>(a.data.data()));
+        std::fflush(stdout);
     };
     std::printf("READY %s listening on %s\n", tun.name().c_str(), to_string(local).c_str());
     std::fflush(stdout);

@@ -4,7 +4,10 @@
 #
 #   interop.sh CASE SERVER CLIENT DECODE
 #
-# CASE: server4 server6 client4 client6 refused timeout; SERVER, CLIENT,
+# CASE: server4 server6 client4 client6 refused timeout, client4-cookies
+# (the kernel answers with SYN cookies only: tcp_syncookies=2),
+# server4-fastopen (the kernel as Fast Open client: the first connection
+# gets our cookie, the second carries data in its SYN); SERVER, CLIENT,
 # DECODE: the paths of synack-server, synack-client, synack-decode. Network
 # safety (DEVELOPERS.md): everything runs in a fresh namespace (unshare
 # --net) that disappears with the script; addresses are 198.18.0.0/15 and
@@ -29,7 +32,8 @@ py=/usr/bin/python3
 unshare --net true 2>/dev/null || skip "cannot create a network namespace here"
 
 work="$(mktemp -d)"
-trap 'rm -rf "$work"' EXIT
+# SYNACK_INTEROP_KEEP=DIR: copy the case's pcap files there (the demo does).
+trap 'if [ -n "${SYNACK_INTEROP_KEEP:-}" ]; then mkdir -p "$SYNACK_INTEROP_KEEP"; cp "$work"/*.pcap "$SYNACK_INTEROP_KEEP"/ 2>/dev/null || true; fi; rm -rf "$work"' EXIT
 bin="$work/bin"
 mkdir -p "$bin"
 ln -s "$(readlink -f "$2")" "$bin/synack-server"
@@ -51,7 +55,21 @@ def report(s):
     print("KERNEL mss=%d snd_wscale=%d rcv_wscale=%d sack=%d ts=%d" % (
         snd_mss, (ws & 15) if wsok else -1, (ws >> 4) if wsok else -1, 1 if opts & 2 else 0, 1 if opts & 1 else 0),
         flush=True)
-if mode == "connect":
+if mode == "fastopen":
+    # MSG_FASTOPEN (Linux): data in the SYN once a cookie is cached for the
+    # server, a cookie request otherwise.
+    s = socket.socket(fam, socket.SOCK_STREAM)   # blocking: sendto() connects
+    s.sendto(b"hello", socket.MSG_FASTOPEN, (addr, port))
+    s.settimeout(10)
+    s.shutdown(socket.SHUT_WR)
+    try:
+        while s.recv(100):
+            pass
+        print("CLEAN", flush=True)
+    except ConnectionResetError:
+        print("RESET", flush=True)
+    s.close()
+elif mode == "connect":
     s = socket.create_connection((addr, port), timeout=10)
     report(s)
     s.shutdown(socket.SHUT_WR)        # our FIN; synack answers with its own
@@ -142,8 +160,11 @@ server4|server6)
     "$bin/synack-decode" "$work/server.pcap" > "$work/decode.out"
     ! grep -q "Flags \[R" "$work/decode.out" || { echo "a RST was sent"; cat "$work/decode.out"; exit 1; }
     ;;
-client4|client6)
-    if [ "$case_name" = client4 ]; then k=198.18.0.1/24; any=0.0.0.0; rp=198.18.0.1:5000; la=198.18.0.2
+client4|client6|client4-cookies)
+    # tcp_syncookies=2: the kernel answers every SYN with a cookie, its
+    # options packed in the TSval (net/ipv4/syncookies.c).
+    [ "$case_name" = client4-cookies ] && sysctl -qw net.ipv4.tcp_syncookies=2
+    if [ "$case_name" != client6 ]; then k=198.18.0.1/24; any=0.0.0.0; rp=198.18.0.1:5000; la=198.18.0.2
     else k=2001:db8::1/64; any=::; rp="[2001:db8::1]:5000"; la=2001:db8::2; fi
     # The kernel listens first, on the wildcard address (its side of the
     # link exists only once synack-client has created the device).
@@ -151,12 +172,43 @@ client4|client6)
     ker=$!
     wait_for "$work/kernel.out" LISTENING
     timeout 30 "$bin/synack-client" --kernel-addr "$k" --local "$la" --connect "$rp" --timeout 20 \
-        --msl-ms 200 > "$work/client.out" 2>&1 || { cat "$work/client.out"; exit 1; }
+        --msl-ms 200 --pcap "$work/client.pcap" > "$work/client.out" 2>&1 || { cat "$work/client.out"; exit 1; }
     wait "$ker"
     cat "$work/client.out"
     compare "$work/client.out" ESTABLISHED "$work/kernel.out"
     grep -q "^CLEAN" "$work/kernel.out" || { echo "the kernel saw no clean close"; cat "$work/kernel.out"; exit 1; }
     grep -q "^CLOSED" "$work/client.out"
+    if [ "$case_name" = client4-cookies ]; then
+        # The kernel's own counters: it sent a cookie and took one back.
+        nstat -az TcpExtSyncookiesSent TcpExtSyncookiesRecv | tee "$work/nstat.out"
+        awk '$1 == "TcpExtSyncookiesSent" && $2 >= 1 { s = 1 } $1 == "TcpExtSyncookiesRecv" && $2 >= 1 { r = 1 }
+             END { exit !(s && r) }' "$work/nstat.out"
+    fi
+    ;;
+server4-fastopen)
+    sysctl -qw net.ipv4.tcp_fastopen=1   # client side (Linux's default)
+    timeout 30 "$bin/synack-server" --kernel-addr 198.18.0.1/24 --listen 198.18.0.2:8080 --fastopen \
+        --count 2 --timeout 20 --pcap "$work/fastopen.pcap" > "$work/server.out" 2>&1 &
+    srv=$!
+    wait_for "$work/server.out" READY
+    for n in 1 2; do
+        timeout 20 "$py" "$work/kernel.py" fastopen 198.18.0.2 8080 > "$work/kernel$n.out" 2>&1 ||
+            { echo "kernel client $n failed:"; cat "$work/kernel$n.out"; exit 1; }
+    done
+    wait "$srv" || { echo "synack-server failed:"; cat "$work/server.out"; exit 1; }
+    cat "$work/server.out" "$work/kernel1.out" "$work/kernel2.out"
+    grep -q "^CLEAN" "$work/kernel1.out" && grep -q "^CLEAN" "$work/kernel2.out"
+    # The first connection asks for a cookie (data after the handshake), the
+    # second carries the cookie and its 5 bytes in the SYN: accepted at once.
+    [ "$(grep -c "^ESTABLISHED" "$work/server.out")" = 2 ]
+    grep -q '^ACCEPTED-0RTT 198.18.0.1.[0-9]* data="hello"' "$work/server.out"
+    grep "^ESTABLISHED" "$work/server.out" | head -1 | grep -q "tfo_data=0"
+    grep "^ESTABLISHED" "$work/server.out" | tail -1 | grep -q "tfo_data=5"
+    "$bin/synack-decode" "$work/fastopen.pcap" > "$work/decode.out" 2>/dev/null || true
+    grep -q "Flags \[S\], seq [0-9]*, win [0-9]*, options \[.*tfo  cookiereq" "$work/decode.out" ||
+        { cat "$work/decode.out"; exit 1; }
+    grep -q "Flags \[S\], seq [0-9]*:[0-9]*, .*tfo  cookie [0-9a-f]*.*length 5" "$work/decode.out" ||
+        { cat "$work/decode.out"; exit 1; }
     ;;
 refused)
     # A kernel port nobody listens on: its RST-ACK makes the attempt Refused.

@@ -46,7 +46,8 @@ class Driver {
         explicit Flow(Connection c) : conn(c) {}
         Connection conn;
         std::vector<Event> events;
-        bool accepted = false; // from the Listener
+        bool accepted = false;              // from the Listener
+        std::vector<std::uint8_t> syn_data; // Fast Open data its SYN carried
     };
 
     Driver(TunDevice& tun, const Context& ctx) : tun_(&tun), ctx_(&ctx) {}
@@ -123,6 +124,8 @@ class Driver {
 
     // Called for every event a Connection raises (after it is recorded).
     std::function<void(Flow&, const Event&)> on_event;
+    // Called when a flow leaves the Listener's accept queue.
+    std::function<void(Flow&, const Accepted&)> on_accept;
 
   private:
     OsStatus read_all() {
@@ -161,7 +164,25 @@ class Driver {
             }
         }
         if (listener_ && listener_->local() == to) {
-            static_cast<void>(listener_->on_segment(p.source, p.destination, p.tcp, now));
+            const Received r = listener_->on_segment(p.source, p.destination, p.tcp, now);
+            // Accepted flows become Connections at once, so the peer's next
+            // segment (its FIN, say) finds them.
+            bool adopted = false;
+            while (auto a = listener_->accept()) {
+                adopt(*a);
+                adopted = true;
+            }
+            // The Listener surfaces payload on the completing ACK without
+            // taking it: the new Connection does.
+            if (adopted && !r.payload.empty()) {
+                for (auto& f : flows_) {
+                    const FourTuple& t = f->conn.flow();
+                    if (f->conn.state() != State::Closed && t.local == to && t.remote == from) {
+                        static_cast<void>(f->conn.on_segment(p.source, p.destination, p.tcp, now));
+                        break;
+                    }
+                }
+            }
             return;
         }
         // Nobody owns the flow: Linux's closed-port answer.
@@ -194,13 +215,7 @@ class Driver {
             while (auto tx = listener_->poll_transmit(buf, now)) {
                 if (OsStatus st = send(tx->flow, Bytes(buf.data(), tx->length), tx->ecn); !st) return st;
             }
-            while (auto a = listener_->accept()) {
-                flows_.push_back(std::make_unique<Flow>(a->connection(*ctx_)));
-                flows_.back()->accepted = true;
-                const Event e{EventKind::Established, a->negotiated};
-                flows_.back()->events.push_back(e);
-                if (on_event) on_event(*flows_.back(), e);
-            }
+            while (auto a = listener_->accept()) adopt(*a);
         }
         // Events may make the caller act (close()), which queues segments:
         // poll until every flow is quiet (bounded).
@@ -221,6 +236,23 @@ class Driver {
             if (!any) break;
         }
         return {};
+    }
+
+    // A flow leaving the accept queue: a Connection that carries it on. One
+    // accepted ESTABLISHED raises no event of its own, so Established is
+    // reported here; a Fast Open child (SYN-RECEIVED, its SYN's data already
+    // here) raises Established itself when the peer's ACK comes.
+    void adopt(const Accepted& a) {
+        flows_.push_back(std::make_unique<Flow>(a.connection(*ctx_)));
+        Flow& f = *flows_.back();
+        f.accepted = true;
+        f.syn_data.assign(a.data.begin(), a.data.end());
+        if (on_accept) on_accept(f, a);
+        if (a.state == State::Established) {
+            const Event e{EventKind::Established, a.negotiated};
+            f.events.push_back(e);
+            if (on_event) on_event(f, e);
+        }
     }
 
     OsStatus send(const FourTuple& flow, Bytes tcp, std::uint8_t ecn = 0) {
