@@ -24,7 +24,7 @@ namespace {
 const char* usage =
     "usage: synack-client --connect ADDR:PORT [--local ADDR[:PORT]] [--tun NAME] [--kernel-addr A/LEN]...\n"
     "                     [--expect established|refused|timedout] [--syn-retries N] [--rto-ms MS]\n"
-    "                     [--msl-ms MS] [--timeout S] [--mss N] [--pcap FILE] [--no-ladder] [-v]\n"
+    "                     [--msl-ms MS] [--timeout S] [--mss N] [--fastopen] [--pcap FILE] [--no-ladder] [-v]\n"
     "defaults: --tun synack1 --kernel-addr 198.18.0.1/24 --local 198.18.0.2:40000 --expect established\n";
 }
 
@@ -38,6 +38,7 @@ int main(int argc, char** argv) {
     bool verbose = false;
     bool ladders = true;
     std::string pcap;
+    bool fastopen = false;
     Context ctx;
     ctx.config.msl = Duration::milliseconds(500);
     for (int i = 1; i < argc; ++i) {
@@ -69,6 +70,9 @@ int main(int argc, char** argv) {
             }
         } else if (a == "--expect") {
             expect = next();
+        } else if (a == "--fastopen") { // RFC 7413 client: a cookie request, then cookie + data
+            fastopen = true;
+            ctx.config.fastopen = FastOpenMode::Client;
         } else if (a == "--syn-retries") {
             ctx.config.syn_retries = static_cast<std::uint8_t>(std::atoi(next().c_str()));
             ctx.config.syn_linear_timeouts = 0;
@@ -106,6 +110,7 @@ int main(int argc, char** argv) {
     }
     std::string outcome = "none";
     bool finished = false;
+    bool second_started = false;
     d.on_event = [&](Driver::Flow& f, const Event& e) {
         switch (e.kind) {
         case EventKind::Established:
@@ -130,20 +135,39 @@ int main(int argc, char** argv) {
         case EventKind::PeerClosed: break;
         case EventKind::Closed:
             std::printf("CLOSED %s\n", to_string(f.conn.flow().remote).c_str());
+            // --fastopen: the first connection brought a cookie; a second
+            // one (next local port) sends it with data in its SYN.
+            if (fastopen && !second_started && !f.fastopen_cookie.empty()) {
+                second_started = true;
+                std::printf("FASTOPEN-COOKIE %zu bytes\n", f.fastopen_cookie.size());
+                const std::vector<std::uint8_t> cookie = f.fastopen_cookie;
+                Endpoint next = local;
+                next.port = static_cast<std::uint16_t>(local.port + 1);
+                static const char hello[] = "hello";
+                d.connect_fast_open({next, *remote}, Bytes(cookie.data(), cookie.size()),
+                                    Bytes(reinterpret_cast<const std::uint8_t*>(hello), 5));
+                break;
+            }
             finished = true;
             break;
         }
         std::fflush(stdout);
     };
-    d.connect({local, *remote});
+    if (fastopen) {
+        d.connect_fast_open({local, *remote}, Bytes{}, Bytes{}); // cookie request
+    } else {
+        d.connect({local, *remote});
+    }
     const OsStatus st = d.run([&](Driver&) { return finished; },
                               Duration::milliseconds(static_cast<std::int64_t>(timeout_s * 1000)));
     if (!st) {
         std::fprintf(stderr, "synack-client: %s\n", st.message().c_str());
         return 1;
     }
-    const std::string l = ladder_of(d, local, *remote, verbose);
-    if (ladders) std::printf("\n%s", l.c_str());
+    for (const auto& f : d.flows()) {
+        const std::string l = ladder_of(d, f->conn.flow().local, *remote, verbose);
+        if (ladders) std::printf("\n%s", l.c_str());
+    }
     std::printf("OUTCOME %s\n", outcome.c_str());
     return outcome == expect ? 0 : 3;
 }

@@ -7,7 +7,8 @@
 # CASE: server4 server6 client4 client6 refused timeout, client4-cookies
 # (the kernel answers with SYN cookies only: tcp_syncookies=2),
 # server4-fastopen (the kernel as Fast Open client: the first connection
-# gets our cookie, the second carries data in its SYN); SERVER, CLIENT,
+# gets our cookie, the second carries data in its SYN), client4-fastopen
+# (synack-client as Fast Open client of a kernel server); SERVER, CLIENT,
 # DECODE: the paths of synack-server, synack-client, synack-decode. Network
 # safety (DEVELOPERS.md): everything runs in a fresh namespace (unshare
 # --net) that disappears with the script; addresses are 198.18.0.0/15 and
@@ -80,6 +81,30 @@ elif mode == "connect":
     except ConnectionResetError:
         print("RESET", flush=True)
     s.close()
+elif mode == "listen-fastopen":
+    # A Fast Open server (TCP_FASTOPEN queue): two connections, the second
+    # with data in its SYN; prints what each delivered.
+    l = socket.socket(fam, socket.SOCK_STREAM)
+    l.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    l.setsockopt(socket.IPPROTO_TCP, socket.TCP_FASTOPEN, 8)
+    l.settimeout(10)
+    l.bind((addr, port))
+    l.listen(8)
+    print("LISTENING", flush=True)
+    for _ in range(2):
+        c, _ = l.accept()
+        c.settimeout(10)
+        got = b""
+        try:
+            while True:
+                d = c.recv(100)
+                if not d:
+                    break
+                got += d
+            print("RECEIVED %r CLEAN" % got, flush=True)
+        except ConnectionResetError:
+            print("RESET", flush=True)
+        c.close()
 else:
     l = socket.socket(fam, socket.SOCK_STREAM)
     l.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -209,6 +234,25 @@ server4-fastopen)
         { cat "$work/decode.out"; exit 1; }
     grep -q "Flags \[S\], seq [0-9]*:[0-9]*, .*tfo  cookie [0-9a-f]*.*length 5" "$work/decode.out" ||
         { cat "$work/decode.out"; exit 1; }
+    ;;
+client4-fastopen)
+    # synack-client as Fast Open client against a kernel Fast Open server
+    # (tcp_fastopen=3): a cookie request first, then cookie + "hello" in the
+    # SYN of a second connection; the kernel's counters confirm it.
+    sysctl -qw net.ipv4.tcp_fastopen=3
+    timeout 20 "$py" "$work/kernel.py" listen-fastopen 0.0.0.0 5000 > "$work/kernel.out" 2>&1 &
+    ker=$!
+    wait_for "$work/kernel.out" LISTENING
+    timeout 30 "$bin/synack-client" --fastopen --connect 198.18.0.1:5000 --msl-ms 200 --timeout 20 \
+        --pcap "$work/client-fastopen.pcap" > "$work/client.out" 2>&1 || { cat "$work/client.out"; exit 1; }
+    wait "$ker"
+    cat "$work/client.out" "$work/kernel.out"
+    grep -q "^FASTOPEN-COOKIE" "$work/client.out"
+    [ "$(grep -c "^ESTABLISHED" "$work/client.out")" = 2 ]
+    grep "^ESTABLISHED" "$work/client.out" | tail -1 | grep -q "tfo_data=5"
+    grep -q "^RECEIVED b'hello' CLEAN" "$work/kernel.out"
+    nstat -az TcpExtTCPFastOpenPassive | tee "$work/nstat.out"
+    awk '$1 == "TcpExtTCPFastOpenPassive" && $2 >= 1 { ok = 1 } END { exit !ok }' "$work/nstat.out"
     ;;
 refused)
     # A kernel port nobody listens on: its RST-ACK makes the attempt Refused.

@@ -48,6 +48,9 @@ class Driver {
         std::vector<Event> events;
         bool accepted = false;              // from the Listener
         std::vector<std::uint8_t> syn_data; // Fast Open data its SYN carried
+        std::vector<std::uint8_t> fastopen_cookie; // the last cookie a SYN-ACK gave us (RFC 7413 §4.1.3)
+        std::vector<std::uint8_t> send_cookie;     // what connect_fast_open() sends (kept alive here)
+        std::vector<std::uint8_t> send_data;
     };
 
     Driver(TunDevice& tun, const Context& ctx) : tun_(&tun), ctx_(&ctx) {}
@@ -73,6 +76,18 @@ class Driver {
     std::size_t connect(const FourTuple& t) {
         flows_.push_back(std::make_unique<Flow>(Connection(*ctx_)));
         static_cast<void>(flows_.back()->conn.connect(t, monotonic_now()));
+        return flows_.size() - 1;
+    }
+
+    // Active open with TCP Fast Open (config.fastopen Client or Both): the
+    // cookie (empty: ask for one) and the data to send in the SYN.
+    std::size_t connect_fast_open(const FourTuple& t, Bytes cookie, Bytes data) {
+        flows_.push_back(std::make_unique<Flow>(Connection(*ctx_)));
+        Flow& f = *flows_.back();
+        f.send_cookie.assign(cookie.begin(), cookie.end());
+        f.send_data.assign(data.begin(), data.end());
+        static_cast<void>(f.conn.connect_fast_open(t, Bytes(f.send_cookie.data(), f.send_cookie.size()),
+                                                   Bytes(f.send_data.data(), f.send_data.size()), monotonic_now()));
         return flows_.size() - 1;
     }
 
@@ -159,7 +174,8 @@ class Driver {
         for (auto& f : flows_) {
             const FourTuple& t = f->conn.flow();
             if (f->conn.state() != State::Closed && t.local == to && t.remote == from) {
-                static_cast<void>(f->conn.on_segment(p.source, p.destination, p.tcp, now));
+                const Received r = f->conn.on_segment(p.source, p.destination, p.tcp, now);
+                if (!r.fastopen_cookie.empty()) f->fastopen_cookie.assign(r.fastopen_cookie.begin(), r.fastopen_cookie.end());
                 return;
             }
         }
