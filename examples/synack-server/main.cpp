@@ -23,7 +23,7 @@ namespace {
 const char* usage =
     "usage: synack-server [--tun NAME] [--kernel-addr A/LEN]... [--listen ADDR:PORT]\n"
     "                     [--count N] [--timeout S] [--hold-ms MS] [--cookies off|auto|always]\n"
-    "                     [--fastopen] [--mss N] [--mtu N] [--pcap FILE] [--no-ladder] [-v]\n"
+    "                     [--fastopen] [--mss N] [--mtu N] [--pcap FILE] [--no-ladder] [--no-trace] [-v]\n"
     "defaults: --tun synack0 --kernel-addr 198.18.0.1/24 --listen 198.18.0.2:8080 --count 1 --timeout 30\n";
 }
 
@@ -36,6 +36,7 @@ int main(int argc, char** argv) {
     long hold_ms = -1; // close only after the peer does
     bool verbose = false;
     bool ladders = true;
+    bool trace = true;
     std::string pcap;
     int mtu = 1500;
     Context ctx;
@@ -77,6 +78,9 @@ int main(int argc, char** argv) {
             pcap = next();
         } else if (a == "--no-ladder") {
             ladders = false;
+        } else if (a == "--no-trace") { // keep no segments (floods): no ladders either
+            ladders = false;
+            trace = false;
         } else if (a == "-v") {
             verbose = true;
         } else {
@@ -93,6 +97,7 @@ int main(int argc, char** argv) {
     if (!pcap.empty()) {
         if (const OsStatus st = d.open_pcap(pcap); !st) return std::fprintf(stderr, "%s\n", st.message().c_str()), 1;
     }
+    d.keep_trace = trace;
     d.listen(local);
     int closed = 0;
     std::vector<Driver::Flow*> established;
@@ -153,6 +158,8 @@ int main(int argc, char** argv) {
         }
     }
     const ListenerStats& s = d.listener()->stats();
+    std::printf("MEMORY listener_bytes=%zu half_open_capacity=%u\n", d.listener()->memory_bytes(),
+                d.listener()->capacity());
     std::printf("STATS syns=%llu synacks=%llu cookies_sent=%llu cookies_accepted=%llu accepted=%llu closed=%d\n",
                 static_cast<unsigned long long>(s.syns), static_cast<unsigned long long>(s.synacks),
                 static_cast<unsigned long long>(s.cookies_sent), static_cast<unsigned long long>(s.cookies_accepted),

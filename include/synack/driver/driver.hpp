@@ -137,6 +137,10 @@ class Driver {
     [[nodiscard]] std::uint64_t resets_for_strangers() const noexcept { return strangers_; }
     [[nodiscard]] std::uint64_t undecodable() const noexcept { return undecodable_; }
 
+    // Keep every segment in trace() (for ladders). Off under floods: the
+    // trace is the driver's only memory that grows with traffic.
+    bool keep_trace = true;
+
     // Called for every event a Connection raises (after it is recorded).
     std::function<void(Flow&, const Event&)> on_event;
     // Called when a flow leaves the Listener's accept queue.
@@ -145,7 +149,10 @@ class Driver {
   private:
     OsStatus read_all() {
         std::array<std::uint8_t, 65536> buf{};
-        for (int i = 0; i < 256; ++i) { // bounded: deadlines get their turn
+        // At most half the Listener's transmit ring per batch, so that a
+        // flood's replies are polled before the ring overflows; bounded, so
+        // deadlines get their turn.
+        for (std::size_t i = 0; i < Listener::tx_capacity / 2; ++i) {
             const ssize_t n = tun_->read(buf);
             if (n < 0) return OsStatus::fail("read tun");
             if (n == 0) return {};
@@ -158,7 +165,7 @@ class Driver {
             }
             deliver(*p);
         }
-        return {};
+        return flush();
     }
 
     void deliver(const IpPacket& p) {
@@ -168,7 +175,9 @@ class Driver {
             ++undecodable_;
             return;
         }
-        trace_.push_back({now, false, p.source, p.destination, std::vector<std::uint8_t>(p.tcp.begin(), p.tcp.end())});
+        if (keep_trace) {
+            trace_.push_back({now, false, p.source, p.destination, std::vector<std::uint8_t>(p.tcp.begin(), p.tcp.end())});
+        }
         const Endpoint from{p.source, v->source_port()};
         const Endpoint to{p.destination, v->destination_port()};
         for (auto& f : flows_) {
@@ -276,8 +285,10 @@ class Driver {
         const result<std::size_t> n = encode_ip_packet(flow.local.address, flow.remote.address, ecn, 64, tcp, pkt);
         if (!n) return {"encode_ip_packet", EINVAL};
         const Bytes out(pkt.data(), *n);
-        trace_.push_back({monotonic_now(), true, flow.local.address, flow.remote.address,
-                          std::vector<std::uint8_t>(tcp.begin(), tcp.end())});
+        if (keep_trace) {
+            trace_.push_back({monotonic_now(), true, flow.local.address, flow.remote.address,
+                              std::vector<std::uint8_t>(tcp.begin(), tcp.end())});
+        }
         record_pcap(out);
         return tun_->write(out);
     }

@@ -1,0 +1,102 @@
+#!/usr/bin/env bash
+# tests/driver/flood.sh SERVER — a SYN flood against synack-server while the
+# Linux kernel, as a legitimate client, makes 100 connections to it.
+#
+# Two network namespaces this script creates and removes: "srv" holds the
+# TUN device, synack-server and the kernel client; "atk" runs hping3 for
+# 5 s over a veth link. The flood's source is spoofed to 198.19.2.1, an
+# address no route leads back to, with hping3's per-packet source port, so
+# every SYN is a new flow; the SYN-ACKs die in "srv" (no route). Addresses:
+# 198.18.0.0/24 (TUN), 198.19.1.0/24 (veth), 198.19.2.1 (spoofed) only.
+#
+# Checks: all 100 kernel connections complete and close cleanly; the
+# Listener answered with SYN cookies once its table was full; synack-server's
+# resident memory stays flat. Prints the SYNs per second it handled.
+# Exit 77 (skipped) without root, /dev/net/tun, ip, hping3 or python3.
+set -euo pipefail
+server="$(readlink -f "$1")"
+
+skip() { echo "SKIP: $*"; exit 77; }
+[ "$(id -u)" -eq 0 ] || skip "not root (needs CAP_NET_ADMIN for network namespaces and a TUN device)"
+[ -c /dev/net/tun ] || skip "/dev/net/tun is missing"
+command -v ip >/dev/null || skip "ip (iproute2) is missing"
+command -v hping3 >/dev/null || skip "hping3 is missing"
+py=/usr/bin/python3
+[ -x "$py" ] || py="$(command -v python3 || true)"
+[ -n "$py" ] || skip "python3 is missing"
+
+srv="synack-fs-$$"
+atk="synack-fa-$$"
+work="$(mktemp -d)"
+cleanup() {
+    jobs -p | xargs -r kill 2>/dev/null || true
+    ip netns del "$srv" 2>/dev/null || true
+    ip netns del "$atk" 2>/dev/null || true
+    rm -rf "$work"
+}
+trap cleanup EXIT
+ip netns add "$srv" || skip "cannot create a network namespace here"
+ip netns add "$atk"
+ip link add fs$$ netns "$srv" type veth peer name fa$$ netns "$atk"
+ip -n "$srv" link set lo up
+ip -n "$atk" link set lo up
+ip -n "$srv" addr add 198.19.1.2/24 dev fs$$
+ip -n "$atk" addr add 198.19.1.1/24 dev fa$$
+ip -n "$srv" link set fs$$ up
+ip -n "$atk" link set fa$$ up
+ip -n "$atk" route add 198.18.0.0/24 via 198.19.1.2
+ip netns exec "$srv" sysctl -qw net.ipv4.ip_forward=1
+
+cat > "$work/clients.py" <<'EOF'
+import socket, sys, time
+n, clean = int(sys.argv[1]), 0
+t0 = time.monotonic()
+for _ in range(n):
+    s = socket.create_connection(("198.18.0.2", 8080), timeout=20)
+    s.shutdown(socket.SHUT_WR)
+    try:
+        while s.recv(100):
+            pass
+        clean += 1
+    except ConnectionResetError:
+        pass
+    s.close()
+print("CLIENTS %d of %d closed cleanly in %.2f s" % (clean, n, time.monotonic() - t0), flush=True)
+sys.exit(0 if clean == n else 1)
+EOF
+
+ip netns exec "$srv" timeout 90 "$server" --count 100 --timeout 80 --no-trace > "$work/server.out" 2>&1 &
+spid=$!
+for _ in $(seq 1 100); do grep -q READY "$work/server.out" && break; sleep 0.1; done
+grep -q READY "$work/server.out" || { cat "$work/server.out"; exit 1; }
+pid=$(pgrep -f -n "synack-server --count 100" || true)
+
+# Resident memory, sampled every 0.2 s while the server runs.
+( while [ -n "$pid" ] && [ -r "/proc/$pid/status" ]; do
+      awk '/^VmRSS/ { print $2 }' "/proc/$pid/status" 2>/dev/null || true
+      sleep 0.2
+  done ) > "$work/rss.txt" &
+
+ip netns exec "$atk" timeout 5 hping3 -S --flood -q -a 198.19.2.1 -p 8080 198.18.0.2 > "$work/hping.out" 2>&1 &
+hp=$!
+sleep 0.5
+ip netns exec "$srv" timeout 80 "$py" "$work/clients.py" 100 > "$work/clients.out" 2>&1 || true
+wait "$hp" || true
+wait "$spid" || true
+sleep 0.3
+cat "$work/clients.out" "$work/hping.out"
+grep -v '^CLOSED\|^ESTABLISHED' "$work/server.out" || true
+
+grep -q "^CLIENTS 100 of 100" "$work/clients.out" || { echo "not every legitimate client completed"; exit 1; }
+[ "$(grep -c '^CLOSED' "$work/server.out")" -ge 100 ] || { echo "synack-server closed fewer than 100"; exit 1; }
+syns=$(sed -n 's/^STATS syns=\([0-9]*\).*/\1/p' "$work/server.out")
+cookies=$(sed -n 's/.*cookies_sent=\([0-9]*\).*/\1/p' "$work/server.out")
+[ -n "$syns" ] && [ "$syns" -gt 1000 ] || { echo "the flood did not arrive (syns=$syns)"; exit 1; }
+[ "$cookies" -gt 0 ] || { echo "no SYN cookies were sent"; exit 1; }
+# Flat memory: the first and the largest sample differ by less than 1 MiB.
+first=$(head -1 "$work/rss.txt")
+max=$(sort -n "$work/rss.txt" | tail -1)
+echo "RSS first ${first} kB, max ${max} kB over $(wc -l < "$work/rss.txt") samples"
+[ $((max - first)) -lt 1024 ] || { echo "memory grew under the flood"; exit 1; }
+echo "FLOOD ${syns} SYNs handled over 5 s = $((syns / 5)) SYN/s, ${cookies} answered with cookies"
+echo "PASS flood"
