@@ -1,0 +1,94 @@
+#!/usr/bin/env bash
+# tests/driver/rate.sh SERVER [N] — the Linux kernel as client makes N
+# (default 1000) sequential connections (connect, its FIN, the server's FIN,
+# close) to synack-server through a TUN device, then the same N to a kernel
+# server one veth hop away, and reports both rates. Checks that every
+# connection completes; the rates are reported, not asserted (timing is
+# measured, never asserted in tests).
+#
+# Namespaces this script creates and removes: "a" (TUN + synack-server +
+# the kernel client), "b" (the kernel server), joined by veth. Addresses:
+# 198.18.0.0/24 (TUN) and 198.19.1.0/24 (veth) only. Exit 77 (skipped)
+# without root, /dev/net/tun, ip or python3.
+set -euo pipefail
+server="$(readlink -f "$1")"
+n="${2:-1000}"
+
+skip() { echo "SKIP: $*"; exit 77; }
+[ "$(id -u)" -eq 0 ] || skip "not root (needs CAP_NET_ADMIN for network namespaces and a TUN device)"
+[ -c /dev/net/tun ] || skip "/dev/net/tun is missing"
+command -v ip >/dev/null || skip "ip (iproute2) is missing"
+py=/usr/bin/python3
+[ -x "$py" ] || py="$(command -v python3 || true)"
+[ -n "$py" ] || skip "python3 is missing"
+
+a="synack-ra-$$"
+b="synack-rb-$$"
+work="$(mktemp -d)"
+cleanup() {
+    jobs -p | xargs -r kill 2>/dev/null || true
+    ip netns del "$a" 2>/dev/null || true
+    ip netns del "$b" 2>/dev/null || true
+    rm -rf "$work"
+}
+trap cleanup EXIT
+ip netns add "$a" || skip "cannot create a network namespace here"
+ip netns add "$b"
+ip link add ra$$ netns "$a" type veth peer name rb$$ netns "$b"
+ip -n "$a" link set lo up
+ip -n "$b" link set lo up
+ip -n "$a" addr add 198.19.1.2/24 dev ra$$
+ip -n "$b" addr add 198.19.1.1/24 dev rb$$
+ip -n "$a" link set ra$$ up
+ip -n "$b" link set rb$$ up
+# The kernel client closes first and keeps TIME-WAIT: reuse its ports.
+ip netns exec "$a" sysctl -qw net.ipv4.tcp_tw_reuse=1
+
+cat > "$work/rate.py" <<'PY'
+import socket, sys, time, threading
+mode, addr, port, n = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
+if mode == "serve":
+    l = socket.socket()
+    l.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    l.bind((addr, port))
+    l.listen(128)
+    print("LISTENING", flush=True)
+    for _ in range(n):
+        c, _ = l.accept()
+        while c.recv(100):
+            pass
+        c.close()
+    sys.exit(0)
+clean = 0
+t0 = time.monotonic()
+for _ in range(n):
+    s = socket.create_connection((addr, port), timeout=10)
+    s.shutdown(socket.SHUT_WR)
+    try:
+        while s.recv(100):
+            pass
+        clean += 1
+    except ConnectionResetError:
+        pass
+    s.close()
+dt = time.monotonic() - t0
+print("RATE %s %d/%d connections in %.3f s = %.0f connections/s" % (mode, clean, n, dt, n / dt), flush=True)
+sys.exit(0 if clean == n else 1)
+PY
+
+ip netns exec "$a" timeout 120 "$server" --count "$n" --timeout 110 --no-trace > "$work/server.out" 2>&1 &
+spid=$!
+for _ in $(seq 1 100); do grep -q READY "$work/server.out" && break; sleep 0.1; done
+grep -q READY "$work/server.out" || { cat "$work/server.out"; exit 1; }
+ip netns exec "$a" timeout 120 "$py" "$work/rate.py" synack-server 198.18.0.2 8080 "$n" | tee "$work/r1.out"
+wait "$spid" || { echo "synack-server failed"; cat "$work/server.out"; exit 1; }
+grep '^STATS' "$work/server.out"
+
+ip netns exec "$b" timeout 120 "$py" "$work/rate.py" serve 198.19.1.1 8081 "$n" > "$work/kserver.out" 2>&1 &
+kpid=$!
+for _ in $(seq 1 100); do grep -q LISTENING "$work/kserver.out" && break; sleep 0.1; done
+ip netns exec "$a" timeout 120 "$py" "$work/rate.py" kernel-server 198.19.1.1 8081 "$n" | tee "$work/r2.out"
+wait "$kpid" || true
+grep -q "^RATE synack-server $n/$n" "$work/r1.out"
+grep -q "^RATE kernel-server $n/$n" "$work/r2.out"
+echo "PASS rate"
