@@ -42,23 +42,10 @@
 
 // ------------------------------------------------------- allocation counter
 
-// Replaces operator new/delete (every non-aligned form, nothrow included)
-// for this program; NoAlloc fails the run if a machine call allocates.
-#include "../tests/handshake/alloc_counter.hpp"
+#include "no_alloc.hpp"
 
 namespace {
-struct NoAlloc {
-    NoAlloc() noexcept {
-        alloc_counter::count = 0;
-        alloc_counter::counting = true;
-    }
-    NoAlloc(const NoAlloc&) = delete;
-    NoAlloc& operator=(const NoAlloc&) = delete;
-    ~NoAlloc() {
-        alloc_counter::counting = false;
-        FUZZ_CHECK(alloc_counter::count == 0);
-    }
-};
+using fuzz::NoAlloc;
 } // namespace
 
 namespace {

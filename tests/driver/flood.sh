@@ -16,34 +16,12 @@
 set -euo pipefail
 server="$(readlink -f "$1")"
 
-skip() { echo "SKIP: $*"; exit 77; }
-[ "$(id -u)" -eq 0 ] || skip "not root (needs CAP_NET_ADMIN for network namespaces and a TUN device)"
-[ -c /dev/net/tun ] || skip "/dev/net/tun is missing"
-command -v ip >/dev/null || skip "ip (iproute2) is missing"
-command -v hping3 >/dev/null || skip "hping3 is missing"
-py=/usr/bin/python3
-[ -x "$py" ] || py="$(command -v python3 || true)"
-[ -n "$py" ] || skip "python3 is missing"
-
+command -v hping3 >/dev/null || { echo "SKIP: hping3 is missing"; exit 77; }
+work="$(mktemp -d)"
+. "$(dirname "${BASH_SOURCE[0]}")/netns_pair.sh"
 srv="synack-fs-$$"
 atk="synack-fa-$$"
-work="$(mktemp -d)"
-cleanup() {
-    jobs -p | xargs -r kill 2>/dev/null || true
-    ip netns del "$srv" 2>/dev/null || true
-    ip netns del "$atk" 2>/dev/null || true
-    rm -rf "$work"
-}
-trap cleanup EXIT
-ip netns add "$srv" || skip "cannot create a network namespace here"
-ip netns add "$atk"
-ip link add fs$$ netns "$srv" type veth peer name fa$$ netns "$atk"
-ip -n "$srv" link set lo up
-ip -n "$atk" link set lo up
-ip -n "$srv" addr add 198.19.1.2/24 dev fs$$
-ip -n "$atk" addr add 198.19.1.1/24 dev fa$$
-ip -n "$srv" link set fs$$ up
-ip -n "$atk" link set fa$$ up
+netns_pair "$srv" "$atk"
 ip -n "$atk" route add 198.18.0.0/24 via 198.19.1.2
 ip netns exec "$srv" sysctl -qw net.ipv4.ip_forward=1
 

@@ -14,33 +14,11 @@ set -euo pipefail
 server="$(readlink -f "$1")"
 n="${2:-1000}"
 
-skip() { echo "SKIP: $*"; exit 77; }
-[ "$(id -u)" -eq 0 ] || skip "not root (needs CAP_NET_ADMIN for network namespaces and a TUN device)"
-[ -c /dev/net/tun ] || skip "/dev/net/tun is missing"
-command -v ip >/dev/null || skip "ip (iproute2) is missing"
-py=/usr/bin/python3
-[ -x "$py" ] || py="$(command -v python3 || true)"
-[ -n "$py" ] || skip "python3 is missing"
-
+work="$(mktemp -d)"
+. "$(dirname "${BASH_SOURCE[0]}")/netns_pair.sh"
 a="synack-ra-$$"
 b="synack-rb-$$"
-work="$(mktemp -d)"
-cleanup() {
-    jobs -p | xargs -r kill 2>/dev/null || true
-    ip netns del "$a" 2>/dev/null || true
-    ip netns del "$b" 2>/dev/null || true
-    rm -rf "$work"
-}
-trap cleanup EXIT
-ip netns add "$a" || skip "cannot create a network namespace here"
-ip netns add "$b"
-ip link add ra$$ netns "$a" type veth peer name rb$$ netns "$b"
-ip -n "$a" link set lo up
-ip -n "$b" link set lo up
-ip -n "$a" addr add 198.19.1.2/24 dev ra$$
-ip -n "$b" addr add 198.19.1.1/24 dev rb$$
-ip -n "$a" link set ra$$ up
-ip -n "$b" link set rb$$ up
+netns_pair "$a" "$b"
 # The kernel client closes first and keeps TIME-WAIT: reuse its ports.
 ip netns exec "$a" sysctl -qw net.ipv4.tcp_tw_reuse=1
 

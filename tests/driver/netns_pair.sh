@@ -1,0 +1,33 @@
+# tests/driver/netns_pair.sh — sourced by flood.sh and rate.sh: the common
+# checks (exit 77 = skipped, with the reason) and two network namespaces
+# joined by veth, removed on exit.
+#
+#   netns_pair NAME_A NAME_B    creates namespaces NAME_A (198.19.1.2/24) and
+#                               NAME_B (198.19.1.1/24), links up, and sets the
+#                               EXIT trap that kills background jobs and
+#                               deletes both and $work.
+# Needs: $work (a scratch directory). Sets: $py (a python3).
+
+skip() { echo "SKIP: $*"; [ -n "${work:-}" ] && rm -rf "$work"; exit 77; }
+[ "$(id -u)" -eq 0 ] || skip "not root (needs CAP_NET_ADMIN for network namespaces and a TUN device)"
+[ -c /dev/net/tun ] || skip "/dev/net/tun is missing"
+command -v ip >/dev/null || skip "ip (iproute2) is missing"
+py=/usr/bin/python3
+[ -x "$py" ] || py="$(command -v python3 || true)"
+[ -n "$py" ] || skip "python3 is missing"
+
+netns_pair() {
+    ns_a="$1"
+    ns_b="$2"
+    trap 'jobs -p | xargs -r kill 2>/dev/null || true; ip netns del "$ns_a" 2>/dev/null || true;
+          ip netns del "$ns_b" 2>/dev/null || true; rm -rf "$work"' EXIT
+    ip netns add "$ns_a" || skip "cannot create a network namespace here"
+    ip netns add "$ns_b"
+    ip link add "va$$" netns "$ns_a" type veth peer name "vb$$" netns "$ns_b"
+    ip -n "$ns_a" link set lo up
+    ip -n "$ns_b" link set lo up
+    ip -n "$ns_a" addr add 198.19.1.2/24 dev "va$$"
+    ip -n "$ns_b" addr add 198.19.1.1/24 dev "vb$$"
+    ip -n "$ns_a" link set "va$$" up
+    ip -n "$ns_b" link set "vb$$" up
+}
