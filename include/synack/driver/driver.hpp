@@ -47,6 +47,7 @@ class Driver {
         Connection conn;
         std::vector<Event> events;
         bool accepted = false;              // from the Listener
+        bool finished = false;              // CLOSED and drained: skipped from then on
         std::vector<std::uint8_t> syn_data; // Fast Open data its SYN carried
         std::vector<std::uint8_t> fastopen_cookie; // the last cookie a SYN-ACK gave us (RFC 7413 §4.1.3)
         std::vector<std::uint8_t> send_cookie;     // what connect_fast_open() sends (kept alive here)
@@ -248,15 +249,21 @@ class Driver {
             bool any = false;
             for (std::size_t i = 0; i < flows_.size(); ++i) {
                 Flow& f = *flows_[i];
-                while (auto tx = f.conn.poll_transmit(buf, now)) {
-                    any = true;
-                    if (OsStatus st = send(tx->flow, Bytes(buf.data(), tx->length), tx->ecn); !st) return st;
-                }
+                if (f.finished) continue;
+                // Events first: what the caller does about them (close() on
+                // PeerClosed) then leaves in the same segment as the ACK
+                // already due (a FIN-ACK rather than an ACK and a FIN).
                 while (auto e = f.conn.poll_event()) {
                     any = true;
                     f.events.push_back(*e);
                     if (on_event) on_event(f, *e);
                 }
+                while (auto tx = f.conn.poll_transmit(buf, now)) {
+                    any = true;
+                    if (OsStatus st = send(tx->flow, Bytes(buf.data(), tx->length), tx->ecn); !st) return st;
+                }
+                // CLOSED with nothing left to say: no longer polled.
+                if (f.conn.state() == State::Closed && f.conn.next_deadline() == Time::never()) f.finished = true;
             }
             if (!any) break;
         }
