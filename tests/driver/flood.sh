@@ -55,12 +55,14 @@ pid=$(pgrep -f -n "synack-server --count 100" || true)
       sleep 0.2
   done ) > "$work/rss.txt" &
 
+t0=$(date +%s.%N)
 ip netns exec "$atk" timeout 5 hping3 -S --flood -q -a 198.19.2.1 -p 8080 198.18.0.2 > "$work/hping.out" 2>&1 &
 hp=$!
-sleep 0.5
+sleep 2 # the table is full and cookies are flowing before the clients come
 ip netns exec "$srv" timeout 80 "$py" "$work/clients.py" 100 > "$work/clients.out" 2>&1 || true
+wait "$spid" || true # the server stops after its 100th connection
+t1=$(date +%s.%N)
 wait "$hp" || true
-wait "$spid" || true
 sleep 0.3
 cat "$work/clients.out" "$work/hping.out"
 grep -v '^CLOSED\|^ESTABLISHED' "$work/server.out" || true
@@ -82,5 +84,6 @@ if ldd "$server" 2>/dev/null | grep -q 'libasan'; then
 else
     [ $((max - first)) -lt 1024 ] || { echo "memory grew under the flood"; exit 1; }
 fi
-echo "FLOOD ${syns} SYNs handled over 5 s = $((syns / 5)) SYN/s, ${cookies} answered with cookies"
+awk -v s="$syns" -v c="$cookies" -v a="$t0" -v b="$t1" \
+    'BEGIN { printf "FLOOD %d SYNs handled in %.2f s = %.0f SYN/s, %d answered with cookies\n", s, b - a, s / (b - a), c }'
 echo "PASS flood"
