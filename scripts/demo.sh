@@ -27,6 +27,7 @@ command -v g++ >/dev/null 2>&1 || need+=(g++)
 command -v make >/dev/null 2>&1 || need+=(make)
 if [ "$(id -u)" -eq 0 ]; then # the live part's tools
     command -v ip >/dev/null 2>&1 || need+=(iproute2)
+    command -v sysctl >/dev/null 2>&1 || need+=(procps)
     [ -x /usr/bin/python3 ] || need+=(python3)
 fi
 if [ ${#need[@]} -gt 0 ]; then

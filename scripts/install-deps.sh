@@ -6,7 +6,7 @@
 #
 #   build      build-essential cmake ninja-build
 #   tests      catch2 (v2.13 on Debian 12), tcpdump tshark (capture cross-checks),
-#              iproute2, python3, hping3 (the TUN driver's interop and flood tests)
+#              iproute2, procps, python3, hping3 (the TUN driver's interop and flood tests)
 #   bench      libbenchmark-dev, libtins-dev (bench_versus compares against libtins)
 #   fuzz       clang libclang-rt-14-dev (libFuzzer + sanitizer runtimes)
 set -euo pipefail
@@ -16,7 +16,7 @@ packages=(
     catch2
     libbenchmark-dev libtins-dev
     clang libclang-rt-14-dev
-    tcpdump tshark iproute2 python3 hping3
+    tcpdump tshark iproute2 procps python3 hping3
 )
 
 missing=()

@@ -27,6 +27,7 @@ skip() { echo "SKIP: $*"; exit 77; }
 [ -c /dev/net/tun ] || skip "/dev/net/tun is missing"
 command -v unshare >/dev/null || skip "unshare (util-linux) is missing"
 command -v ip >/dev/null || skip "ip (iproute2) is missing"
+command -v sysctl >/dev/null || skip "sysctl (procps) is missing"
 py=/usr/bin/python3
 [ -x "$py" ] || py="$(command -v python3 || true)"
 [ -n "$py" ] || skip "python3 is missing (the kernel-side peer)"

@@ -12,6 +12,8 @@ skip() { echo "SKIP: $*"; [ -n "${work:-}" ] && rm -rf "$work"; exit 77; }
 [ "$(id -u)" -eq 0 ] || skip "not root (needs CAP_NET_ADMIN for network namespaces and a TUN device)"
 [ -c /dev/net/tun ] || skip "/dev/net/tun is missing"
 command -v ip >/dev/null || skip "ip (iproute2) is missing"
+command -v sysctl >/dev/null || skip "sysctl (procps) is missing"
+command -v pgrep >/dev/null || skip "pgrep (procps) is missing"
 py=/usr/bin/python3
 [ -x "$py" ] || py="$(command -v python3 || true)"
 [ -n "$py" ] || skip "python3 is missing"
