@@ -18,30 +18,13 @@ server="$(readlink -f "$1")"
 
 command -v hping3 >/dev/null || { echo "SKIP: hping3 is missing"; exit 77; }
 work="$(mktemp -d)"
-. "$(dirname "${BASH_SOURCE[0]}")/netns_pair.sh"
+. "$(dirname "${BASH_SOURCE[0]}")/interop_common.sh"
+command -v pgrep >/dev/null || skip "pgrep (procps) is missing"
 srv="synack-fs-$$"
 atk="synack-fa-$$"
 netns_pair "$srv" "$atk"
 ip -n "$atk" route add 198.18.0.0/24 via 198.19.1.2
 ip netns exec "$srv" sysctl -qw net.ipv4.ip_forward=1
-
-cat > "$work/clients.py" <<'EOF'
-import socket, sys, time
-n, clean = int(sys.argv[1]), 0
-t0 = time.monotonic()
-for _ in range(n):
-    s = socket.create_connection(("198.18.0.2", 8080), timeout=20)
-    s.shutdown(socket.SHUT_WR)
-    try:
-        while s.recv(100):
-            pass
-        clean += 1
-    except ConnectionResetError:
-        pass
-    s.close()
-print("CLIENTS %d of %d closed cleanly in %.2f s" % (clean, n, time.monotonic() - t0), flush=True)
-sys.exit(0 if clean == n else 1)
-EOF
 
 ip netns exec "$srv" timeout 90 "$server" --count 100 --timeout 80 --no-trace > "$work/server.out" 2>&1 &
 spid=$!
@@ -59,7 +42,7 @@ t0=$(date +%s.%N)
 ip netns exec "$atk" timeout 5 hping3 -S --flood -q -a 198.19.2.1 -p 8080 198.18.0.2 > "$work/hping.out" 2>&1 &
 hp=$!
 sleep 2 # the table is full and cookies are flowing before the clients come
-ip netns exec "$srv" timeout 80 "$py" "$work/clients.py" 100 > "$work/clients.out" 2>&1 || true
+ip netns exec "$srv" timeout 80 "$py" "$clients" connect flood 198.18.0.2 8080 100 20 > "$work/clients.out" 2>&1 || true
 wait "$spid" || true # the server stops after its 100th connection
 t1=$(date +%s.%N)
 wait "$hp" || true
@@ -67,7 +50,7 @@ sleep 0.3
 cat "$work/clients.out" "$work/hping.out"
 grep -v '^CLOSED\|^ESTABLISHED' "$work/server.out" || true
 
-grep -q "^CLIENTS 100 of 100" "$work/clients.out" || { echo "not every legitimate client completed"; exit 1; }
+grep -q "^RATE flood 100/100 " "$work/clients.out" || { echo "not every legitimate client completed"; exit 1; }
 [ "$(grep -c '^CLOSED' "$work/server.out")" -ge 100 ] || { echo "synack-server closed fewer than 100"; exit 1; }
 syns=$(sed -n 's/^STATS syns=\([0-9]*\).*/\1/p' "$work/server.out")
 cookies=$(sed -n 's/.*cookies_sent=\([0-9]*\).*/\1/p' "$work/server.out")

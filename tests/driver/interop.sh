@@ -22,15 +22,8 @@
 set -euo pipefail
 case_name="$1"
 
-skip() { echo "SKIP: $*"; exit 77; }
-[ "$(id -u)" -eq 0 ] || skip "not root (needs CAP_NET_ADMIN for a network namespace and a TUN device)"
-[ -c /dev/net/tun ] || skip "/dev/net/tun is missing"
+. "$(dirname "${BASH_SOURCE[0]}")/interop_common.sh"
 command -v unshare >/dev/null || skip "unshare (util-linux) is missing"
-command -v ip >/dev/null || skip "ip (iproute2) is missing"
-command -v sysctl >/dev/null || skip "sysctl (procps) is missing"
-py=/usr/bin/python3
-[ -x "$py" ] || py="$(command -v python3 || true)"
-[ -n "$py" ] || skip "python3 is missing (the kernel-side peer)"
 unshare --net true 2>/dev/null || skip "cannot create a network namespace here"
 
 work="$(mktemp -d)"

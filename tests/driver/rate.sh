@@ -15,57 +15,25 @@ server="$(readlink -f "$1")"
 n="${2:-1000}"
 
 work="$(mktemp -d)"
-. "$(dirname "${BASH_SOURCE[0]}")/netns_pair.sh"
+. "$(dirname "${BASH_SOURCE[0]}")/interop_common.sh"
 a="synack-ra-$$"
 b="synack-rb-$$"
 netns_pair "$a" "$b"
 # The kernel client closes first and keeps TIME-WAIT: reuse its ports.
 ip netns exec "$a" sysctl -qw net.ipv4.tcp_tw_reuse=1
 
-cat > "$work/rate.py" <<'PY'
-import socket, sys, time, threading
-mode, addr, port, n = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
-if mode == "serve":
-    l = socket.socket()
-    l.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    l.bind((addr, port))
-    l.listen(128)
-    print("LISTENING", flush=True)
-    for _ in range(n):
-        c, _ = l.accept()
-        while c.recv(100):
-            pass
-        c.close()
-    sys.exit(0)
-clean = 0
-t0 = time.monotonic()
-for _ in range(n):
-    s = socket.create_connection((addr, port), timeout=10)
-    s.shutdown(socket.SHUT_WR)
-    try:
-        while s.recv(100):
-            pass
-        clean += 1
-    except ConnectionResetError:
-        pass
-    s.close()
-dt = time.monotonic() - t0
-print("RATE %s %d/%d connections in %.3f s = %.0f connections/s" % (mode, clean, n, dt, n / dt), flush=True)
-sys.exit(0 if clean == n else 1)
-PY
-
 ip netns exec "$a" timeout 120 "$server" --count "$n" --timeout 110 --no-trace > "$work/server.out" 2>&1 &
 spid=$!
 for _ in $(seq 1 100); do grep -q READY "$work/server.out" && break; sleep 0.1; done
 grep -q READY "$work/server.out" || { cat "$work/server.out"; exit 1; }
-ip netns exec "$a" timeout 120 "$py" "$work/rate.py" synack-server 198.18.0.2 8080 "$n" | tee "$work/r1.out"
+ip netns exec "$a" timeout 120 "$py" "$clients" connect synack-server 198.18.0.2 8080 "$n" 10 | tee "$work/r1.out"
 wait "$spid" || { echo "synack-server failed"; cat "$work/server.out"; exit 1; }
 grep '^STATS' "$work/server.out"
 
-ip netns exec "$b" timeout 120 "$py" "$work/rate.py" serve 198.19.1.1 8081 "$n" > "$work/kserver.out" 2>&1 &
+ip netns exec "$b" timeout 120 "$py" "$clients" serve 198.19.1.1 8081 "$n" > "$work/kserver.out" 2>&1 &
 kpid=$!
 for _ in $(seq 1 100); do grep -q LISTENING "$work/kserver.out" && break; sleep 0.1; done
-ip netns exec "$a" timeout 120 "$py" "$work/rate.py" kernel-server 198.19.1.1 8081 "$n" | tee "$work/r2.out"
+ip netns exec "$a" timeout 120 "$py" "$clients" connect kernel-server 198.19.1.1 8081 "$n" 10 | tee "$work/r2.out"
 wait "$kpid" || true
 grep -q "^RATE synack-server $n/$n" "$work/r1.out"
 grep -q "^RATE kernel-server $n/$n" "$work/r2.out"

@@ -181,13 +181,9 @@ class Driver {
         }
         const Endpoint from{p.source, v->source_port()};
         const Endpoint to{p.destination, v->destination_port()};
-        for (auto& f : flows_) {
-            const FourTuple& t = f->conn.flow();
-            if (f->conn.state() != State::Closed && t.local == to && t.remote == from) {
-                const Received r = f->conn.on_segment(p.source, p.destination, p.tcp, now);
-                if (!r.fastopen_cookie.empty()) f->fastopen_cookie.assign(r.fastopen_cookie.begin(), r.fastopen_cookie.end());
-                return;
-            }
+        if (Flow* f = find_flow(to, from)) {
+            feed(*f, p, now);
+            return;
         }
         if (listener_ && listener_->local() == to) {
             const Received r = listener_->on_segment(p.source, p.destination, p.tcp, now);
@@ -201,29 +197,36 @@ class Driver {
             // The Listener surfaces payload on the completing ACK without
             // taking it: the new Connection does.
             if (adopted && !r.payload.empty()) {
-                for (auto& f : flows_) {
-                    const FourTuple& t = f->conn.flow();
-                    if (f->conn.state() != State::Closed && t.local == to && t.remote == from) {
-                        static_cast<void>(f->conn.on_segment(p.source, p.destination, p.tcp, now));
-                        break;
-                    }
-                }
+                if (Flow* f = find_flow(to, from)) feed(*f, p, now);
             }
             return;
         }
         // Nobody owns the flow: Linux's closed-port answer.
         if (!verify_tcp_checksum(p.source, p.destination, p.tcp)) return;
-        if (const std::optional<TcpHeader> r = reset_for(*v)) {
-            TcpHeader h = *r;
-            h.source_port = to.port;
-            h.destination_port = from.port;
+        if (const std::optional<TcpHeader> r = reset_for(*v)) { // ports already swapped
             std::array<std::uint8_t, 60> seg{};
-            const result<std::size_t> n = h.encode(seg);
+            const result<std::size_t> n = r->encode(seg);
             if (!n) return;
             fill_tcp_checksum(to.address, from.address, MutableBytes(seg.data(), *n));
             ++strangers_;
             static_cast<void>(send({to, from}, Bytes(seg.data(), *n)));
         }
+    }
+
+    // The live Connection of the flow from `remote` to `local`, if any.
+    Flow* find_flow(const Endpoint& local, const Endpoint& remote) noexcept {
+        for (auto& f : flows_) {
+            const FourTuple& t = f->conn.flow();
+            if (!f->finished && f->conn.state() != State::Closed && t.local == local && t.remote == remote) return f.get();
+        }
+        return nullptr;
+    }
+
+    // One segment into a flow's Connection; a Fast Open cookie its SYN-ACK
+    // carried is kept for the caller.
+    static void feed(Flow& f, const IpPacket& p, Time now) {
+        const Received r = f.conn.on_segment(p.source, p.destination, p.tcp, now);
+        if (!r.fastopen_cookie.empty()) f.fastopen_cookie.assign(r.fastopen_cookie.begin(), r.fastopen_cookie.end());
     }
 
     void timers() {

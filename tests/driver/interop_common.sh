@@ -1,22 +1,23 @@
-# tests/driver/netns_pair.sh — sourced by flood.sh and rate.sh: the common
-# checks (exit 77 = skipped, with the reason) and two network namespaces
-# joined by veth, removed on exit.
+# tests/driver/interop_common.sh — sourced by interop.sh, flood.sh and
+# rate.sh: the common checks (exit 77 = skipped, with the reason), $py, and
+# netns_pair for two network namespaces joined by veth, removed on exit.
 #
 #   netns_pair NAME_A NAME_B    creates namespaces NAME_A (198.19.1.2/24) and
 #                               NAME_B (198.19.1.1/24), links up, and sets the
 #                               EXIT trap that kills background jobs and
 #                               deletes both and $work.
-# Needs: $work (a scratch directory). Sets: $py (a python3).
+# netns_pair needs $work (a scratch directory). Sets: $py (a python3), and
+# $clients (tests/driver/clients.py, the kernel's side of flood and rate).
 
 skip() { echo "SKIP: $*"; [ -n "${work:-}" ] && rm -rf "$work"; exit 77; }
 [ "$(id -u)" -eq 0 ] || skip "not root (needs CAP_NET_ADMIN for network namespaces and a TUN device)"
 [ -c /dev/net/tun ] || skip "/dev/net/tun is missing"
 command -v ip >/dev/null || skip "ip (iproute2) is missing"
 command -v sysctl >/dev/null || skip "sysctl (procps) is missing"
-command -v pgrep >/dev/null || skip "pgrep (procps) is missing"
 py=/usr/bin/python3
 [ -x "$py" ] || py="$(command -v python3 || true)"
 [ -n "$py" ] || skip "python3 is missing"
+clients="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/clients.py"
 
 netns_pair() {
     ns_a="$1"
