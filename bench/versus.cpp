@@ -478,10 +478,8 @@ inline std::size_t synack_encode(const SynAckParams& pr, MutableBytes out, bool 
     o.sack_permitted = true;
     o.timestamps = Timestamps{pr.ts_val, pr.ts_ecr};
     o.window_scale = pr.window_scale;
-    const result<std::size_t> n = h.encode(out, o);
-    if (!n) return 0;
-    if (csum) fill_tcp_checksum(client, server, out.first(*n));
-    return *n;
+    const result<std::size_t> n = csum ? h.encode(out, o, client, server) : h.encode(out, o);
+    return n ? *n : 0;
 }
 
 // IPv4 header + SYN-ACK, both checksums: the TCP segment is encoded in place

@@ -1,9 +1,8 @@
 // synack/core/bytes.hpp — constexpr big-endian loads and stores over byte spans.
 //
-// Network byte order (RFC 791 Appendix B / RFC 9293 §3.1). Loads are
-// byte-wise shifts (g++ and clang fuse them into single byte-swapped moves
-// at -O2); stores are byte-wise in constant evaluation and one std::memcpy
-// of the swapped value at run time. No reinterpret_cast anywhere.
+// Network byte order (RFC 791 Appendix B / RFC 9293 §3.1). Loads and stores
+// are byte-wise in constant evaluation and one std::memcpy of the swapped
+// value at run time. No reinterpret_cast anywhere.
 #pragma once
 
 #include <bit>
@@ -13,24 +12,23 @@
 #include <span>
 #include <type_traits>
 
+// For the few small functions on hot paths that must be inlined for their
+// locals to stay in registers (a store through a byte pointer may alias any
+// object in memory, so the compiler reloads those it cannot see).
+#if defined(__GNUC__) || defined(__clang__)
+#define SYNACK_ALWAYS_INLINE [[gnu::always_inline]] inline
+#else
+#define SYNACK_ALWAYS_INLINE inline
+#endif
+
 namespace synack {
 
 using Bytes = std::span<const std::uint8_t>;
 using MutableBytes = std::span<std::uint8_t>;
 
-// Callers check bounds first (every view validates framing once in parse()).
-[[nodiscard]] constexpr std::uint16_t load_be16(Bytes b, std::size_t at) noexcept {
-    return static_cast<std::uint16_t>((static_cast<unsigned>(b[at]) << 8U) | b[at + 1]);
-}
-
-[[nodiscard]] constexpr std::uint32_t load_be32(Bytes b, std::size_t at) noexcept {
-    return (static_cast<std::uint32_t>(b[at]) << 24U) | (static_cast<std::uint32_t>(b[at + 1]) << 16U) |
-           (static_cast<std::uint32_t>(b[at + 2]) << 8U) | static_cast<std::uint32_t>(b[at + 3]);
-}
-
 namespace bytes_detail {
-// At run time a store is one move of the byte-swapped value (std::memcpy:
-// no aliasing or alignment assumptions). Written byte by byte, g++ 12
+// At run time a load or store is one move of the byte-swapped value
+// (std::memcpy: no aliasing or alignment assumptions). Written byte by byte, g++ 12
 // assembles whole headers in registers and bounces them through the stack,
 // which defeats store forwarding when the checksum reads them back.
 inline constexpr bool little = std::endian::native == std::endian::little;
@@ -41,6 +39,29 @@ constexpr std::uint32_t to_be(std::uint32_t v) noexcept {
     return little ? ((v >> 24U) | ((v >> 8U) & 0xff00U) | ((v & 0xff00U) << 8U) | (v << 24U)) : v;
 }
 } // namespace bytes_detail
+
+// Callers check bounds first (every view validates framing once in parse()).
+// In constant evaluation a load is byte-wise shifts; at run time it is one
+// std::memcpy and a swap, because g++ fuses the shifts only at constant
+// offsets and leaves them byte by byte inside the option walk.
+[[nodiscard]] constexpr std::uint16_t load_be16(Bytes b, std::size_t at) noexcept {
+    if (std::is_constant_evaluated()) {
+        return static_cast<std::uint16_t>((static_cast<unsigned>(b[at]) << 8U) | b[at + 1]);
+    }
+    std::uint16_t w = 0;
+    std::memcpy(&w, &b[at], sizeof w);
+    return bytes_detail::to_be(w);
+}
+
+[[nodiscard]] constexpr std::uint32_t load_be32(Bytes b, std::size_t at) noexcept {
+    if (std::is_constant_evaluated()) {
+        return (static_cast<std::uint32_t>(b[at]) << 24U) | (static_cast<std::uint32_t>(b[at + 1]) << 16U) |
+               (static_cast<std::uint32_t>(b[at + 2]) << 8U) | static_cast<std::uint32_t>(b[at + 3]);
+    }
+    std::uint32_t w = 0;
+    std::memcpy(&w, &b[at], sizeof w);
+    return bytes_detail::to_be(w);
+}
 
 constexpr void store_be16(MutableBytes b, std::size_t at, std::uint16_t v) noexcept {
     if (std::is_constant_evaluated()) {

@@ -12,6 +12,8 @@
 #include "synack/core/bytes.hpp"
 #include "synack/core/result.hpp"
 #include "synack/core/seq.hpp"
+#include "synack/wire/address.hpp"
+#include "synack/wire/checksum.hpp"
 #include "synack/wire/tcp_options.hpp"
 
 namespace synack {
@@ -140,26 +142,61 @@ struct TcpFields {
 
     // Writes the fixed fields of a header `hl` bytes long into out[0, 20).
     // Precondition: out.size() >= 20.
-    constexpr void store(MutableBytes out, std::size_t hl) const noexcept {
-        store_be16(out, 0, source_port);
-        store_be16(out, 2, destination_port);
+    SYNACK_ALWAYS_INLINE constexpr void store(MutableBytes out, std::size_t hl) const noexcept {
+        store_be32(out, 0, (static_cast<std::uint32_t>(source_port) << 16U) | destination_port);
         store_be32(out, 4, seq.raw());
         store_be32(out, 8, ack.raw());
-        out[12] = static_cast<std::uint8_t>(((hl / 4) << 4U) | ((reserved & 0x7U) << 1U) | (flags.bits() >> 8U));
-        out[13] = static_cast<std::uint8_t>(flags.bits() & 0xFFU);
-        store_be16(out, 14, window);
-        store_be16(out, 16, checksum);
-        store_be16(out, 18, urgent_pointer);
+        store_be32(out, 12, (static_cast<std::uint32_t>(offset_flags(hl)) << 16U) | window);
+        store_be32(out, 16, (static_cast<std::uint32_t>(checksum) << 16U) | urgent_pointer);
+    }
+
+    // Bytes 12-13: data offset, reserved bits, the 9 flags.
+    [[nodiscard]] constexpr std::uint16_t offset_flags(std::size_t hl) const noexcept {
+        const auto hi = static_cast<std::uint8_t>(((hl / 4) << 4U) | ((reserved & 0x7U) << 1U) | (flags.bits() >> 8U));
+        return static_cast<std::uint16_t>((static_cast<unsigned>(hi) << 8U) | (flags.bits() & 0xFFU));
     }
 
     // Writes a header with `options` in Linux's canonical layout and returns
     // its length: the handshake machines' path, which builds no TcpHeader.
-    constexpr result<std::size_t> encode(MutableBytes out, const OptionValues& options) const noexcept {
+    SYNACK_ALWAYS_INLINE constexpr result<std::size_t> encode(MutableBytes out, const OptionValues& options) const noexcept {
         if (out.size() < tcp_min_header) return Error::BufferTooSmall;
-        const result<std::size_t> o = options.encode(out.subspan(tcp_min_header));
+        const result<std::size_t> o = options.canonical_size();
         if (!o) return o.failure();
-        store(out, tcp_min_header + *o);
-        return tcp_min_header + *o;
+        const std::size_t hl = tcp_min_header + *o;
+        if (out.size() < hl) return Error::BufferTooSmall;
+        store(out, hl);
+        static_cast<void>(options.write_canonical_words(out, tcp_min_header));
+        return hl;
+    }
+
+    // The same, with the checksum field filled (RFC 9293 §3.1) for a segment
+    // from `src` to `dst` whose payload is `payload` (which the caller puts
+    // right after the header, before or after this call). The header is
+    // summed from the values as they are written, never read back: a read
+    // of freshly stored bytes would wait on store forwarding.
+    SYNACK_ALWAYS_INLINE constexpr result<std::size_t> encode(MutableBytes out, const OptionValues& options, const IpAddress& src,
+                                         const IpAddress& dst, Bytes payload = {}) const noexcept {
+        if (out.size() < tcp_min_header) return Error::BufferTooSmall;
+        const result<std::size_t> o = options.canonical_size();
+        if (!o) return o.failure();
+        const std::size_t hl = tcp_min_header + *o;
+        if (out.size() < hl) return Error::BufferTooSmall;
+        TcpFields f = *this;
+        f.checksum = 0;
+        f.store(out, hl);
+        std::uint64_t sum = options.write_canonical_words(out, tcp_min_header) + f.word_sum(hl) +
+                            pseudo_header_sum(src, dst, static_cast<std::uint32_t>(hl + payload.size()));
+        if (!payload.empty()) sum += internet_sum(payload);
+        store_be16(out, 16, static_cast<std::uint16_t>(~fold_sum(sum)));
+        return hl;
+    }
+
+    // The one's-complement sum (unfolded) of the 20 fixed bytes store()
+    // writes for a header `hl` bytes long, as five 32-bit words.
+    [[nodiscard]] constexpr std::uint64_t word_sum(std::size_t hl) const noexcept {
+        return std::uint64_t{(static_cast<std::uint32_t>(source_port) << 16U) | destination_port} + seq.raw() +
+               ack.raw() + ((static_cast<std::uint32_t>(offset_flags(hl)) << 16U) | window) +
+               ((static_cast<std::uint32_t>(checksum) << 16U) | urgent_pointer);
     }
 
     friend constexpr bool operator==(const TcpFields&, const TcpFields&) = default;

@@ -9,6 +9,7 @@
 #pragma once
 
 #include <array>
+#include <bit>
 #include <cstddef>
 #include <cstdint>
 #include <optional>
@@ -47,6 +48,16 @@ struct SackBlock {
 struct Timestamps {
     std::uint32_t value = 0;      // TSval
     std::uint32_t echo_reply = 0; // TSecr
+
+    // The same as Timestamps{value, echo_reply}, built as one 64-bit value:
+    // g++ otherwise stores the halves separately, and a reader that loads
+    // the pair as one word then waits for store forwarding to fail.
+    static constexpr Timestamps of(std::uint32_t value, std::uint32_t echo_reply) noexcept {
+        if (std::is_constant_evaluated()) return Timestamps{value, echo_reply};
+        const std::uint64_t lo = std::endian::native == std::endian::little ? value : echo_reply;
+        const std::uint64_t hi = std::endian::native == std::endian::little ? echo_reply : value;
+        return std::bit_cast<Timestamps>(lo | (hi << 32U));
+    }
     friend constexpr bool operator==(const Timestamps&, const Timestamps&) = default;
 };
 
@@ -267,98 +278,6 @@ struct OptionValues {
     std::uint8_t sack_count = 0;
     std::optional<FastOpenOption> fast_open;
 
-    constexpr void add_sack_block(SackBlock b) noexcept {
-        if (sack_count < max_sack_blocks) sack_blocks[sack_count++] = b;
-    }
-
-    // Takes one well-formed option (e.ok()); unknown kinds change nothing.
-    constexpr void apply(const OptionEntry& e) noexcept {
-        switch (static_cast<OptionKind>(e.kind)) {
-        case OptionKind::Mss: mss = e.mss(); break;
-        case OptionKind::WindowScale: window_scale = e.window_scale(); break;
-        case OptionKind::SackPermitted: sack_permitted = true; break;
-        case OptionKind::Timestamps: timestamps = e.timestamps(); break;
-        case OptionKind::Sack:
-            sack_count = static_cast<std::uint8_t>(e.sack_count());
-            for (std::size_t i = 0; i < sack_count; ++i) sack_blocks[i] = e.sack_block(i);
-            break;
-        case OptionKind::FastOpen: fast_open = e.fast_open(); break;
-        case OptionKind::Experimental:
-            if (e.is_exp_fast_open()) fast_open = e.fast_open();
-            break;
-        default: break;
-        }
-    }
-
-    // The typed values of an option area; malformed options are skipped
-    // (rules 4-5), as Linux's tcp_parse_options() skips them.
-    // A plain loop rather than OptionRange: the walk (rules 2-4) without
-    // building an entry per option; well-formed options (rule 5) go to
-    // apply(). The fuzz target tcp_options checks it against TcpOptions.
-    static constexpr OptionValues decode(Bytes area, std::uint16_t base = 20) noexcept {
-        OptionValues o;
-        const std::size_t n = area.size();
-        std::size_t i = 0;
-        while (i < n) {
-            const std::uint8_t kind = area[i];
-            if (kind == static_cast<std::uint8_t>(OptionKind::Eol)) break; // rule 2
-            if (kind == static_cast<std::uint8_t>(OptionKind::Nop)) {     // rule 3
-                ++i;
-                continue;
-            }
-            if (n - i < 2) break; // rule 4
-            const std::uint8_t len = area[i + 1];
-            if (len < 2 || len > n - i) break;
-            // Rule 5. The four kinds of every SYN are read in place (their
-            // lengths as in detail::check_option_length); the rest go
-            // through the checked entry.
-            switch (static_cast<OptionKind>(kind)) {
-            case OptionKind::Mss:
-                if (len == 4) o.mss = load_be16(area, i + 2);
-                break;
-            case OptionKind::WindowScale:
-                if (len == 3) o.window_scale = area[i + 2];
-                break;
-            case OptionKind::SackPermitted:
-                if (len == 2) o.sack_permitted = true;
-                break;
-            case OptionKind::Timestamps:
-                if (len == 10) o.timestamps = Timestamps{load_be32(area, i + 2), load_be32(area, i + 6)};
-                break;
-            default: {
-                OptionEntry e;
-                e.kind = kind;
-                e.length = len;
-                e.offset = static_cast<std::uint16_t>(base + i);
-                e.data = area.subspan(i + 2, len - 2U);
-                if (detail::check_option_length(kind, len, e.data) == Error::None) o.apply(e);
-                break;
-            }
-            }
-            i += len;
-        }
-        return o;
-    }
-
-    // Bytes encode() would write (a multiple of 4), or an error.
-    [[nodiscard]] constexpr result<std::size_t> encoded_size() const noexcept {
-        std::array<std::uint8_t, max_option_bytes> scratch{};
-        return encode(scratch);
-    }
-
-    // Writes Linux's canonical layout (padded with EOL/zero to a multiple
-    // of 4) and returns its length. OptionsTooLong if it exceeds 40 bytes;
-    // BufferTooSmall if `out` cannot hold it; OptionValueInvalid for a SACK
-    // count over 4 or a Fast Open cookie length that is not 0 or even 4..16.
-    constexpr result<std::size_t> encode(MutableBytes out) const noexcept {
-        Writer w{out};
-        if (const Error e = check_values(); e != Error::None) return e;
-        write_canonical(w, all_kinds);
-        return finish(w);
-    }
-
-    friend constexpr bool operator==(const OptionValues&, const OptionValues&) = default;
-
   protected:
     // Writes straight into the caller's buffer; past its end nothing is
     // written and `overflow` is set. Multi-byte fields are single stores
@@ -393,6 +312,21 @@ struct OptionValues {
                 put16(static_cast<std::uint16_t>(v));
             }
         }
+        constexpr void word(std::uint32_t v) noexcept { put32(v); }
+    };
+
+    // The unchecked sink of the canonical writer: room was checked once
+    // (canonical_size), so every word is one store; the words are summed
+    // on the way for the checksum.
+    struct WordStore {
+        MutableBytes out;
+        std::size_t pos = 0;
+        std::uint64_t sum = 0;
+        constexpr void word(std::uint32_t v) noexcept {
+            store_be32(out, pos, v);
+            pos += 4;
+            sum += v;
+        }
     };
 
     [[nodiscard]] constexpr Error check_values() const noexcept {
@@ -419,9 +353,7 @@ struct OptionValues {
     };
     static constexpr unsigned all_kinds = 63U;
 
-    constexpr void write_mss(Writer& w) const noexcept {
-        w.put16(0x0204); w.put16(*mss);
-    }
+    constexpr void write_mss(Writer& w) const noexcept { w.put32(0x02040000U | *mss); }
     constexpr void write_ts(Writer& w) const noexcept {
         w.put16(0x080a); w.put32(timestamps->value); w.put32(timestamps->echo_reply);
     }
@@ -436,48 +368,196 @@ struct OptionValues {
             w.put32(sack_blocks[i].right);
         }
     }
+    // The Fast Open option's length (without padding); the cookie length is
+    // clamped as write_tfo() clamps it.
+    [[nodiscard]] constexpr std::size_t tfo_length() const noexcept {
+        const std::size_t c = fast_open->cookie_length > fast_open_cookie_max ? fast_open_cookie_max
+                                                                              : fast_open->cookie_length;
+        return (fast_open->experimental ? 4U : 2U) + c;
+    }
+    // The option's bytes, followed by NOPs up to a multiple of 4.
+    [[nodiscard]] constexpr std::array<std::uint8_t, 20> tfo_bytes() const noexcept {
+        const FastOpenOption& f = *fast_open;
+        const std::size_t len = tfo_length();
+        std::array<std::uint8_t, 20> b{};
+        std::size_t i = 0;
+        b[i++] = f.experimental ? 254 : 34;
+        b[i++] = static_cast<std::uint8_t>(len);
+        if (f.experimental) {
+            b[i++] = fast_open_exp_magic >> 8U;
+            b[i++] = fast_open_exp_magic & 0xFFU;
+        }
+        for (std::size_t k = 0; i < len; ++k) b[i++] = f.cookie[k];
+        while (i % 4 != 0) b[i++] = 1;
+        return b;
+    }
+    struct TfoWords {
+        std::array<std::uint32_t, 5> words{};
+        std::size_t count = 0;
+    };
+    [[nodiscard]] constexpr TfoWords tfo_words() const noexcept {
+        const std::array<std::uint8_t, 20> b = tfo_bytes();
+        TfoWords t;
+        t.count = (tfo_length() + 3U) / 4U;
+        for (std::size_t i = 0; i < t.count; ++i) t.words[i] = load_be32(b, 4 * i);
+        return t;
+    }
     // Returns the option's length (without padding).
     constexpr std::size_t write_tfo(Writer& w) const noexcept {
-        const FastOpenOption& f = *fast_open;
-        const std::uint8_t c = f.cookie_length > fast_open_cookie_max ? std::uint8_t{fast_open_cookie_max}
-                                                                       : f.cookie_length;
-        const std::size_t len = (f.experimental ? 4U : 2U) + c;
-        if (f.experimental) {
-            w.put(254); w.put(static_cast<std::uint8_t>(len)); w.put16(fast_open_exp_magic);
-        } else {
-            w.put(34); w.put(static_cast<std::uint8_t>(len));
-        }
-        for (std::size_t i = 0; i < c; ++i) w.put(f.cookie[i]);
+        const std::size_t len = tfo_length();
+        const std::array<std::uint8_t, 20> b = tfo_bytes();
+        for (std::size_t i = 0; i < len; ++i) w.put(b[i]);
         return len;
     }
 
     // Linux tcp_options_write(): mss; sackOK+TS packed as 04 02 08 0a, or
     // nop,nop,TS, or nop,nop,sackOK; nop,wscale; nop,nop,sack; TFO padded
-    // with two NOPs when its length is 2 mod 4.
-    constexpr void write_canonical(Writer& w, unsigned mask) const noexcept {
-        if ((mask & MaskMss) && mss) write_mss(w);
+    // with two NOPs when its length is 2 mod 4. Every piece is whole 32-bit
+    // words; `Sink` takes them (word(v)).
+    template <class Sink>
+    SYNACK_ALWAYS_INLINE constexpr void emit_canonical(Sink& s, unsigned mask) const noexcept {
+        if ((mask & MaskMss) && mss) s.word(0x02040000U | *mss);
         const bool ts = (mask & MaskTs) && timestamps;
         const bool sok = (mask & MaskSackOk) && sack_permitted;
         if (ts) {
-            w.put16(sok ? 0x0402 : 0x0101);
-            write_ts(w);
+            s.word(sok ? 0x0402080aU : 0x0101080aU);
+            s.word(timestamps->value);
+            s.word(timestamps->echo_reply);
         } else if (sok) {
-            w.put32(0x01010402);
+            s.word(0x01010402U);
         }
-        if ((mask & MaskWs) && window_scale) {
-            w.put(1);
-            write_ws(w);
-        }
+        if ((mask & MaskWs) && window_scale) s.word(0x01030300U | *window_scale);
         if ((mask & MaskSack) && sack_count > 0) {
-            w.put16(0x0101);
-            write_sack(w);
-        }
-        if ((mask & MaskTfo) && fast_open) {
-            if (write_tfo(w) % 4 == 2) {
-                w.put(1); w.put(1);
+            s.word(0x01010500U | (2U + 8U * sack_count));
+            for (std::size_t i = 0; i < sack_count; ++i) {
+                s.word(sack_blocks[i].left);
+                s.word(sack_blocks[i].right);
             }
         }
+        if ((mask & MaskTfo) && fast_open) {
+            const TfoWords t = tfo_words();
+            for (std::size_t i = 0; i < t.count; ++i) s.word(t.words[i]);
+        }
     }
+
+  public:
+
+    constexpr void add_sack_block(SackBlock b) noexcept {
+        if (sack_count < max_sack_blocks) sack_blocks[sack_count++] = b;
+    }
+
+    // Takes one well-formed option (e.ok()); unknown kinds change nothing.
+    SYNACK_ALWAYS_INLINE constexpr void apply(const OptionEntry& e) noexcept {
+        switch (static_cast<OptionKind>(e.kind)) {
+        case OptionKind::Mss: mss = e.mss(); break;
+        case OptionKind::WindowScale: window_scale = e.window_scale(); break;
+        case OptionKind::SackPermitted: sack_permitted = true; break;
+        case OptionKind::Timestamps: timestamps = e.timestamps(); break;
+        case OptionKind::Sack:
+            sack_count = static_cast<std::uint8_t>(e.sack_count());
+            for (std::size_t i = 0; i < sack_count; ++i) sack_blocks[i] = e.sack_block(i);
+            break;
+        case OptionKind::FastOpen: fast_open = e.fast_open(); break;
+        case OptionKind::Experimental:
+            if (e.is_exp_fast_open()) fast_open = e.fast_open();
+            break;
+        default: break;
+        }
+    }
+
+    // The typed values of an option area; malformed options are skipped
+    // (rules 4-5), as Linux's tcp_parse_options() skips them.
+    // A plain loop rather than OptionRange: the walk (rules 2-4) without
+    // building an entry per option; well-formed options (rule 5) go to
+    // apply(). The fuzz target tcp_options checks it against TcpOptions.
+    SYNACK_ALWAYS_INLINE static constexpr OptionValues decode(Bytes area, std::uint16_t base = 20) noexcept {
+        OptionValues o;
+        const std::size_t n = area.size();
+        std::size_t i = 0;
+        while (i < n) {
+            const std::uint8_t kind = area[i];
+            if (kind == static_cast<std::uint8_t>(OptionKind::Eol)) break; // rule 2
+            if (kind == static_cast<std::uint8_t>(OptionKind::Nop)) {     // rule 3
+                ++i;
+                continue;
+            }
+            if (n - i < 2) break; // rule 4
+            const std::uint8_t len = area[i + 1];
+            if (len < 2 || len > n - i) break;
+            // Rule 5. The four kinds of every SYN are read in place (their
+            // lengths as in detail::check_option_length); the rest go
+            // through the checked entry.
+            switch (static_cast<OptionKind>(kind)) {
+            case OptionKind::Mss:
+                if (len == 4) o.mss = load_be16(area, i + 2);
+                break;
+            case OptionKind::WindowScale:
+                if (len == 3) o.window_scale = area[i + 2];
+                break;
+            case OptionKind::SackPermitted:
+                if (len == 2) o.sack_permitted = true;
+                break;
+            case OptionKind::Timestamps:
+                if (len == 10) o.timestamps = Timestamps::of(load_be32(area, i + 2), load_be32(area, i + 6));
+                break;
+            default: {
+                OptionEntry e;
+                e.kind = kind;
+                e.length = len;
+                e.offset = static_cast<std::uint16_t>(base + i);
+                e.data = area.subspan(i + 2, len - 2U);
+                if (detail::check_option_length(kind, len, e.data) == Error::None) o.apply(e);
+                break;
+            }
+            }
+            i += len;
+        }
+        return o;
+    }
+
+    // Bytes encode() would write (a multiple of 4), or an error.
+    [[nodiscard]] constexpr result<std::size_t> encoded_size() const noexcept {
+        std::array<std::uint8_t, max_option_bytes> scratch{};
+        return encode(scratch);
+    }
+
+    // Writes Linux's canonical layout (padded with EOL/zero to a multiple
+    // of 4) and returns its length. OptionsTooLong if it exceeds 40 bytes;
+    // BufferTooSmall if `out` cannot hold it; OptionValueInvalid for a SACK
+    // count over 4 or a Fast Open cookie length that is not 0 or even 4..16.
+    constexpr result<std::size_t> encode(MutableBytes out) const noexcept {
+        const result<std::size_t> n = canonical_size();
+        if (!n) return n;
+        if (out.size() < *n) return Error::BufferTooSmall;
+        WordStore s{out, 0};
+        emit_canonical(s, all_kinds);
+        return *n;
+    }
+
+    // The length of Linux's canonical layout, computed without writing it
+    // (a multiple of 4), or the error encode() would return before writing.
+    [[nodiscard]] SYNACK_ALWAYS_INLINE constexpr result<std::size_t> canonical_size() const noexcept {
+        if (const Error e = check_values(); e != Error::None) return e;
+        std::size_t n = (mss ? 4U : 0U) + (timestamps ? 12U : sack_permitted ? 4U : 0U) + (window_scale ? 4U : 0U) +
+                        (sack_count > 0 ? 4U + 8U * sack_count : 0U);
+        if (fast_open) n += (tfo_length() + 3U) & ~std::size_t{3}; // padded with two NOPs when 2 mod 4
+        if (n > max_option_bytes) return Error::OptionsTooLong;
+        return n;
+    }
+
+    // Writes the canonical layout into out[at, at + canonical_size()) as
+    // 32-bit words and returns their one's-complement sum (unfolded, at most
+    // 10 words of 32 bits: no overflow), so a caller can fill a checksum
+    // without reading the bytes back. Precondition: canonical_size() is a
+    // value and out has room for it.
+    SYNACK_ALWAYS_INLINE constexpr std::uint64_t write_canonical_words(MutableBytes out, std::size_t at) const noexcept {
+        WordStore s{out, at};
+        emit_canonical(s, all_kinds);
+        return s.sum;
+    }
+
+    friend constexpr bool operator==(const OptionValues&, const OptionValues&) = default;
+
 };
 
 // The decoded option set of one segment: the typed values plus everything
@@ -557,7 +637,7 @@ struct TcpOptions : OptionValues {
         Writer w{out};
         if (const Error e = check_values(); e != Error::None) return e;
         if (wire_length == 0) {
-            write_canonical(w, all_kinds);
+            emit_canonical(w, all_kinds);
         } else {
             write_layout(w);
         }
@@ -599,7 +679,7 @@ struct TcpOptions : OptionValues {
             if (e.kind == 0 || e.framing_error()) {
                 // The layout ends here: typed options it lacks go first,
                 // then the EOL/padding or malformed tail verbatim.
-                write_canonical(w, missing);
+                emit_canonical(w, missing);
                 inserted = true;
                 // A malformed tail must stay malformed: zero padding after
                 // it could complete a truncated option (02 04 05 -> mss
@@ -624,7 +704,7 @@ struct TcpOptions : OptionValues {
             if (m != 0 && !has_typed(m)) continue;
             for (std::size_t i = 0; i < e.length; ++i) w.put(wire[e.offset - 20U + i]);
         }
-        if (!inserted) write_canonical(w, missing);
+        if (!inserted) emit_canonical(w, missing);
     }
 
     static constexpr std::size_t index_of(unsigned single_mask) noexcept {
