@@ -431,13 +431,11 @@ class Connection {
             }
             h.source_port = flow.local.port;
             h.destination_port = flow.remote.port;
-            const result<std::size_t> n = h.encode(buf, opts);
+            const result<std::size_t> n = h.encode(buf, opts, flow.local.address, flow.remote.address, payload);
             // only BufferTooSmall: the segment is lost, like a dropped packet
             if (!n || buf.size() - *n < payload.size()) continue;
-            for (std::size_t i = 0; i < payload.size(); ++i) buf[*n + i] = payload[i];
-            const std::size_t total = *n + payload.size();
-            fill_tcp_checksum(flow.local.address, flow.remote.address, buf.first(total));
-            return Transmit{flow, total, 0};
+            copy_bytes(buf, *n, payload);
+            return Transmit{flow, *n + payload.size(), 0};
         }
         return std::nullopt;
     }

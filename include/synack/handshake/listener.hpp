@@ -79,85 +79,6 @@ class FixedArray {
     T* p_ = nullptr;
 };
 
-// A SYN-ACK's fields, for write_synack().
-struct SynAckFields {
-    std::uint16_t source_port = 0, destination_port = 0;
-    std::uint32_t seq = 0, ack = 0;
-    TcpFlags flags{};
-    std::uint16_t window = 0, mss = 0;
-    bool sack = false;
-    std::optional<Timestamps> timestamps;
-    std::optional<std::uint8_t> window_scale;
-    std::optional<FastOpenOption> fast_open;
-};
-
-// The SYN-ACK in Linux's layout (tcp_options_write(): mss; sackOK+TS, or
-// nop,nop,TS, or nop,nop,sackOK; nop,wscale; Fast Open cookie, then two NOPs
-// when its length is 2 mod 4), written straight into `out`: the same bytes
-// TcpHeader::encode() produces for these options (the listener test
-// compares them), without building a TcpHeader on the flood path. Returns
-// the length, or 0 if `out` is shorter than 60 bytes or the cookie is not
-// 4..16 bytes, even. Checksum left 0.
-constexpr std::size_t write_synack(MutableBytes out, const SynAckFields& f) noexcept {
-    if (out.size() < tcp_max_header) return 0;
-    std::size_t n = tcp_min_header;
-    auto put = [&](std::uint8_t b) { out[n++] = b; };
-    auto put32 = [&](std::uint32_t v) {
-        store_be32(out, n, v);
-        n += 4;
-    };
-    put(2);
-    put(4);
-    put(static_cast<std::uint8_t>(f.mss >> 8U));
-    put(static_cast<std::uint8_t>(f.mss));
-    if (f.timestamps) {
-        put(f.sack ? 4 : 1);
-        put(f.sack ? 2 : 1);
-        put(8);
-        put(10);
-        put32(f.timestamps->value);
-        put32(f.timestamps->echo_reply);
-    } else if (f.sack) {
-        put(1);
-        put(1);
-        put(4);
-        put(2);
-    }
-    if (f.window_scale) {
-        put(1);
-        put(3);
-        put(3);
-        put(*f.window_scale);
-    }
-    if (f.fast_open) {
-        const std::size_t c = f.fast_open->cookie_length;
-        if (c != 0 && (c < 4 || c > fast_open_cookie_max || c % 2 != 0)) return 0;
-        const std::size_t len = (f.fast_open->experimental ? 4U : 2U) + c;
-        put(f.fast_open->experimental ? 254 : 34);
-        put(static_cast<std::uint8_t>(len));
-        if (f.fast_open->experimental) {
-            put(static_cast<std::uint8_t>(fast_open_exp_magic >> 8U));
-            put(static_cast<std::uint8_t>(fast_open_exp_magic & 0xFFU));
-        }
-        for (std::size_t i = 0; i < c; ++i) put(f.fast_open->cookie[i]);
-        if ((len & 3U) == 2) {
-            put(1);
-            put(1);
-        }
-    }
-    while (n % 4 != 0) put(0);
-    store_be16(out, 0, f.source_port);
-    store_be16(out, 2, f.destination_port);
-    store_be32(out, 4, f.seq);
-    store_be32(out, 8, f.ack);
-    out[12] = static_cast<std::uint8_t>(((n / 4) << 4U) | (f.flags.bits() >> 8U));
-    out[13] = static_cast<std::uint8_t>(f.flags.bits() & 0xFFU);
-    store_be16(out, 14, f.window);
-    store_be16(out, 16, 0);
-    store_be16(out, 18, 0);
-    return n;
-}
-
 } // namespace detail
 
 // A completed (or, for Fast Open, 0-RTT) connection leaving the accept queue.
@@ -312,40 +233,31 @@ class Listener {
             const TxRecord r = tx_[tx_head_];
             tx_head_ = (tx_head_ + 1) % tx_capacity;
             --tx_count_;
-            std::size_t n = 0;
+            // The codec writes every segment: Linux's layout (the SYN-ACK's
+            // as tcp_synack_options() chose it) and the checksum, summed from
+            // the values as they are stored.
+            TcpFields h;
+            h.source_port = local_.port;
+            h.destination_port = r.port;
+            h.seq = SeqNum(r.seq);
+            h.ack = SeqNum(r.ack);
+            h.flags = TcpFlags::from_bits(r.flags);
+            h.window = r.window;
+            OptionValues o;
+            if (r.opt & OptTs) o.timestamps = Timestamps::of(r.tsval, r.tsecr);
             if (r.flags & static_cast<std::uint16_t>(TcpFlag::Syn)) {
-                detail::SynAckFields f;
-                f.source_port = local_.port;
-                f.destination_port = r.port;
-                f.seq = r.seq;
-                f.ack = r.ack;
-                f.flags = TcpFlags::from_bits(r.flags);
-                f.window = r.window;
-                f.mss = r.mss;
-                f.sack = (r.opt & OptSack) != 0;
-                if (r.opt & OptTs) f.timestamps = Timestamps{r.tsval, r.tsecr};
-                if (r.opt & OptWs) f.window_scale = r.wscale;
+                o.mss = r.mss;
+                o.sack_permitted = (r.opt & OptSack) != 0;
+                if (r.opt & OptWs) o.window_scale = r.wscale;
                 if (r.opt & OptFo) {
-                    f.fast_open = FastOpenOption::with_cookie(Bytes(r.cookie.data(), r.cookie.size()),
+                    o.fast_open = FastOpenOption::with_cookie(Bytes(r.cookie.data(), r.cookie.size()),
                                                               (r.opt & OptFoExp) != 0);
                 }
-                n = detail::write_synack(buf, f);
-            } else { // RST or ACK: the codec
-                TcpHeader h;
-                h.source_port = local_.port;
-                h.destination_port = r.port;
-                h.seq = SeqNum(r.seq);
-                h.ack = SeqNum(r.ack);
-                h.flags = TcpFlags::from_bits(r.flags);
-                h.window = r.window;
-                if (r.opt & OptTs) h.options.timestamps = Timestamps{r.tsval, r.tsecr};
-                const result<std::size_t> e = h.encode(buf);
-                n = e ? *e : 0;
             }
-            if (n == 0) continue; // buffer too small: lost like a dropped packet
-            const IpAddress remote = IpAddress::from_bytes(local_.address.family, Bytes(r.addr.data(), r.addr.size()));
-            fill_tcp_checksum(local_.address, remote, buf.first(n));
-            return Transmit{FourTuple{local_, {remote, r.port}}, n, 0};
+            const IpAddress remote{local_.address.family, r.addr};
+            const result<std::size_t> n = h.encode(buf, o, local_.address, remote);
+            if (!n) continue; // buffer too small: lost like a dropped packet
+            return Transmit{FourTuple{local_, {remote, r.port}}, *n, 0};
         }
         return std::nullopt;
     }
@@ -454,35 +366,6 @@ class Listener {
 
     [[nodiscard]] const Config& cfg() const noexcept { return ctx_->config; }
 
-    // The options the handshake uses, read with the lazy walk (cheaper than
-    // TcpOptions::decode() on every SYN). As Linux: malformed options are
-    // ignored, the last of a kind wins (DESIGN.md rules 5 and 8).
-    struct PeerOptions {
-        std::optional<std::uint16_t> mss;
-        std::optional<std::uint8_t> window_scale;
-        bool sack_permitted = false;
-        std::optional<Timestamps> timestamps;
-        std::optional<FastOpenOption> fast_open;
-
-        static PeerOptions parse(const TcpView& seg) noexcept {
-            PeerOptions o;
-            for (const OptionEntry& e : seg.options()) {
-                if (!e.ok()) continue;
-                switch (static_cast<OptionKind>(e.kind)) {
-                case OptionKind::Mss: o.mss = e.mss(); break;
-                case OptionKind::WindowScale: o.window_scale = e.window_scale(); break;
-                case OptionKind::SackPermitted: o.sack_permitted = true; break;
-                case OptionKind::Timestamps: o.timestamps = e.timestamps(); break;
-                case OptionKind::FastOpen: o.fast_open = e.fast_open(); break;
-                case OptionKind::Experimental:
-                    if (e.is_exp_fast_open()) o.fast_open = e.fast_open();
-                    break;
-                default: break;
-                }
-            }
-            return o;
-        }
-    };
 
     static constexpr SipKey derive_key(const SipKey& k, std::uint32_t label) noexcept {
         SipHasher a(k);
@@ -720,7 +603,7 @@ class Listener {
 
     // The handshake's RTT: from the timestamp echo, or the clock when the
     // SYN-ACK was never retransmitted (Karn, RFC 6298 §3).
-    void rtt_sample(Negotiated& n, const PeerOptions& o, const HalfOpen* e, Time now) const noexcept {
+    void rtt_sample(Negotiated& n, const OptionValues& o, const HalfOpen* e, Time now) const noexcept {
         if (n.timestamps && o.timestamps && o.timestamps->echo_reply != 0) {
             const std::uint32_t ms = timestamp_clock(now) + n.ts_offset - o.timestamps->echo_reply;
             if (ms < 0x7FFFFFFFU) {
@@ -770,7 +653,7 @@ class Listener {
             ++stats_.accept_queue_drops;
             return {};
         }
-        const PeerOptions o = PeerOptions::parse(seg);
+        const OptionValues o = OptionValues::decode(seg.option_bytes());
         const bool table_full = used_ >= capacity_;
         if (cfg().syncookies == SynCookies::Always || table_full) {
             if (cfg().syncookies == SynCookies::Off) {
@@ -808,7 +691,7 @@ class Listener {
 
     // tcp_try_fastopen(): decides what the SYN's Fast Open option earns.
     // Returns the data bytes taken (0: none).
-    std::uint32_t fast_open(std::uint32_t i, const PeerOptions& o, const TcpView& seg) noexcept {
+    std::uint32_t fast_open(std::uint32_t i, const OptionValues& o, const TcpView& seg) noexcept {
         HalfOpen& e = entries_[i];
         if (!cfg().fastopen_server() || !o.fast_open) return 0;
         const bool exp = o.fast_open->experimental;
@@ -855,7 +738,7 @@ class Listener {
 
     // cookie_init_sequence() + cookie_init_timestamp(): a SYN-ACK that
     // leaves no state behind.
-    void send_cookie(const Endpoint& remote, const TcpView& seg, const PeerOptions& o, Time now) noexcept {
+    void send_cookie(const Endpoint& remote, const TcpView& seg, const OptionValues& o, Time now) noexcept {
         TxRecord* r = push_tx();
         if (r == nullptr) return;
         ++stats_.cookies_sent;
@@ -902,7 +785,7 @@ class Listener {
             ++stats_.cookies_rejected;
             return std::nullopt;
         }
-        const PeerOptions o = PeerOptions::parse(seg);
+        const OptionValues o = OptionValues::decode(seg.option_bytes());
         Negotiated n;
         n.flow = t;
         n.iss = cookie;
@@ -952,7 +835,7 @@ class Listener {
         const TcpFlags f = seg.flags();
         const std::uint16_t flg = static_cast<std::uint16_t>(
             f.bits() & (TcpFlag::Rst | TcpFlag::Syn | TcpFlag::Ack).bits());
-        const PeerOptions o = PeerOptions::parse(seg);
+        const OptionValues o = OptionValues::decode(seg.option_bytes());
         // RFC 7323 §5 PAWS against the SYN's TSval.
         const bool paws_reject =
             (e.flags & Ts) && o.timestamps && static_cast<std::int32_t>(o.timestamps->value - e.ts_recent) < 0;
