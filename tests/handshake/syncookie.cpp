@@ -3,6 +3,7 @@
 // the forgery rate of random ACKs (Linux's 24-bit design).
 #include "synack/handshake/syncookie.hpp"
 
+#include <array>
 #include <cstdint>
 #include <cstdio>
 
@@ -27,7 +28,52 @@ struct Rng {
     std::uint32_t u32() { return static_cast<std::uint32_t>(next()); }
 };
 
+// H0 and H1 spelled out as byte strings: remote address, local address,
+// remote port, local port (network order), and for H1 the count's low 24
+// bits, big-endian.
+constexpr std::uint32_t reference_hash(const SipKey& k, const FourTuple& t, bool with_count, std::uint32_t count) {
+    std::array<std::uint8_t, 48> b{};
+    std::size_t n = 0;
+    for (std::size_t i = 0; i < t.remote.address.size(); ++i) b[n++] = t.remote.address.bytes[i];
+    for (std::size_t i = 0; i < t.local.address.size(); ++i) b[n++] = t.local.address.bytes[i];
+    for (std::uint16_t p : {t.remote.port, t.local.port}) {
+        b[n++] = static_cast<std::uint8_t>(p >> 8U);
+        b[n++] = static_cast<std::uint8_t>(p);
+    }
+    if (with_count) {
+        b[n++] = static_cast<std::uint8_t>(count >> 16U);
+        b[n++] = static_cast<std::uint8_t>(count >> 8U);
+        b[n++] = static_cast<std::uint8_t>(count);
+    }
+    return static_cast<std::uint32_t>(siphash24(k, Bytes(b.data(), n)));
+}
+
+constexpr FourTuple flow6{{IpAddress::v6_groups({0x2001, 0xdb8, 0, 0, 0, 0, 0, 1}), 443},
+                          {IpAddress::v6_groups({0x2001, 0xdb8, 0, 0, 0, 0xabcd, 0, 2}), 51234}};
+
+static_assert(detail::CookieHasher(key, flow).h0() == reference_hash(key, flow, false, 0));
+static_assert(detail::CookieHasher(key, flow).h1(0x123456) == reference_hash(key, flow, true, 0x123456));
+static_assert(detail::CookieHasher(key, flow6).h1(7) == reference_hash(key, flow6, true, 7));
+
 } // namespace
+
+TEST_CASE("syncookie H0 and H1 are SipHash-2-4 of the flow's bytes (and the count's)", "[syncookie]") {
+    Rng rng{42};
+    for (int i = 0; i < 1000; ++i) {
+        FourTuple t = (i % 2) ? flow6 : flow;
+        t.remote.address.bytes[i % (t.remote.address.size())] = static_cast<std::uint8_t>(rng.u32());
+        t.remote.port = static_cast<std::uint16_t>(rng.u32());
+        t.local.port = static_cast<std::uint16_t>(rng.u32());
+        const SipKey k{rng.next(), rng.next()};
+        const std::uint32_t count = rng.u32();
+        const detail::CookieHasher h(k, t);
+        CHECK(h.h0() == reference_hash(k, t, false, 0));
+        CHECK(h.h1(count) == reference_hash(k, t, true, count));
+        // Only the count's low 24 bits are hashed (the top 8 ride in the cookie).
+        CHECK(h.h1(count) == h.h1(count & 0xFFFFFFU));
+        CHECK(h.h1(count) != h.h1(count + 1));
+    }
+}
 
 TEST_CASE("syncookie MSS tables round down like Linux", "[syncookie]") {
     STATIC_REQUIRE(syncookie_mss_index(IpFamily::V4, 1460) == 3);

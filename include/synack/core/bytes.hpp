@@ -85,11 +85,30 @@ constexpr void store_be32(MutableBytes b, std::size_t at, std::uint32_t v) noexc
     }
 }
 
-// Little-endian 64-bit load, used by SipHash (which is defined little-endian)
-// and by the checksum's wide accumulation.
+// Little-endian loads, used by SipHash (which is defined little-endian) and
+// by the checksum's wide accumulation; one std::memcpy at run time on a
+// little-endian host.
 [[nodiscard]] constexpr std::uint64_t load_le64(Bytes b, std::size_t at) noexcept {
+    if (!std::is_constant_evaluated() && bytes_detail::little) {
+        std::uint64_t w = 0;
+        std::memcpy(&w, &b[at], sizeof w);
+        return w;
+    }
     std::uint64_t v = 0;
     for (std::size_t i = 0; i < 8; ++i) {
+        v |= static_cast<std::uint64_t>(b[at + i]) << (8U * i);
+    }
+    return v;
+}
+
+[[nodiscard]] constexpr std::uint64_t load_le32(Bytes b, std::size_t at) noexcept {
+    if (!std::is_constant_evaluated() && bytes_detail::little) {
+        std::uint32_t w = 0;
+        std::memcpy(&w, &b[at], sizeof w);
+        return w;
+    }
+    std::uint64_t v = 0;
+    for (std::size_t i = 0; i < 4; ++i) {
         v |= static_cast<std::uint64_t>(b[at + i]) << (8U * i);
     }
     return v;
