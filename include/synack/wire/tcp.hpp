@@ -88,6 +88,7 @@ class TcpView {
         if (doff * 4 > segment.size()) return {Error::TcpDataOffsetPastEnd, 12};
         TcpView v;
         v.b_ = segment;
+        v.doff_ = static_cast<std::uint8_t>(doff);
         return v;
     }
 
@@ -97,7 +98,7 @@ class TcpView {
     [[nodiscard]] constexpr std::uint16_t destination_port() const noexcept { return load_be16(b_, 2); }
     [[nodiscard]] constexpr SeqNum seq() const noexcept { return SeqNum(load_be32(b_, 4)); }
     [[nodiscard]] constexpr SeqNum ack() const noexcept { return SeqNum(load_be32(b_, 8)); }
-    [[nodiscard]] constexpr std::uint8_t data_offset() const noexcept { return static_cast<std::uint8_t>(b_[12] >> 4U); }
+    [[nodiscard]] constexpr std::uint8_t data_offset() const noexcept { return doff_; }
     [[nodiscard]] constexpr std::size_t header_length() const noexcept { return std::size_t{data_offset()} * 4U; }
     // The 3 reserved bits (RFC 9293: must be zero when sent, ignored on receipt).
     [[nodiscard]] constexpr std::uint8_t reserved() const noexcept {
@@ -125,6 +126,9 @@ class TcpView {
 
   private:
     Bytes b_{};
+    // Kept from parse(): a store through any byte pointer may alias the
+    // segment, so reading byte 12 again would be a reload after each one.
+    std::uint8_t doff_ = 0;
 };
 
 // The TCP header as a plain value.

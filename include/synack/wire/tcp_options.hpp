@@ -474,6 +474,26 @@ struct OptionValues {
         OptionValues o;
         const std::size_t n = area.size();
         std::size_t i = 0;
+        // Linux writes its options as whole 32-bit words (tcp_options_write()):
+        // those words are read at once, each exactly as the byte walk below
+        // reads it; the walk takes over at the first other word.
+        while (i + 4 <= n) {
+            const std::uint32_t w = load_be32(area, i);
+            if ((w >> 16U) == 0x0204U) { // mss
+                o.mss = static_cast<std::uint16_t>(w);
+            } else if ((w >> 8U) == 0x010303U) { // nop, wscale
+                o.window_scale = static_cast<std::uint8_t>(w);
+            } else if (w == 0x01010402U) { // nop, nop, sackOK
+                o.sack_permitted = true;
+            } else if ((w == 0x0402080aU || w == 0x0101080aU) && i + 12 <= n) { // sackOK or nop, nop; TS
+                if (w == 0x0402080aU) o.sack_permitted = true;
+                o.timestamps = Timestamps::of(load_be32(area, i + 4), load_be32(area, i + 8));
+                i += 8;
+            } else {
+                break;
+            }
+            i += 4;
+        }
         while (i < n) {
             const std::uint8_t kind = area[i];
             if (kind == static_cast<std::uint8_t>(OptionKind::Eol)) break; // rule 2
