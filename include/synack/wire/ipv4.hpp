@@ -165,26 +165,31 @@ struct Ipv4Header {
     // a multiple of 4 or > 40), Ipv4BadTotalLength (total_length <
     // header_length()), AddressFamilyMismatch (an address is not IPv4),
     // BufferTooSmall.
-    [[nodiscard]] constexpr result<std::size_t> encode(MutableBytes out) const noexcept {
+    [[nodiscard]] SYNACK_ALWAYS_INLINE constexpr result<std::size_t> encode(MutableBytes out) const noexcept {
         if (options_length > ipv4_max_options || options_length % 4 != 0) return Error::Ipv4BadHeaderLength;
         const std::size_t hlen = header_length();
         if (total_length < hlen) return Error::Ipv4BadTotalLength;
         if (!source.is_v4() || !destination.is_v4()) return Error::AddressFamilyMismatch;
         if (out.size() < hlen) return Error::BufferTooSmall;
-        out[0] = static_cast<std::uint8_t>(0x40U | (hlen / 4U));
-        out[1] = static_cast<std::uint8_t>(((dscp & 0x3fU) << 2U) | (ecn & 0x03U));
-        store_be16(out, 2, total_length);
-        store_be16(out, 4, identification);
+        // Five 32-bit words, summed as they are stored (the checksum is
+        // never computed by reading the fresh bytes back: that would wait on
+        // store forwarding), then the options from this value.
         const unsigned flags = (reserved_flag ? 0x8000U : 0U) | (dont_fragment ? 0x4000U : 0U) |
                                (more_fragments ? 0x2000U : 0U);
-        store_be16(out, 6, static_cast<std::uint16_t>(flags | (fragment_offset & 0x1fffU)));
-        out[8] = ttl;
-        out[9] = protocol;
-        store_be16(out, 10, 0);
-        copy_bytes(out, 12, source.span());
-        copy_bytes(out, 16, destination.span());
+        const std::uint32_t w0 = ((0x40U | static_cast<std::uint32_t>(hlen / 4U)) << 24U) |
+                                 (((dscp & 0x3fU) << 2U | (ecn & 0x03U)) << 16U) | total_length;
+        const std::uint32_t w1 = (static_cast<std::uint32_t>(identification) << 16U) | flags | (fragment_offset & 0x1fffU);
+        const std::uint32_t w2 = (static_cast<std::uint32_t>(ttl) << 24U) | (static_cast<std::uint32_t>(protocol) << 16U);
+        const std::uint32_t w3 = load_be32(source.bytes, 0);
+        const std::uint32_t w4 = load_be32(destination.bytes, 0);
+        store_be32(out, 0, w0);
+        store_be32(out, 4, w1);
+        store_be32(out, 12, w3);
+        store_be32(out, 16, w4);
         copy_bytes(out, ipv4_min_header, option_bytes());
-        store_be16(out, 10, ipv4_header_checksum(Bytes(out.data(), hlen)));
+        std::uint64_t sum = std::uint64_t{w0} + w1 + w2 + w3 + w4;
+        if (options_length != 0) sum += internet_sum(option_bytes());
+        store_be32(out, 8, w2 | static_cast<std::uint16_t>(~fold_sum(sum)));
         return hlen;
     }
 
