@@ -61,7 +61,7 @@ TEST_CASE("syncookie H0 and H1 are SipHash-2-4 of the flow's bytes (and the coun
     Rng rng{42};
     for (int i = 0; i < 1000; ++i) {
         FourTuple t = (i % 2) ? flow6 : flow;
-        t.remote.address.bytes[i % (t.remote.address.size())] = static_cast<std::uint8_t>(rng.u32());
+        t.remote.address.bytes[static_cast<std::size_t>(i) % t.remote.address.size()] = static_cast<std::uint8_t>(rng.u32());
         t.remote.port = static_cast<std::uint16_t>(rng.u32());
         t.local.port = static_cast<std::uint16_t>(rng.u32());
         const SipKey k{rng.next(), rng.next()};
