@@ -101,6 +101,36 @@ bool valid_cookie_length(std::size_t c) {
     return c == 0 || (c >= 4 && c <= synack::fast_open_cookie_max && c % 2 == 0);
 }
 
+// The machines' path: TcpFields::encode(out, OptionValues, src, dst,
+// payload) writes the canonical layout and the checksum summed from the
+// values; it must equal the plain encode + fill_tcp_checksum over header and
+// payload, and fail exactly when the plain encode fails.
+void check_checksummed(const TcpHeader& h, Bytes payload, bool v6) {
+    const synack::IpAddress src = v6 ? synack::IpAddress::v6_groups({0x2001, 0xdb8, 0, 0, 0, 0, 0, 1})
+                                     : synack::IpAddress::v4(198, 18, 0, 1);
+    const synack::IpAddress dst = v6 ? synack::IpAddress::v6_groups({0x2001, 0xdb8, 0, 0, 0, 0, 7, 2})
+                                     : synack::IpAddress::v4(198, 19, 255, 254);
+    const synack::TcpFields& f = h;
+    const synack::OptionValues& o = h.options;
+    std::array<std::uint8_t, 64 + 64> a{};
+    std::array<std::uint8_t, 64 + 64> b{};
+    const Bytes pl = payload.first(payload.size() < 64 ? payload.size() : 64);
+    const synack::result<std::size_t> na = f.encode(a, o, src, dst, pl);
+    synack::TcpFields zero = f;
+    zero.checksum = 0;
+    const synack::result<std::size_t> nb = zero.encode(b, o);
+    FUZZ_CHECK(na.ok() == nb.ok());
+    if (!na) {
+        FUZZ_CHECK(na.error() == nb.error());
+        return;
+    }
+    FUZZ_CHECK(*na == *nb);
+    for (std::size_t i = 0; i < pl.size(); ++i) a[*na + i] = b[*nb + i] = pl[i];
+    synack::fill_tcp_checksum(src, dst, std::span<std::uint8_t>(b.data(), *nb + pl.size()));
+    FUZZ_CHECK(a == b);
+    FUZZ_CHECK(synack::verify_tcp_checksum(src, dst, Bytes(a.data(), *na + pl.size())));
+}
+
 void check_edited(const TcpHeader& h, bool must_reject) {
     std::array<std::uint8_t, 64> buf{};
     buf.fill(0xAA);
@@ -164,5 +194,6 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     TcpHeader edited = *h;
     const bool must_reject = apply_script(r, edited);
     check_edited(edited, must_reject);
+    check_checksummed(edited, seg.subspan(hl), (size & 1U) != 0);
     return 0;
 }
