@@ -39,7 +39,6 @@
 #include <cstdio>
 #include <cstdlib>
 #include <new>
-#include <optional>
 
 #include "fuzz_check.hpp"
 #include "synack/handshake/connection.hpp"
@@ -283,7 +282,7 @@ class Harness {
     static constexpr std::size_t idx(int i) noexcept { return static_cast<std::size_t>(i); }
 
     static void configure(Config& c, std::uint8_t bits, std::uint8_t ws, std::uint8_t mss_choice, std::uint8_t misc) {
-        c.window_scale = (bits & 1U) != 0 ? std::optional<std::uint8_t>(ws) : std::nullopt;
+        c.window_scale = (bits & 1U) != 0 ? Optional<std::uint8_t>(ws) : nullopt;
         c.sack = (bits & 2U) != 0;
         c.timestamps = (bits & 4U) != 0;
         c.ecn = (bits & 8U) != 0;
@@ -420,7 +419,7 @@ class Harness {
             FUZZ_CHECK(c.next_deadline() == b.deadline);
             FUZZ_CHECK(c.rcv_nxt() == b.rcv_nxt);
             std::array<std::uint8_t, 64> buf{};
-            std::optional<Transmit> t;
+            Optional<Transmit> t;
             {
                 const NoAlloc guard;
                 t = c.poll_transmit(buf, now_);
@@ -612,7 +611,7 @@ class Harness {
         std::array<std::uint8_t, 1600> buf{};
         int n = 0;
         for (;; ++n) {
-            std::optional<Transmit> t;
+            Optional<Transmit> t;
             {
                 const NoAlloc guard;
                 t = c.poll_transmit(buf, now_);
@@ -699,7 +698,7 @@ class Harness {
         bool established = false;
         bool terminal = false;
         for (int k = 0; k < 8; ++k) {
-            std::optional<Event> e;
+            Optional<Event> e;
             {
                 const NoAlloc guard;
                 e = c.poll_event();

@@ -177,8 +177,8 @@ inline synack::TcpOptions ref_typed(synack::Bytes area, const RefWalk& w) {
 
 // Typed equality: the values a user sees, ignoring bytes past sack_count /
 // cookie_length and the layout/problem bookkeeping.
-inline bool same_fast_open(const std::optional<synack::FastOpenOption>& a,
-                           const std::optional<synack::FastOpenOption>& b) {
+inline bool same_fast_open(const synack::Optional<synack::FastOpenOption>& a,
+                           const synack::Optional<synack::FastOpenOption>& b) {
     if (a.has_value() != b.has_value()) return false;
     if (!a) return true;
     if (a->experimental != b->experimental || a->cookie_length != b->cookie_length) return false;

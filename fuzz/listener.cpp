@@ -33,7 +33,6 @@
 #include <cstdlib>
 #include <memory>
 #include <new>
-#include <optional>
 
 #include "fuzz_check.hpp"
 #include "synack/handshake/connection.hpp"
@@ -87,7 +86,7 @@ struct Queue {
 struct SentSynAck {
     Endpoint to{};
     std::uint32_t seq = 0, ack = 0;
-    std::optional<Timestamps> ts;
+    Optional<Timestamps> ts;
 };
 
 class Harness {
@@ -105,13 +104,13 @@ class Harness {
         v6_ = ((b1 >> 6U) & 1U) != 0;
         sc.ecn = (b1 >> 7U) != 0;
         sc.timestamps = (b2 & 8U) == 0;
-        if (b2 & 16U) sc.window_scale = std::nullopt;
+        if (b2 & 16U) sc.window_scale = nullopt;
         sc.sack = (b2 & 64U) == 0;
         sc.mss = (b2 & 128U) ? 536 : 1460;
         Config cc;
         cc.timestamps = (b2 & 1U) == 0;
         cc.sack = (b2 & 2U) == 0;
-        if (b2 & 4U) cc.window_scale = std::nullopt;
+        if (b2 & 4U) cc.window_scale = nullopt;
         cc.ecn = (b2 & 32U) != 0;
         cc.syn_retries = 3;
         cc.fastopen = FastOpenMode::Client;
@@ -153,7 +152,7 @@ class Harness {
         std::array<std::uint8_t, 128> buf{};
         std::size_t n = 0;
         for (;;) {
-            std::optional<Transmit> t;
+            Optional<Transmit> t;
             {
                 NoAlloc guard;
                 t = listener_->poll_transmit(buf, now_);
@@ -233,7 +232,7 @@ class Harness {
     }
 
     void accept_one() {
-        std::optional<Accepted> a;
+        Optional<Accepted> a;
         {
             NoAlloc guard;
             a = listener_->accept();

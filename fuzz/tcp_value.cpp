@@ -126,7 +126,7 @@ void check_checksummed(const TcpHeader& h, Bytes payload, bool v6) {
     }
     FUZZ_CHECK(*na == *nb);
     for (std::size_t i = 0; i < pl.size(); ++i) a[*na + i] = b[*nb + i] = pl[i];
-    synack::fill_tcp_checksum(src, dst, std::span<std::uint8_t>(b.data(), *nb + pl.size()));
+    synack::fill_tcp_checksum(src, dst, synack::MutableBytes(b.data(), *nb + pl.size()));
     FUZZ_CHECK(a == b);
     FUZZ_CHECK(synack::verify_tcp_checksum(src, dst, Bytes(a.data(), *na + pl.size())));
 }
@@ -162,12 +162,12 @@ void check_edited(const TcpHeader& h, bool must_reject) {
 
     // Encoding is deterministic and respects the buffer size.
     std::array<std::uint8_t, 64> again{};
-    const synack::result<std::size_t> n2 = h.encode(std::span<std::uint8_t>(again.data(), *n));
+    const synack::result<std::size_t> n2 = h.encode(synack::MutableBytes(again.data(), *n));
     FUZZ_CHECK(n2.ok() && *n2 == *n);
     for (std::size_t i = 0; i < *n; ++i) FUZZ_CHECK(again[i] == buf[i]);
     std::array<std::uint8_t, 64> shorter{};
     shorter.fill(0x55);
-    const synack::result<std::size_t> n3 = h.encode(std::span<std::uint8_t>(shorter.data(), *n - 1));
+    const synack::result<std::size_t> n3 = h.encode(synack::MutableBytes(shorter.data(), *n - 1));
     FUZZ_CHECK(!n3.ok() && n3.error() == Error::BufferTooSmall);
     for (std::size_t i = *n - 1; i < shorter.size(); ++i) FUZZ_CHECK(shorter[i] == 0x55);
 }

@@ -62,7 +62,6 @@
 #include <deque>
 #include <map>
 #include <memory>
-#include <optional>
 #include <ostream>
 #include <string>
 #include <string_view>
@@ -96,30 +95,30 @@ inline std::string_view trim(std::string_view s) {
     return s;
 }
 
-inline std::optional<std::uint64_t> parse_uint(std::string_view s, std::uint64_t max) {
-    if (s.empty()) return std::nullopt;
+inline Optional<std::uint64_t> parse_uint(std::string_view s, std::uint64_t max) {
+    if (s.empty()) return nullopt;
     std::uint64_t v = 0;
     const auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v, 10);
-    if (ec != std::errc{} || p != s.data() + s.size() || v > max) return std::nullopt;
+    if (ec != std::errc{} || p != s.data() + s.size() || v > max) return nullopt;
     return v;
 }
 
 // Decimal seconds ("0.25", "131", "0.000001") as nanoseconds, exactly.
-inline std::optional<std::int64_t> parse_seconds(std::string_view s) {
+inline Optional<std::int64_t> parse_seconds(std::string_view s) {
     const std::size_t dot = s.find('.');
     const std::string_view whole = s.substr(0, dot);
     std::string_view frac = dot == std::string_view::npos ? std::string_view{} : s.substr(dot + 1);
-    if (whole.empty() && frac.empty()) return std::nullopt;
+    if (whole.empty() && frac.empty()) return nullopt;
     std::uint64_t w = 0;
     if (!whole.empty()) {
         const auto v = parse_uint(whole, 9'000'000'000ULL); // ~285 years
-        if (!v) return std::nullopt;
+        if (!v) return nullopt;
         w = *v;
     }
-    if (frac.size() > 9) return std::nullopt;
+    if (frac.size() > 9) return nullopt;
     std::uint64_t f = 0;
     for (const char c : frac) {
-        if (c < '0' || c > '9') return std::nullopt;
+        if (c < '0' || c > '9') return nullopt;
         f = f * 10 + static_cast<std::uint64_t>(c - '0');
     }
     for (std::size_t i = frac.size(); i < 9; ++i) f *= 10;
@@ -144,26 +143,26 @@ inline int hex_value(char c) {
 }
 
 // "0a1B..." (an optional 0x prefix) as bytes; an odd count is an error.
-inline std::optional<std::vector<std::uint8_t>> parse_hex(std::string_view s) {
+inline Optional<std::vector<std::uint8_t>> parse_hex(std::string_view s) {
     if (s.size() >= 2 && s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) s.remove_prefix(2);
-    if (s.size() % 2 != 0) return std::nullopt;
+    if (s.size() % 2 != 0) return nullopt;
     std::vector<std::uint8_t> out;
     for (std::size_t i = 0; i < s.size(); i += 2) {
         const int hi = hex_value(s[i]);
         const int lo = hex_value(s[i + 1]);
-        if (hi < 0 || lo < 0) return std::nullopt;
+        if (hi < 0 || lo < 0) return nullopt;
         out.push_back(static_cast<std::uint8_t>(hi * 16 + lo));
     }
     return out;
 }
 
-inline std::optional<IpAddress> parse_ipv4(std::string_view s) {
+inline Optional<IpAddress> parse_ipv4(std::string_view s) {
     std::array<std::uint8_t, 4> b{};
     for (std::size_t i = 0; i < 4; ++i) {
         const std::size_t dot = s.find('.');
-        if ((i < 3) != (dot != std::string_view::npos)) return std::nullopt;
+        if ((i < 3) != (dot != std::string_view::npos)) return nullopt;
         const auto v = parse_uint(s.substr(0, dot), 255);
-        if (!v) return std::nullopt;
+        if (!v) return nullopt;
         b[i] = static_cast<std::uint8_t>(*v);
         s = dot == std::string_view::npos ? std::string_view{} : s.substr(dot + 1);
     }
@@ -171,7 +170,7 @@ inline std::optional<IpAddress> parse_ipv4(std::string_view s) {
 }
 
 // RFC 4291 §2.2 text: hex groups, at most one "::", an IPv4 tail allowed.
-inline std::optional<IpAddress> parse_ipv6(std::string_view s) {
+inline Optional<IpAddress> parse_ipv6(std::string_view s) {
     auto groups = [](std::string_view part, std::vector<std::uint16_t>& out, bool allow_v4_tail) {
         if (part.empty()) return true;
         while (true) {
@@ -200,11 +199,11 @@ inline std::optional<IpAddress> parse_ipv6(std::string_view s) {
     std::vector<std::uint16_t> tail;
     const std::size_t gap = s.find("::");
     if (gap == std::string_view::npos) {
-        if (!groups(s, head, true) || head.size() != 8) return std::nullopt;
+        if (!groups(s, head, true) || head.size() != 8) return nullopt;
     } else {
-        if (s.find("::", gap + 1) != std::string_view::npos) return std::nullopt;
-        if (!groups(s.substr(0, gap), head, false) || !groups(s.substr(gap + 2), tail, true)) return std::nullopt;
-        if (head.size() + tail.size() > 7) return std::nullopt;
+        if (s.find("::", gap + 1) != std::string_view::npos) return nullopt;
+        if (!groups(s.substr(0, gap), head, false) || !groups(s.substr(gap + 2), tail, true)) return nullopt;
+        if (head.size() + tail.size() > 7) return nullopt;
     }
     std::array<std::uint16_t, 8> g{};
     for (std::size_t i = 0; i < head.size(); ++i) g[i] = head[i];
@@ -212,7 +211,7 @@ inline std::optional<IpAddress> parse_ipv6(std::string_view s) {
     return IpAddress::v6_groups(g);
 }
 
-inline std::optional<IpAddress> parse_ip(std::string_view s) {
+inline Optional<IpAddress> parse_ip(std::string_view s) {
     return s.find(':') != std::string_view::npos ? parse_ipv6(s) : parse_ipv4(s);
 }
 
@@ -264,16 +263,16 @@ class Cursor {
     }
     // Everything up to (not including) `close`, which is consumed; nullopt
     // if it never comes.
-    std::optional<std::string_view> until(char close) {
+    Optional<std::string_view> until(char close) {
         const std::size_t end = s_.find(close, i_);
-        if (end == std::string_view::npos) return std::nullopt;
+        if (end == std::string_view::npos) return nullopt;
         const std::string_view r = s_.substr(i_, end - i_);
         i_ = end + 1;
         return r;
     }
     // A "double-quoted" string with C escapes (\\ \" \n \r \t \0 \xHH);
     // precondition: peek() == '"'.
-    std::optional<std::string> quoted() {
+    Optional<std::string> quoted() {
         skip_ws();
         ++i_;
         std::string out;
@@ -284,7 +283,7 @@ class Cursor {
                 out.push_back(c);
                 continue;
             }
-            if (i_ >= s_.size()) return std::nullopt;
+            if (i_ >= s_.size()) return nullopt;
             const char e = s_[i_++];
             switch (e) {
             case 'n': out.push_back('\n'); break;
@@ -292,10 +291,10 @@ class Cursor {
             case 't': out.push_back('\t'); break;
             case '0': out.push_back('\0'); break;
             case 'x': {
-                if (i_ + 2 > s_.size()) return std::nullopt;
+                if (i_ + 2 > s_.size()) return nullopt;
                 const int hi = hex_value(s_[i_]);
                 const int lo = hex_value(s_[i_ + 1]);
-                if (hi < 0 || lo < 0) return std::nullopt;
+                if (hi < 0 || lo < 0) return nullopt;
                 out.push_back(static_cast<char>(hi * 16 + lo));
                 i_ += 2;
                 break;
@@ -303,7 +302,7 @@ class Cursor {
             default: out.push_back(e); break;
             }
         }
-        return std::nullopt;
+        return nullopt;
     }
 
   private:
@@ -342,11 +341,11 @@ struct OptSpec {
 
 struct SegmentSpec {
     bool outbound = false;                  // `>`: the machine sends it
-    std::optional<std::uint16_t> peer_port; // `@port`
+    Optional<std::uint16_t> peer_port; // `@port`
     std::uint16_t flags = 0;                // TcpFlag bits
     Value seq{};
     std::uint32_t len = 0;                  // payload bytes
-    std::optional<Value> ack;
+    Optional<Value> ack;
     Value win{};
     bool has_options = false;               // `<...>` present (possibly empty)
     std::vector<OptSpec> options;
@@ -382,7 +381,7 @@ struct Line {
     SegmentSpec segment{};
     std::uint32_t amount = 0;              // consume
     State state = State::Closed;           // expect state
-    std::optional<std::uint16_t> port;     // expect state @port
+    Optional<std::uint16_t> port;     // expect state @port
     std::string event;                     // expect event NAME
     std::vector<FieldCheck> fields;        // expect event k=v
     bool fast_open = false;                // connect FO [cookie] ["data"]
@@ -424,10 +423,10 @@ inline Secrets default_secrets() {
 
 struct Settings {
     Config config{};
-    std::optional<IpAddress> local;
-    std::optional<IpAddress> remote;
-    std::optional<std::uint16_t> local_port;
-    std::optional<std::uint16_t> remote_port;
+    Optional<IpAddress> local;
+    Optional<IpAddress> remote;
+    Optional<std::uint16_t> local_port;
+    Optional<std::uint16_t> remote_port;
     ListenerSettings listener{};
     int listener_line = 0;      // first line that set a listener key to a non-default value
     bool listener_named = false; // a listener key appears at all (even at its default)
@@ -466,7 +465,7 @@ struct ParseError {
 };
 
 struct ParseResult {
-    std::optional<Script> script;
+    Optional<Script> script;
     ParseError error{};
 };
 
@@ -643,7 +642,7 @@ inline std::string option(std::string_view entry, bool outbound, OptSpec& o) {
             const std::string_view blk = c.word();
             const std::size_t colon = blk.find(':');
             const auto l = text::parse_uint(blk.substr(0, colon), 0xFFFFFFFFULL);
-            const auto r = colon == std::string_view::npos ? std::nullopt
+            const auto r = colon == std::string_view::npos ? nullopt
                                                            : text::parse_uint(blk.substr(colon + 1), 0xFFFFFFFFULL);
             if (!l || !r) return "sack: expected blocks like 1:1001, got `" + std::string(blk) + "`";
             o.blocks.emplace_back(static_cast<std::uint32_t>(*l), static_cast<std::uint32_t>(*r));
@@ -804,7 +803,7 @@ inline std::string segment(text::Cursor& c, bool outbound, SegmentSpec& s) {
     return {};
 }
 
-inline std::optional<State> state_named(std::string_view w) {
+inline Optional<State> state_named(std::string_view w) {
     std::string n(w);
     for (char& ch : n) {
         if (ch == '_') ch = '-';
@@ -814,7 +813,7 @@ inline std::optional<State> state_named(std::string_view w) {
         const auto st = static_cast<State>(i);
         if (n == to_string(st)) return st;
     }
-    return std::nullopt;
+    return nullopt;
 }
 
 inline bool event_known(std::string_view n) {
@@ -1025,17 +1024,17 @@ class Machine {
     virtual Received on_segment(const IpAddress& src, const IpAddress& dst, Bytes segment, Time now) = 0;
     virtual void on_timer(Time now) = 0;
     [[nodiscard]] virtual Time next_deadline() const = 0;
-    virtual std::optional<Transmit> poll_transmit(MutableBytes buf, Time now) = 0;
-    virtual std::optional<Event> poll_event() = 0;
+    virtual Optional<Transmit> poll_transmit(MutableBytes buf, Time now) = 0;
+    virtual Optional<Event> poll_event() = 0;
     // An event with its script name: the Connection's EventKind names, and
     // the Listener's `Accepted` (which has no EventKind).
     struct Named {
         std::string name;
         Event event{};
     };
-    virtual std::optional<Named> poll_named_event() {
-        const std::optional<Event> e = poll_event();
-        if (!e) return std::nullopt;
+    virtual Optional<Named> poll_named_event() {
+        const Optional<Event> e = poll_event();
+        if (!e) return nullopt;
         return Named{to_string(e->kind), *e};
     }
 
@@ -1071,9 +1070,9 @@ class Machine {
     virtual std::string accept(Time) { return std::string("accept: not supported by the ") + name(); }
 
     // The state of the flow with `peer` (nullopt: the machine has no such flow).
-    [[nodiscard]] virtual std::optional<State> state(const Endpoint& peer) const = 0;
+    [[nodiscard]] virtual Optional<State> state(const Endpoint& peer) const = 0;
     // The TSval the machine would send on that flow now, if it keeps a TS clock.
-    [[nodiscard]] virtual std::optional<std::uint32_t> ts_value(const Endpoint&, Time) const { return std::nullopt; }
+    [[nodiscard]] virtual Optional<std::uint32_t> ts_value(const Endpoint&, Time) const { return nullopt; }
 };
 
 class ConnectionMachine final : public Machine {
@@ -1106,8 +1105,8 @@ class ConnectionMachine final : public Machine {
     }
     void on_timer(Time now) override { conn_.on_timer(now); }
     [[nodiscard]] Time next_deadline() const override { return conn_.next_deadline(); }
-    std::optional<Transmit> poll_transmit(MutableBytes buf, Time now) override { return conn_.poll_transmit(buf, now); }
-    std::optional<Event> poll_event() override { return conn_.poll_event(); }
+    Optional<Transmit> poll_transmit(MutableBytes buf, Time now) override { return conn_.poll_transmit(buf, now); }
+    Optional<Event> poll_event() override { return conn_.poll_event(); }
     std::string connect(const FourTuple& t, Time now) override { return result(conn_.connect(t, now), "connect"); }
     std::string listen(const Endpoint& e, Time now) override { return result(conn_.listen(e, now), "listen"); }
     std::string close(Time now) override { return result(conn_.close(now), "close"); }
@@ -1116,8 +1115,8 @@ class ConnectionMachine final : public Machine {
         conn_.consume(n);
         return {};
     }
-    [[nodiscard]] std::optional<State> state(const Endpoint&) const override { return conn_.state(); }
-    [[nodiscard]] std::optional<std::uint32_t> ts_value(const Endpoint&, Time now) const override {
+    [[nodiscard]] Optional<State> state(const Endpoint&) const override { return conn_.state(); }
+    [[nodiscard]] Optional<std::uint32_t> ts_value(const Endpoint&, Time now) const override {
         return timestamp_clock(now) + conn_.ts_offset();
     }
     [[nodiscard]] const Connection& connection() const { return conn_; }
@@ -1146,7 +1145,7 @@ class ClosedPortMachine final : public Machine {
         if (!v) return {v.error()};
         if (!verify_tcp_checksum(src, dst, seg)) return {Error::BadChecksum}; // dropped, as Linux does
         if (dst != local_.address || v->destination_port() != local_.port) return {Error::NotFound};
-        const std::optional<TcpHeader> h = reset_for(*v);
+        const Optional<TcpHeader> h = reset_for(*v);
         if (!h) return {};
         std::vector<std::uint8_t> b(tcp_max_header);
         const result<std::size_t> n = h->encode(b);
@@ -1158,15 +1157,15 @@ class ClosedPortMachine final : public Machine {
     }
     void on_timer(Time) override {}
     [[nodiscard]] Time next_deadline() const override { return Time::never(); }
-    std::optional<Transmit> poll_transmit(MutableBytes buf, Time) override {
-        if (pending_.empty() || buf.size() < pending_.front().second.size()) return std::nullopt;
+    Optional<Transmit> poll_transmit(MutableBytes buf, Time) override {
+        if (pending_.empty() || buf.size() < pending_.front().second.size()) return nullopt;
         auto [flow, bytes] = std::move(pending_.front());
         pending_.pop_front();
         for (std::size_t i = 0; i < bytes.size(); ++i) buf[i] = bytes[i];
         return Transmit{flow, bytes.size(), 0};
     }
-    std::optional<Event> poll_event() override { return std::nullopt; }
-    [[nodiscard]] std::optional<State> state(const Endpoint&) const override { return State::Closed; }
+    Optional<Event> poll_event() override { return nullopt; }
+    [[nodiscard]] Optional<State> state(const Endpoint&) const override { return State::Closed; }
 
   private:
     Endpoint local_;
@@ -1223,19 +1222,19 @@ class ListenerMachine final : public Machine {
         for (const auto& [port, c] : conns_) t = std::min(t, c.next_deadline());
         return t;
     }
-    std::optional<Transmit> poll_transmit(MutableBytes buf, Time now) override {
+    Optional<Transmit> poll_transmit(MutableBytes buf, Time now) override {
         if (l_) {
             if (auto t = l_->poll_transmit(buf, now)) return t;
         }
         for (auto& [port, c] : conns_) {
             if (auto t = c.poll_transmit(buf, now)) return t;
         }
-        return std::nullopt;
+        return nullopt;
     }
-    std::optional<Event> poll_event() override { return std::nullopt; }
-    std::optional<Named> poll_named_event() override {
+    Optional<Event> poll_event() override { return nullopt; }
+    Optional<Named> poll_named_event() override {
         collect();
-        if (events_.empty()) return std::nullopt;
+        if (events_.empty()) return nullopt;
         Named n = std::move(events_.front());
         events_.pop_front();
         return n;
@@ -1260,13 +1259,13 @@ class ListenerMachine final : public Machine {
         });
     }
 
-    [[nodiscard]] std::optional<State> state(const Endpoint& peer) const override {
+    [[nodiscard]] Optional<State> state(const Endpoint& peer) const override {
         const auto it = conns_.find(peer.port);
         if (it != conns_.end() && it->second.state() != State::Closed) return it->second.state();
         if (!l_) return State::Closed;
         return l_->has_half_open(peer) ? State::SynReceived : State::Listen;
     }
-    [[nodiscard]] std::optional<std::uint32_t> ts_value(const Endpoint& peer, Time now) const override {
+    [[nodiscard]] Optional<std::uint32_t> ts_value(const Endpoint& peer, Time now) const override {
         return timestamp_clock(now) + timestamp_offset(ctx_.secrets.ts_key, local_.address, peer.address);
     }
 
@@ -1287,7 +1286,7 @@ class ListenerMachine final : public Machine {
     }
 
     bool take_one() {
-        std::optional<Accepted> a = l_->accept();
+        Optional<Accepted> a = l_->accept();
         if (!a) return false;
         const auto port = a->negotiated.flow.remote.port;
         conns_.insert_or_assign(port, a->connection(ctx_));
@@ -1302,7 +1301,7 @@ class ListenerMachine final : public Machine {
             }
         }
         for (auto& [port, c] : conns_) {
-            while (const std::optional<Event> e = c.poll_event()) events_.push_back({to_string(e->kind), *e});
+            while (const Optional<Event> e = c.poll_event()) events_.push_back({to_string(e->kind), *e});
         }
     }
 
@@ -1471,13 +1470,13 @@ class Runner {
 
     void drain() {
         std::vector<std::uint8_t> buf(65535);
-        while (const std::optional<Transmit> t = m_->poll_transmit(buf, now_)) {
+        while (const Optional<Transmit> t = m_->poll_transmit(buf, now_)) {
             Emitted e{now_, t->flow, std::vector<std::uint8_t>(buf.begin(), buf.begin() + static_cast<long>(t->length))};
             note_first_syn(e);
             if (trace_) *trace_ << "    " << show(e.bytes, true, e.flow.remote.port, now_, true) << "\n";
             out_.push_back(std::move(e));
         }
-        while (std::optional<Machine::Named> ev = m_->poll_named_event()) {
+        while (Optional<Machine::Named> ev = m_->poll_named_event()) {
             if (trace_) *trace_ << "    " << at(now_) << " event " << ev->name << "\n";
             events_.push_back({now_, std::move(ev->name), ev->event});
         }
@@ -1534,7 +1533,7 @@ class Runner {
     // too), `*` fields take its values; without, they are 0.
     bool build(const SegmentSpec& s, const std::vector<std::uint8_t>* actual, std::vector<std::uint8_t>& out,
                std::string& error) {
-        std::optional<TcpView> av;
+        Optional<TcpView> av;
         std::vector<OptionEntry> aopts;
         if (actual) {
             const result<TcpView> pv = TcpView::parse(*actual);
@@ -1754,7 +1753,7 @@ class Runner {
 
     // ---- events ----
 
-    static std::optional<std::int64_t> field(const Event& e, const std::string& k) {
+    static Optional<std::int64_t> field(const Event& e, const std::string& k) {
         const Negotiated& n = e.negotiated;
         if (k == "mss") return n.mss;
         if (k == "snd_wscale") return n.snd_wscale;
@@ -1765,11 +1764,11 @@ class Runner {
         if (k == "tfo_data") return n.tfo_data;
         if (k == "peer_window") return n.peer_window;
         if (k == "peer_port") return n.flow.remote.port;
-        if (k == "rtt") return n.has_rtt ? std::optional<std::int64_t>(n.rtt.ns) : std::nullopt;
-        return std::nullopt;
+        if (k == "rtt") return n.has_rtt ? Optional<std::int64_t>(n.rtt.ns) : nullopt;
+        return nullopt;
     }
 
-    static std::string field_text(const std::string& k, std::optional<std::int64_t> v) {
+    static std::string field_text(const std::string& k, Optional<std::int64_t> v) {
         if (!v) return "none";
         if (k == "sack" || k == "ts" || k == "ecn") return *v ? "on" : "off";
         if (k == "rtt") return text::seconds(*v);
@@ -1796,7 +1795,7 @@ class Runner {
         if (e.at < t - tol || e.at > limit)
             return fail(l.number, "event " + got + " happened at " + at(e.at) + ", expected at " + at(t));
         for (const FieldCheck& f : l.fields) {
-            const std::optional<std::int64_t> v = field(e.event, f.key);
+            const Optional<std::int64_t> v = field(e.event, f.key);
             if (!v || *v != f.value)
                 return fail(l.number, "event " + got + ": " + f.key + " is " + field_text(f.key, v) + ", expected " +
                                           field_text(f.key, f.value));
@@ -1815,7 +1814,7 @@ class Runner {
         case Action::ExpectState: {
             if (!advance_to(t, l.number)) return false;
             const Endpoint peer{s_.peer, l.port.value_or(s_.peer_port)};
-            const std::optional<State> st = m_->state(peer);
+            const Optional<State> st = m_->state(peer);
             if (!st) return fail(l.number, "no flow with " + to_string(peer));
             if (*st != l.state)
                 return fail(l.number, std::string("state is ") + to_string(*st) + ", expected " + to_string(l.state));

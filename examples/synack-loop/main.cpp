@@ -114,7 +114,7 @@ int main(int argc, char** argv) {
                 const InFlight f = wire[k];
                 wire.erase(wire.begin() + static_cast<long>(k));
                 const Received r = peers[f.to].on_segment(f.src, f.dst, f.bytes, now);
-                if (r.error != Error::None) std::printf("  dropped: %s\n", to_string(r.error).data());
+                if (r.error != Error::None) std::printf("  dropped: %s\n", to_string(r.error));
             } else {
                 ++k;
             }

@@ -168,7 +168,7 @@ TEST_CASE("ladder: a closed port and bytes that are not TCP", "[ladder]") {
     const TcpView sv = *TcpView::parse(Bytes(buf.data(), syn->length));
     REQUIRE(b.add(at_ms(0), client_ep, Bytes(buf.data(), syn->length)));
     // The closed port's answer (RFC 9293 §3.10.7.1), as Linux sends it.
-    const std::optional<TcpHeader> rst = reset_for(sv);
+    const Optional<TcpHeader> rst = reset_for(sv);
     REQUIRE(rst);
     std::array<std::uint8_t, 60> rb{};
     const auto n = rst->encode(rb);

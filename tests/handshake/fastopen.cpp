@@ -30,7 +30,7 @@ TEST_CASE("fastopen cookie is 8 bytes, per client, per key", "[fastopen]") {
 TEST_CASE("fastopen check: primary, backup, invalid", "[fastopen]") {
     const FastOpenCookie c1 = fastopen_cookie(k1, client, server);
     const FastOpenCookie c2 = fastopen_cookie(k2, client, server);
-    FastOpenKeys keys{k1, std::nullopt};
+    FastOpenKeys keys{k1, nullopt};
     CHECK(fastopen_check(keys, client, server, c1) == FastOpenCheck::Primary);
     CHECK(fastopen_check(keys, client, server, c2) == FastOpenCheck::Invalid);
     CHECK(fastopen_check(keys, other, server, c1) == FastOpenCheck::Invalid);

@@ -85,7 +85,7 @@ TEST_CASE("flood: 1M spoofed SYNs and 10k legitimate clients; every handshake co
     Listener listener(server_ctx, server_ep);
     const std::size_t memory = listener.memory_bytes();
     std::vector<Connection> clients(legit_total, Connection(client_ctx));
-    std::vector<std::optional<Negotiated>> server_side(legit_total);
+    std::vector<Optional<Negotiated>> server_side(legit_total);
     std::priority_queue<Packet> net;
     std::priority_queue<std::pair<std::int64_t, std::size_t>, std::vector<std::pair<std::int64_t, std::size_t>>,
                         std::greater<>>
@@ -100,7 +100,7 @@ TEST_CASE("flood: 1M spoofed SYNs and 10k legitimate clients; every handshake co
 
     auto drain_listener = [&](Time now) {
         for (;;) {
-            std::optional<Transmit> t;
+            Optional<Transmit> t;
             {
                 Guard g;
                 t = listener.poll_transmit(buf, now);
@@ -115,7 +115,7 @@ TEST_CASE("flood: 1M spoofed SYNs and 10k legitimate clients; every handshake co
             }
         }
         for (;;) {
-            std::optional<Accepted> a;
+            Optional<Accepted> a;
             {
                 Guard g;
                 a = listener.accept();

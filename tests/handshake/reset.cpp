@@ -6,7 +6,6 @@
 
 #include <array>
 #include <cstdint>
-#include <optional>
 #include <vector>
 
 #include "synack/wire/address.hpp"
@@ -43,7 +42,7 @@ constexpr std::array<std::uint8_t, 20> capture_rst{
     0xdd, 0x77, 0x50, 0x14, 0x00, 0x00, 0xb3, 0x20, 0x00, 0x00,
 };
 
-constexpr std::optional<TcpHeader> reset_for_bytes(Bytes segment) noexcept {
+constexpr Optional<TcpHeader> reset_for_bytes(Bytes segment) noexcept {
     return reset_for(*TcpView::parse(segment));
 }
 
@@ -65,7 +64,7 @@ std::vector<std::uint8_t> segment(TcpFlags flags, std::uint32_t seq, std::uint32
     return out;
 }
 
-std::optional<TcpHeader> reply_to(const std::vector<std::uint8_t>& seg) {
+Optional<TcpHeader> reply_to(const std::vector<std::uint8_t>& seg) {
     const auto v = TcpView::parse(seg);
     REQUIRE(v.ok());
     return reset_for(*v);

@@ -21,7 +21,6 @@
 #include <cstddef>
 #include <cstdint>
 #include <cstdio>
-#include <optional>
 #include <string>
 
 #include "synack/handshake/connection.hpp"
@@ -151,7 +150,7 @@ inline Config random_config(Rng& r, bool active) {
     }
     const std::uint64_t ws = r.below(100);
     if (ws < 25) {
-        c.window_scale = std::nullopt;
+        c.window_scale = nullopt;
     } else if (ws < 28) {
         c.window_scale = static_cast<std::uint8_t>(r.between(15, 255)); // clamped to 14 where used
     } else {
@@ -383,7 +382,7 @@ class Simulator {
         std::uint32_t rst_by_established = 0; // RSTs sent before its Established
         // arrivals
         std::uint32_t delivered = 0, corrupted_in = 0, valid_in = 0, dup_syn_in_syn_rcvd = 0;
-        std::optional<SeqNum> iss;   // the SYN / SYN-ACK sequence number, fixed once seen
+        Optional<SeqNum> iss;   // the SYN / SYN-ACK sequence number, fixed once seen
         std::uint16_t ack_window = 0; // window field of its last ACK
         bool sent_ack = false;
         Time connect_at = Time::never();
@@ -668,7 +667,7 @@ class Simulator {
                 fail("a valid segment did not parse");
                 return;
             }
-            const std::optional<TcpHeader> rst = reset_for(*v);
+            const Optional<TcpHeader> rst = reset_for(*v);
             if (!rst) return;
             std::array<std::uint8_t, tcp_max_header> out{};
             const result<std::size_t> n = rst->encode(out);
@@ -712,7 +711,7 @@ class Simulator {
         std::array<std::uint8_t, 1600> buf{};
         int n = 0;
         for (; n < 8; ++n) {
-            const std::optional<Transmit> t = s.conn.poll_transmit(buf, now_);
+            const Optional<Transmit> t = s.conn.poll_transmit(buf, now_);
             if (!t) break;
             if (t->length > buf.size()) {
                 fail("poll_transmit() length %zu beyond the buffer", t->length);
@@ -821,7 +820,7 @@ class Simulator {
         const char who = i == 0 ? 'A' : 'B';
         bool any = false;
         for (int n = 0; n < 8; ++n) {
-            const std::optional<Event> e = s.conn.poll_event();
+            const Optional<Event> e = s.conn.poll_event();
             if (!e) return any;
             any = true;
             note("%c event %s -> %s", who, synack::to_string(e->kind), synack::to_string(s.conn.state()));

@@ -92,12 +92,12 @@ TEST_CASE("syncookie round trip at compile time", "[syncookie]") {
     constexpr std::uint32_t count = 1234;
     constexpr SeqNum peer{0xdeadbeef};
     constexpr SeqNum c = syncookie_make(key, flow, peer, 2, count);
-    STATIC_REQUIRE(syncookie_check(key, flow, peer, c, count) == std::optional<std::uint8_t>{2});
-    STATIC_REQUIRE(syncookie_check(key, flow, peer, c, count + 1) == std::optional<std::uint8_t>{2});
+    STATIC_REQUIRE(syncookie_check(key, flow, peer, c, count) == Optional<std::uint8_t>{2});
+    STATIC_REQUIRE(syncookie_check(key, flow, peer, c, count + 1) == Optional<std::uint8_t>{2});
     STATIC_REQUIRE_FALSE(syncookie_check(key, flow, peer, c, count + 2).has_value());
     // The peer ISN enters additively, as in Linux: a nearby ISN shifts the
     // recovered index (peer + 1 decodes as index 1), a farther one breaks it.
-    STATIC_REQUIRE(syncookie_check(key, flow, peer + 1, c, count) == std::optional<std::uint8_t>{1});
+    STATIC_REQUIRE(syncookie_check(key, flow, peer + 1, c, count) == Optional<std::uint8_t>{1});
     STATIC_REQUIRE_FALSE(syncookie_check(key, flow, peer + 8, c, count).has_value());
     STATIC_REQUIRE_FALSE(syncookie_check(key, flow.reversed(), peer, c, count).has_value());
 }
@@ -112,8 +112,8 @@ TEST_CASE("syncookie accepted for two periods, then refused", "[syncookie]") {
         const auto idx = static_cast<std::uint8_t>(rng.u32() & 3U);
         const std::uint32_t count = rng.u32(); // any counter value, wrap included
         const SeqNum c = syncookie_make(key, t, peer, idx, count);
-        REQUIRE(syncookie_check(key, t, peer, c, count) == std::optional<std::uint8_t>{idx});
-        REQUIRE(syncookie_check(key, t, peer, c, count + 1) == std::optional<std::uint8_t>{idx});
+        REQUIRE(syncookie_check(key, t, peer, c, count) == Optional<std::uint8_t>{idx});
+        REQUIRE(syncookie_check(key, t, peer, c, count + 1) == Optional<std::uint8_t>{idx});
         REQUIRE_FALSE(syncookie_check(key, t, peer, c, count + 2).has_value());
         REQUIRE_FALSE(syncookie_check(key, t, peer, c, count - 1).has_value());
         const SipKey other{key.k0 ^ 1U, key.k1};
@@ -130,7 +130,7 @@ TEST_CASE("syncookie counter is 60 s periods", "[syncookie]") {
 }
 
 TEST_CASE("syncookie options ride in the TSval low bits and are never in the future", "[syncookie]") {
-    STATIC_REQUIRE(syncookie_ts_encode({std::nullopt, false, false}) == 0xF);
+    STATIC_REQUIRE(syncookie_ts_encode({nullopt, false, false}) == 0xF);
     STATIC_REQUIRE(syncookie_ts_encode({std::uint8_t{7}, true, false}) == (7U | 16U));
     STATIC_REQUIRE(syncookie_ts_encode({std::uint8_t{14}, true, true}) == (14U | 16U | 32U));
     for (std::uint32_t clock : {0U, 1U, 63U, 64U, 100U, 1000000U, 0xFFFFFFFFU}) {
@@ -154,7 +154,7 @@ TEST_CASE("syncookie options ride in the TSval low bits and are never in the fut
     }
     // A shift above 14 on the wire is kept as 14 (RFC 7323 §2.3).
     STATIC_REQUIRE(syncookie_ts_decode(syncookie_timestamp(1000, {std::uint8_t{15}, false, false})).window_scale ==
-                   std::optional<std::uint8_t>{14});
+                   Optional<std::uint8_t>{14});
 }
 
 TEST_CASE("syncookie forgery: 10,000,000 random ACKs against one key", "[syncookie][forgery]") {

@@ -9,8 +9,9 @@
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
-#include <span>
 #include <type_traits>
+
+#include "synack/core/span.hpp"
 
 // For the few small functions on hot paths that must be inlined for their
 // locals to stay in registers (a store through a byte pointer may alias any
@@ -23,8 +24,8 @@
 
 namespace synack {
 
-using Bytes = std::span<const std::uint8_t>;
-using MutableBytes = std::span<std::uint8_t>;
+using Bytes = Span<const std::uint8_t>;
+using MutableBytes = Span<std::uint8_t>;
 
 namespace bytes_detail {
 // At run time a load or store is one move of the byte-swapped value
@@ -101,17 +102,14 @@ constexpr void store_be32(MutableBytes b, std::size_t at, std::uint32_t v) noexc
     return v;
 }
 
-[[nodiscard]] constexpr std::uint64_t load_le32(Bytes b, std::size_t at) noexcept {
+[[nodiscard]] constexpr std::uint32_t load_le32(Bytes b, std::size_t at) noexcept {
     if (!std::is_constant_evaluated() && bytes_detail::little) {
         std::uint32_t w = 0;
         std::memcpy(&w, &b[at], sizeof w);
         return w;
     }
-    std::uint64_t v = 0;
-    for (std::size_t i = 0; i < 4; ++i) {
-        v |= static_cast<std::uint64_t>(b[at + i]) << (8U * i);
-    }
-    return v;
+    return static_cast<std::uint32_t>(b[at]) | (static_cast<std::uint32_t>(b[at + 1]) << 8U) |
+           (static_cast<std::uint32_t>(b[at + 2]) << 16U) | (static_cast<std::uint32_t>(b[at + 3]) << 24U);
 }
 
 // Copies n bytes; constexpr-friendly (std::copy is too, but pulls <algorithm>).

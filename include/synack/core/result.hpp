@@ -7,7 +7,6 @@
 #pragma once
 
 #include <cstdint>
-#include <string_view>
 #include <type_traits>
 
 namespace synack {
@@ -68,7 +67,10 @@ enum class Error : std::uint8_t {
     Count_
 };
 
-[[nodiscard]] constexpr std::string_view to_string(Error e) noexcept {
+// A static, NUL-terminated description (const char*, not std::string_view:
+// <string_view> alone would cost a third of the umbrella header's compile-time
+// budget; std::string_view and std::string construct from it).
+[[nodiscard]] constexpr const char* to_string(Error e) noexcept {
     switch (e) {
     case Error::None: return "none";
     case Error::BufferTooSmall: return "buffer too small";

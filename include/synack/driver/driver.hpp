@@ -203,7 +203,7 @@ class Driver {
         }
         // Nobody owns the flow: Linux's closed-port answer.
         if (!verify_tcp_checksum(p.source, p.destination, p.tcp)) return;
-        if (const std::optional<TcpHeader> r = reset_for(*v)) { // ports already swapped
+        if (const Optional<TcpHeader> r = reset_for(*v)) { // ports already swapped
             std::array<std::uint8_t, 60> seg{};
             const result<std::size_t> n = r->encode(seg);
             if (!n) return;

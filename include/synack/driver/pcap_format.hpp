@@ -71,10 +71,6 @@ enum class PcapLinkType : std::uint16_t {
 
 namespace pcap_detail {
 
-[[nodiscard]] constexpr std::uint32_t load_le32(Bytes b, std::size_t at) noexcept {
-    return static_cast<std::uint32_t>(b[at]) | (static_cast<std::uint32_t>(b[at + 1]) << 8U) |
-           (static_cast<std::uint32_t>(b[at + 2]) << 16U) | (static_cast<std::uint32_t>(b[at + 3]) << 24U);
-}
 [[nodiscard]] constexpr std::uint16_t load_le16(Bytes b, std::size_t at) noexcept {
     return static_cast<std::uint16_t>(b[at] | (static_cast<unsigned>(b[at + 1]) << 8U));
 }
@@ -139,7 +135,7 @@ struct PcapGlobalHeader {
         if (file.size() < 4) return {Error::PcapTruncated, static_cast<std::uint32_t>(file.size())};
         PcapGlobalHeader h;
         const std::uint32_t be = load_be32(file, 0);
-        const std::uint32_t le = pcap_detail::load_le32(file, 0);
+        const std::uint32_t le = load_le32(file, 0);
         if (be == pcap_magic_micro || be == pcap_magic_nano) {
             h.big_endian = true;
             h.nanosecond = be == pcap_magic_nano;

@@ -11,8 +11,8 @@
 #pragma once
 
 #include <cstdint>
-#include <optional>
 
+#include "synack/core/optional.hpp"
 #include "synack/core/time.hpp"
 
 namespace synack {
@@ -29,7 +29,7 @@ enum class FastOpenMode : std::uint8_t { Off, Client, Server, Both };
 
 struct Config {
     std::uint16_t mss = 1460;                       // the MSS we announce (our receive MSS)
-    std::optional<std::uint8_t> window_scale = 7;   // our shift; nullopt = don't offer (RFC 7323 §2)
+    Optional<std::uint8_t> window_scale = 7;   // our shift; nullopt = don't offer (RFC 7323 §2)
     bool sack = true;                               // offer SACK-permitted (RFC 2018)
     bool timestamps = true;                         // offer timestamps (RFC 7323 §3)
     bool ecn = false;                               // RFC 3168 §6.1.1 setup (Linux tcp_ecn=1 asks)

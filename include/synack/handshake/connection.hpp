@@ -16,8 +16,8 @@
 #include <array>
 #include <cstddef>
 #include <cstdint>
-#include <optional>
 
+#include "synack/core/optional.hpp"
 #include "synack/core/result.hpp"
 #include "synack/core/seq.hpp"
 #include "synack/core/time.hpp"
@@ -376,7 +376,7 @@ class Connection {
     // Writes the next pending segment into `buf` (60 bytes always suffice:
     // handshake segments carry no payload; Fast Open data needs 60 + its
     // length) with its checksum filled in.
-    constexpr std::optional<Transmit> poll_transmit(MutableBytes buf, Time now) noexcept {
+    constexpr Optional<Transmit> poll_transmit(MutableBytes buf, Time now) noexcept {
         while (tx_ != 0) {
             TcpFields h;
             OptionValues opts;
@@ -437,11 +437,11 @@ class Connection {
             copy_bytes(buf, *n, payload);
             return Transmit{flow, *n + payload.size(), 0};
         }
-        return std::nullopt;
+        return nullopt;
     }
 
-    constexpr std::optional<Event> poll_event() noexcept {
-        if (ev_count_ == 0) return std::nullopt;
+    constexpr Optional<Event> poll_event() noexcept {
+        if (ev_count_ == 0) return nullopt;
         const EventKind k = events_[ev_head_];
         ev_head_ = static_cast<std::uint8_t>((ev_head_ + 1) % ev_capacity);
         --ev_count_;
@@ -685,7 +685,7 @@ class Connection {
     // ---- arrival, per state ----
 
     constexpr void closed_reply(const IpAddress& src, const TcpView& seg) noexcept {
-        const std::optional<TcpHeader> r = reset_for(seg);
+        const Optional<TcpHeader> r = reset_for(seg);
         if (r) queue_reset(r->seq, r->ack, r->flags, {src, seg.source_port()});
     }
 

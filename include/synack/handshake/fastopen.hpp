@@ -17,9 +17,9 @@
 #include <array>
 #include <cstddef>
 #include <cstdint>
-#include <optional>
 
 #include "synack/core/bytes.hpp"
+#include "synack/core/optional.hpp"
 #include "synack/core/siphash.hpp"
 #include "synack/handshake/isn.hpp"
 #include "synack/wire/address.hpp"
@@ -32,7 +32,7 @@ using FastOpenCookie = std::array<std::uint8_t, fastopen_cookie_size>;
 
 struct FastOpenKeys {
     SipKey primary{};
-    std::optional<SipKey> backup{};
+    Optional<SipKey> backup{};
     friend constexpr bool operator==(const FastOpenKeys&, const FastOpenKeys&) = default;
 };
 

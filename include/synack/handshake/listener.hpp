@@ -33,8 +33,8 @@
 #include <array>
 #include <cstddef>
 #include <cstdint>
-#include <optional>
 
+#include "synack/core/optional.hpp"
 #include "synack/core/result.hpp"
 #include "synack/core/seq.hpp"
 #include "synack/core/siphash.hpp"
@@ -136,7 +136,7 @@ class Listener {
     // Allocates every table now (sizes from ctx.config); none later. `ctx`
     // must outlive the Listener and every Connection it hands out.
     Listener(const Context& ctx, const Endpoint& local)
-        : ctx_(&ctx), local_(local), fo_keys_{fastopen_key_from(ctx.secrets.cookie_key), std::nullopt} {
+        : ctx_(&ctx), local_(local), fo_keys_{fastopen_key_from(ctx.secrets.cookie_key), nullopt} {
         const Config& c = ctx.config;
         capacity_ = c.backlog;
         std::uint32_t b = 1;
@@ -227,7 +227,7 @@ class Listener {
 
     // One segment into `buf` (60 bytes suffice: handshake segments carry no
     // payload), checksum filled, with its flow (local -> remote).
-    std::optional<Transmit> poll_transmit(MutableBytes buf, Time now) noexcept {
+    Optional<Transmit> poll_transmit(MutableBytes buf, Time now) noexcept {
         static_cast<void>(now);
         while (tx_count_ != 0) {
             const TxRecord r = tx_[tx_head_];
@@ -259,12 +259,12 @@ class Listener {
             if (!n) continue; // buffer too small: lost like a dropped packet
             return Transmit{FourTuple{local_, {remote, r.port}}, *n, 0};
         }
-        return std::nullopt;
+        return nullopt;
     }
 
     // The oldest completed connection, or nullopt. Fast Open children whose
     // half-open state was reset or expired meanwhile are skipped.
-    std::optional<Accepted> accept() noexcept {
+    Optional<Accepted> accept() noexcept {
         while (accept_count_ != 0) {
             const AcceptSlot s = accept_[accept_head_];
             accept_head_ = (accept_head_ + 1) % accept_cap_;
@@ -288,7 +288,7 @@ class Listener {
             remove(s.index, bucket_of(endpoint_of(e))); // releases the data slot; `data` stays readable
             return a;
         }
-        return std::nullopt;
+        return nullopt;
     }
 
     // ---- introspection ----
@@ -530,7 +530,7 @@ class Listener {
     }
 
     void queue_reset(const Endpoint& to, const TcpView& seg) noexcept {
-        const std::optional<TcpHeader> h = reset_for(seg);
+        const Optional<TcpHeader> h = reset_for(seg);
         if (!h) return;
         TxRecord* r = push_tx();
         if (r == nullptr) return;
@@ -636,7 +636,7 @@ class Listener {
         // never for a RST), then RST ignored, then SYN.
         if (f.ack()) {
             if (!f.syn() && !f.rst() && cookies_valid(now)) {
-                const std::optional<bool> r = try_cookie(remote, seg, now);
+                const Optional<bool> r = try_cookie(remote, seg, now);
                 if (r) return {}; // valid cookie: accepted, or ignored with the accept queue full
             }
             queue_reset(remote, seg);
@@ -775,15 +775,15 @@ class Listener {
     // cookie_v4_check(): nullopt if the ACK is no cookie (the caller then
     // resets it); true if accepted; false if valid but the accept queue is
     // full (Linux drops it: the child cannot be created).
-    std::optional<bool> try_cookie(const Endpoint& remote, const TcpView& seg, Time now) noexcept {
+    Optional<bool> try_cookie(const Endpoint& remote, const TcpView& seg, Time now) noexcept {
         const FourTuple t{local_, remote};
         const SeqNum peer_isn = seg.seq() - 1;
         const SeqNum cookie = seg.ack() - 1;
-        const std::optional<std::uint8_t> idx =
+        const Optional<std::uint8_t> idx =
             syncookie_check(ctx_->secrets.cookie_key, t, peer_isn, cookie, syncookie_counter(now));
         if (!idx) {
             ++stats_.cookies_rejected;
-            return std::nullopt;
+            return nullopt;
         }
         const OptionValues o = OptionValues::decode(seg.option_bytes());
         Negotiated n;
@@ -799,13 +799,13 @@ class Listener {
             // cookie_timestamp_decode(): the options from the echoed TSval.
             if (!cfg().timestamps) {
                 ++stats_.cookies_rejected;
-                return std::nullopt;
+                return nullopt;
             }
             n.ts_offset = ts_offset_for(remote.address);
             const SyncookieOptions co = syncookie_ts_decode(o.timestamps->echo_reply - n.ts_offset);
             if ((co.sack && !cfg().sack) || (co.window_scale && !cfg().window_scale)) {
                 ++stats_.cookies_rejected;
-                return std::nullopt;
+                return nullopt;
             }
             n.timestamps = true;
             n.ts_recent = o.timestamps->value;

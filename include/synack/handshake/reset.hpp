@@ -8,16 +8,16 @@
 #pragma once
 
 #include <cstddef>
-#include <optional>
 
+#include "synack/core/optional.hpp"
 #include "synack/core/result.hpp"
 #include "synack/wire/tcp.hpp"
 
 namespace synack {
 
 // The header of the reply, or nullopt when no reply is due (a RST).
-[[nodiscard]] constexpr std::optional<TcpHeader> reset_for(const TcpView& seg) noexcept {
-    if (seg.flags().rst()) return std::nullopt;
+[[nodiscard]] constexpr Optional<TcpHeader> reset_for(const TcpView& seg) noexcept {
+    if (seg.flags().rst()) return nullopt;
     TcpHeader h;
     h.source_port = seg.destination_port();
     h.destination_port = seg.source_port();

@@ -27,8 +27,8 @@
 #include <array>
 #include <cstddef>
 #include <cstdint>
-#include <optional>
 
+#include "synack/core/optional.hpp"
 #include "synack/core/seq.hpp"
 #include "synack/core/siphash.hpp"
 #include "synack/core/time.hpp"
@@ -89,7 +89,7 @@ class CookieHasher {
         const IpAddress& r = t.remote.address;
         const IpAddress& l = t.local.address;
         if (r.is_v4()) {
-            s_.compress(load_le32(r.bytes, 0) | (load_le32(l.bytes, 0) << 32U));
+            s_.compress(load_le32(r.bytes, 0) | (std::uint64_t{load_le32(l.bytes, 0)} << 32U));
             length_ = 8;
         } else {
             s_.compress(load_le64(r.bytes, 0));
@@ -134,15 +134,15 @@ class CookieHasher {
 // check_tcp_syn_cookie(): the MSS index if `cookie` (SEG.ACK - 1 of the
 // completing ACK) was made for this flow and peer ISN (SEG.SEQ - 1) within
 // the last syncookie_max_age periods; nullopt otherwise.
-[[nodiscard]] constexpr std::optional<std::uint8_t> syncookie_check(const SipKey& key, const FourTuple& t,
+[[nodiscard]] constexpr Optional<std::uint8_t> syncookie_check(const SipKey& key, const FourTuple& t,
                                                                     SeqNum peer_isn, SeqNum cookie,
                                                                     std::uint32_t counter) noexcept {
     const detail::CookieHasher h(key, t);
     const std::uint32_t c = cookie.raw() - (h.h0() + peer_isn.raw());
     const std::uint32_t diff = (counter - (c >> syncookie_bits)) & (0xFFFFFFFFU >> syncookie_bits);
-    if (diff >= syncookie_max_age) return std::nullopt;
+    if (diff >= syncookie_max_age) return nullopt;
     const std::uint32_t data = (c - h.h1(counter - diff)) & syncookie_mask;
-    if (data >= syncookie_mss_v4.size()) return std::nullopt;
+    if (data >= syncookie_mss_v4.size()) return nullopt;
     return static_cast<std::uint8_t>(data);
 }
 
@@ -155,7 +155,7 @@ inline constexpr std::uint32_t syncookie_ts_ecn = 1U << 5;     // TS_OPT_ECN
 
 // The SYN options a cookie connection keeps (beyond the MSS).
 struct SyncookieOptions {
-    std::optional<std::uint8_t> window_scale; // the peer's shift (0..14), nullopt = none
+    Optional<std::uint8_t> window_scale; // the peer's shift (0..14), nullopt = none
     bool sack = false;
     bool ecn = false;
     friend constexpr bool operator==(const SyncookieOptions&, const SyncookieOptions&) = default;

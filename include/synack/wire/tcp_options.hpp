@@ -12,9 +12,9 @@
 #include <bit>
 #include <cstddef>
 #include <cstdint>
-#include <optional>
 
 #include "synack/core/bytes.hpp"
+#include "synack/core/optional.hpp"
 #include "synack/core/result.hpp"
 
 namespace synack {
@@ -270,13 +270,13 @@ struct OptionProblem {
 // writes Linux's canonical layout (tcp_options_write()). TcpOptions adds the
 // verbatim layout and the malformations found.
 struct OptionValues {
-    std::optional<std::uint16_t> mss;
-    std::optional<std::uint8_t> window_scale; // as on the wire (rule 7)
+    Optional<std::uint16_t> mss;
+    Optional<std::uint8_t> window_scale; // as on the wire (rule 7)
     bool sack_permitted = false;
-    std::optional<Timestamps> timestamps;
+    Optional<Timestamps> timestamps;
     std::array<SackBlock, max_sack_blocks> sack_blocks{};
     std::uint8_t sack_count = 0;
-    std::optional<FastOpenOption> fast_open;
+    Optional<FastOpenOption> fast_open;
 
   protected:
     // Writes straight into the caller's buffer; past its end nothing is

@@ -1,0 +1,82 @@
+// synack/core/optional.hpp — Optional<T>: a value that may be absent.
+//
+// The subset of std::optional the library needs, for its small, default-
+// constructible value types: the value is always constructed (T{} when
+// absent), which keeps it usable in constant expressions without unions
+// and keeps == deterministic. Written here because <optional> and its
+// instantiations cost a large part of the umbrella header's compile-time
+// budget (DESIGN.md). `nullopt` is synack::nullopt.
+#pragma once
+
+#include <type_traits>
+
+namespace synack {
+
+struct Nullopt {
+    constexpr explicit Nullopt(int) noexcept {}
+};
+inline constexpr Nullopt nullopt{0};
+
+template <class T>
+class Optional {
+    static_assert(std::is_default_constructible_v<T>);
+
+  public:
+    using value_type = T;
+
+    constexpr Optional() noexcept = default;
+    constexpr Optional(Nullopt) noexcept {} // NOLINT: implicit, as std::optional
+    template <class U = T>
+        requires(!std::is_same_v<std::remove_cvref_t<U>, Optional> && !std::is_same_v<std::remove_cvref_t<U>, Nullopt> &&
+                 std::is_constructible_v<T, U &&>)
+    constexpr Optional(U&& v) noexcept // NOLINT: implicit, as std::optional
+        : value_(static_cast<T>(static_cast<U&&>(v))), has_(true) {}
+
+    constexpr Optional& operator=(Nullopt) noexcept {
+        reset();
+        return *this;
+    }
+
+    [[nodiscard]] constexpr bool has_value() const noexcept { return has_; }
+    constexpr explicit operator bool() const noexcept { return has_; }
+
+    // Precondition: has_value().
+    [[nodiscard]] constexpr T& value() & noexcept { return value_; }
+    [[nodiscard]] constexpr const T& value() const& noexcept { return value_; }
+    constexpr T& operator*() & noexcept { return value_; }
+    constexpr const T& operator*() const& noexcept { return value_; }
+    constexpr T* operator->() noexcept { return &value_; }
+    constexpr const T* operator->() const noexcept { return &value_; }
+
+    template <class U>
+    [[nodiscard]] constexpr T value_or(U&& fallback) const noexcept {
+        return has_ ? value_ : static_cast<T>(static_cast<U&&>(fallback));
+    }
+
+    template <class... A>
+    constexpr T& emplace(A&&... args) noexcept {
+        if constexpr (std::is_constructible_v<T, A&&...>) {
+            value_ = T(static_cast<A&&>(args)...);
+        } else { // an aggregate (clang 14 has no parenthesized aggregate init)
+            value_ = T{static_cast<A&&>(args)...};
+        }
+        has_ = true;
+        return value_;
+    }
+    constexpr void reset() noexcept {
+        value_ = T{};
+        has_ = false;
+    }
+
+    friend constexpr bool operator==(const Optional& a, const Optional& b) noexcept {
+        return a.has_ == b.has_ && (!a.has_ || a.value_ == b.value_);
+    }
+    friend constexpr bool operator==(const Optional& a, Nullopt) noexcept { return !a.has_; }
+    friend constexpr bool operator==(const Optional& a, const T& v) noexcept { return a.has_ && a.value_ == v; }
+
+  private:
+    T value_{};
+    bool has_ = false;
+};
+
+} // namespace synack
