@@ -140,8 +140,8 @@ class Harness {
   private:
     [[nodiscard]] IpAddress address(std::uint32_t host) const {
         if (!v6_) return IpAddress::v4(0xC6120000U | host); // 198.18.x.x
-        std::array<std::uint16_t, 8> g{0x2001, 0xdb8, 0, 0, 0, 0, static_cast<std::uint16_t>(host >> 16U),
-                                       static_cast<std::uint16_t>(host)};
+        synack::Array<std::uint16_t, 8> g{0x2001, 0xdb8, 0, 0, 0, 0, static_cast<std::uint16_t>(host >> 16U),
+                                               static_cast<std::uint16_t>(host)};
         return IpAddress::v6_groups(g);
     }
     [[nodiscard]] Endpoint client_ep(std::size_t k) const { return {address(2), static_cast<std::uint16_t>(40000 + k)}; }

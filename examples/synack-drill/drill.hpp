@@ -205,7 +205,7 @@ inline Optional<IpAddress> parse_ipv6(std::string_view s) {
         if (!groups(s.substr(0, gap), head, false) || !groups(s.substr(gap + 2), tail, true)) return nullopt;
         if (head.size() + tail.size() > 7) return nullopt;
     }
-    std::array<std::uint16_t, 8> g{};
+    Array<std::uint16_t, 8> g{};
     for (std::size_t i = 0; i < head.size(); ++i) g[i] = head[i];
     for (std::size_t i = 0; i < tail.size(); ++i) g[8 - tail.size() + i] = tail[i];
     return IpAddress::v6_groups(g);

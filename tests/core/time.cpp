@@ -38,10 +38,15 @@ TEST_CASE("Duration arithmetic and ordering", "[time]") {
     CHECK(backoff == Duration::seconds(64));
     CHECK(backoff > rto);
     CHECK(backoff - rto == Duration::seconds(63));
-    const bool three_way_equal = (Duration::microseconds(1) <=> Duration::nanoseconds(1000)) == 0;
-    const bool three_way_less = (Duration::nanoseconds(1) <=> Duration::nanoseconds(2)) < 0;
-    CHECK(three_way_equal);
-    CHECK(three_way_less);
+    CHECK(Duration::microseconds(1) == Duration::nanoseconds(1000));
+    CHECK(Duration::microseconds(1) <= Duration::nanoseconds(1000));
+    CHECK(Duration::microseconds(1) >= Duration::nanoseconds(1000));
+    CHECK(Duration::nanoseconds(1) < Duration::nanoseconds(2));
+    CHECK_FALSE(Duration::nanoseconds(2) < Duration::nanoseconds(2));
+    CHECK(Duration::nanoseconds(1) != Duration::nanoseconds(2));
+    CHECK(Time::from_ns(5) > Time::from_ns(4));
+    CHECK(Time::from_ns(5) >= Time::from_ns(5));
+    CHECK_FALSE(Time::from_ns(5) <= Time::from_ns(4));
 }
 
 TEST_CASE("Time plus and minus Durations", "[time]") {

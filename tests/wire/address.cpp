@@ -12,7 +12,7 @@ using namespace synack;
 
 namespace {
 
-constexpr std::array<std::uint8_t, 16> doc_v6_bytes{0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x01};
+constexpr Array<std::uint8_t, 16> doc_v6_bytes{0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x01};
 
 constexpr bool all_zero_after(const IpAddress& a, std::size_t from) noexcept {
     for (std::size_t i = from; i < a.bytes.size(); ++i) {
@@ -114,7 +114,7 @@ TEST_CASE("address: equality covers the family and every byte", "[address]") {
         CHECK(b != IpAddress::v4(1, 2, 3, 4));
     }
     // 1.2.3.4 and the v6 address whose first bytes are 01 02 03 04 differ only by family.
-    std::array<std::uint8_t, 16> v6_bytes{};
+    Array<std::uint8_t, 16> v6_bytes{};
     v6_bytes[0] = 1;
     v6_bytes[1] = 2;
     v6_bytes[2] = 3;

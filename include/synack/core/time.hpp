@@ -5,7 +5,6 @@
 // chrono.hpp so that this header stays cheap to include.
 #pragma once
 
-#include <compare>
 #include <cstdint>
 
 namespace synack {
@@ -21,7 +20,12 @@ struct Duration {
     friend constexpr Duration operator+(Duration a, Duration b) noexcept { return {a.ns + b.ns}; }
     friend constexpr Duration operator-(Duration a, Duration b) noexcept { return {a.ns - b.ns}; }
     friend constexpr Duration operator*(Duration a, std::int64_t k) noexcept { return {a.ns * k}; }
-    friend constexpr auto operator<=>(Duration, Duration) = default;
+    // Spelled out rather than a defaulted <=>, which needs <compare>.
+    friend constexpr bool operator==(Duration a, Duration b) noexcept { return a.ns == b.ns; }
+    friend constexpr bool operator<(Duration a, Duration b) noexcept { return a.ns < b.ns; }
+    friend constexpr bool operator<=(Duration a, Duration b) noexcept { return a.ns <= b.ns; }
+    friend constexpr bool operator>(Duration a, Duration b) noexcept { return a.ns > b.ns; }
+    friend constexpr bool operator>=(Duration a, Duration b) noexcept { return a.ns >= b.ns; }
 };
 
 struct Time {
@@ -33,7 +37,11 @@ struct Time {
     friend constexpr Time operator+(Time t, Duration d) noexcept { return {t.ns + d.ns}; }
     friend constexpr Time operator-(Time t, Duration d) noexcept { return {t.ns - d.ns}; }
     friend constexpr Duration operator-(Time a, Time b) noexcept { return {a.ns - b.ns}; }
-    friend constexpr auto operator<=>(Time, Time) = default;
+    friend constexpr bool operator==(Time a, Time b) noexcept { return a.ns == b.ns; }
+    friend constexpr bool operator<(Time a, Time b) noexcept { return a.ns < b.ns; }
+    friend constexpr bool operator<=(Time a, Time b) noexcept { return a.ns <= b.ns; }
+    friend constexpr bool operator>(Time a, Time b) noexcept { return a.ns > b.ns; }
+    friend constexpr bool operator>=(Time a, Time b) noexcept { return a.ns >= b.ns; }
 };
 
 } // namespace synack

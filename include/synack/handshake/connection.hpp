@@ -13,10 +13,10 @@
 // poll_event() / next_deadline() until they are empty.
 #pragma once
 
-#include <array>
 #include <cstddef>
 #include <cstdint>
 
+#include "synack/core/array.hpp"
 #include "synack/core/optional.hpp"
 #include "synack/core/result.hpp"
 #include "synack/core/seq.hpp"
@@ -1058,7 +1058,7 @@ class Connection {
     std::uint8_t tx_ = 0;
     std::uint8_t tfo_cookie_len_ = 0;
     std::uint16_t tfo_acked_ = 0; // SYN data bytes the SYN-ACK acknowledged
-    std::array<EventKind, ev_capacity> events_{};
+    Array<EventKind, ev_capacity> events_{};
     std::uint8_t ev_head_ = 0, ev_count_ = 0;
     RtoEstimator rto_{};
     Time syn_sent_at_{};

@@ -14,10 +14,10 @@
 // full (Linux keeps them in the tcp metrics cache). No allocation.
 #pragma once
 
-#include <array>
 #include <cstddef>
 #include <cstdint>
 
+#include "synack/core/array.hpp"
 #include "synack/core/bytes.hpp"
 #include "synack/core/optional.hpp"
 #include "synack/core/siphash.hpp"
@@ -28,7 +28,7 @@ namespace synack {
 
 inline constexpr std::size_t fastopen_cookie_size = 8; // Linux TCP_FASTOPEN_COOKIE_SIZE
 
-using FastOpenCookie = std::array<std::uint8_t, fastopen_cookie_size>;
+using FastOpenCookie = Array<std::uint8_t, fastopen_cookie_size>;
 
 struct FastOpenKeys {
     SipKey primary{};
@@ -87,7 +87,7 @@ constexpr bool same_cookie(const FastOpenCookie& a, Bytes b) noexcept {
 struct FastOpenCacheEntry {
     IpAddress server{};
     std::uint8_t cookie_length = 0; // 0: free slot
-    std::array<std::uint8_t, 16> cookie{};
+    Array<std::uint8_t, 16> cookie{};
     std::uint16_t mss = 0;          // the server's MSS, remembered with the cookie
     std::uint32_t stamp = 0;        // insertion order, for replacement
 
@@ -156,7 +156,7 @@ class FastOpenCache {
     [[nodiscard]] static constexpr std::size_t capacity() noexcept { return N; }
 
   private:
-    std::array<FastOpenCacheEntry, N> entries_{};
+    Array<FastOpenCacheEntry, N> entries_{};
     std::uint32_t next_stamp_ = 0;
 };
 

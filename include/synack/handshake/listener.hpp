@@ -30,10 +30,10 @@
 // completed flows (the Negotiated record, and a Connection to keep driving).
 #pragma once
 
-#include <array>
 #include <cstddef>
 #include <cstdint>
 
+#include "synack/core/array.hpp"
 #include "synack/core/optional.hpp"
 #include "synack/core/result.hpp"
 #include "synack/core/seq.hpp"
@@ -319,7 +319,7 @@ class Listener {
     // One half-open attempt: 64 bytes (static_assert below).
     struct HalfOpen {
         std::int64_t sent_at = 0;    // ns of the last SYN-ACK; once a Fast Open child is Acked: its RTT
-        std::array<std::uint8_t, 16> addr{};
+        Array<std::uint8_t, 16> addr{};
         std::uint32_t iss = 0, irs = 0, ts_recent = 0;
         std::uint32_t chain = none;  // next in the hash chain, or in the free list
         std::uint32_t prev = none, next = none; // timer FIFO of level `retries`
@@ -357,7 +357,7 @@ class Listener {
 
     // Everything needed to write one segment later.
     struct TxRecord {
-        std::array<std::uint8_t, 16> addr{};
+        Array<std::uint8_t, 16> addr{};
         std::uint32_t seq = 0, ack = 0, tsval = 0, tsecr = 0;
         FastOpenCookie cookie{};
         std::uint16_t port = 0, flags = 0, window = 0, mss = 0;
@@ -932,8 +932,8 @@ class Listener {
     std::uint32_t accept_cap_ = 0, accept_head_ = 0, accept_count_ = 0;
     std::uint32_t tfo_limit_ = 0, tfo_slot_size_ = 0, tfo_free_count_ = 0;
     std::uint8_t top_level_ = 0;
-    std::array<Fifo, max_levels> levels_{};
-    std::array<TxRecord, tx_capacity> tx_{};
+    Array<Fifo, max_levels> levels_{};
+    Array<TxRecord, tx_capacity> tx_{};
     std::size_t tx_head_ = 0, tx_count_ = 0;
     bool cookie_sent_ = false;
     Time last_cookie_{};

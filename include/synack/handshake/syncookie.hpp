@@ -24,10 +24,10 @@
 // Pure constexpr functions; keys come from the caller.
 #pragma once
 
-#include <array>
 #include <cstddef>
 #include <cstdint>
 
+#include "synack/core/array.hpp"
 #include "synack/core/optional.hpp"
 #include "synack/core/seq.hpp"
 #include "synack/core/siphash.hpp"
@@ -47,10 +47,10 @@ inline constexpr Duration syncookie_valid = Duration::seconds(120);
 
 // Linux msstab[] (IPv4) and msstab[] of syncookies.c's IPv6 twin
 // (net/ipv6/syncookies.c: 1280-60, 1480-60, 1500-60, 9000-60).
-inline constexpr std::array<std::uint16_t, 4> syncookie_mss_v4{536, 1300, 1440, 1460};
-inline constexpr std::array<std::uint16_t, 4> syncookie_mss_v6{1220, 1420, 1440, 8940};
+inline constexpr Array<std::uint16_t, 4> syncookie_mss_v4{536, 1300, 1440, 1460};
+inline constexpr Array<std::uint16_t, 4> syncookie_mss_v6{1220, 1420, 1440, 8940};
 
-[[nodiscard]] constexpr const std::array<std::uint16_t, 4>& syncookie_mss_table(IpFamily f) noexcept {
+[[nodiscard]] constexpr const Array<std::uint16_t, 4>& syncookie_mss_table(IpFamily f) noexcept {
     return f == IpFamily::V4 ? syncookie_mss_v4 : syncookie_mss_v6;
 }
 

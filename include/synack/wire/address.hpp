@@ -4,9 +4,9 @@
 // wire/format.hpp (so <string> stays out of this header).
 #pragma once
 
-#include <array>
 #include <cstdint>
 
+#include "synack/core/array.hpp"
 #include "synack/core/bytes.hpp"
 
 namespace synack {
@@ -17,7 +17,7 @@ enum class IpFamily : std::uint8_t { V4 = 4, V6 = 6 };
 // that comparison and hashing are uniform.
 struct IpAddress {
     IpFamily family = IpFamily::V4;
-    std::array<std::uint8_t, 16> bytes{};
+    Array<std::uint8_t, 16> bytes{};
 
     static constexpr IpAddress v4(std::uint8_t a, std::uint8_t b, std::uint8_t c, std::uint8_t d) noexcept {
         IpAddress r;
@@ -37,14 +37,21 @@ struct IpAddress {
         for (std::size_t i = 0; i < n; ++i) r.bytes[i] = b[i];
         return r;
     }
-    static constexpr IpAddress v6(const std::array<std::uint8_t, 16>& b) noexcept {
+    static constexpr IpAddress v6(const Array<std::uint8_t, 16>& b) noexcept {
         IpAddress r;
         r.family = IpFamily::V6;
         r.bytes = b;
         return r;
     }
+    // Any 16 bytes with data() and size() (a std::array, a Span...); a
+    // template, so that v6({}) still means the Array overload.
+    // Precondition: b.size() >= 16.
+    template <class C>
+    static constexpr IpAddress v6(const C& b) noexcept {
+        return from_bytes(IpFamily::V6, Bytes(b));
+    }
     // 16-bit groups, as written in text: v6_groups({0x2001, 0xdb8, 0,0,0,0,0, 1}).
-    static constexpr IpAddress v6_groups(const std::array<std::uint16_t, 8>& g) noexcept {
+    static constexpr IpAddress v6_groups(const Array<std::uint16_t, 8>& g) noexcept {
         IpAddress r;
         r.family = IpFamily::V6;
         for (std::size_t i = 0; i < 8; ++i) {

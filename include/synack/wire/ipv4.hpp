@@ -7,10 +7,10 @@
 // reported (is_fragment()), never reassembled.
 #pragma once
 
-#include <array>
 #include <cstddef>
 #include <cstdint>
 
+#include "synack/core/array.hpp"
 #include "synack/core/bytes.hpp"
 #include "synack/core/result.hpp"
 #include "synack/wire/address.hpp"
@@ -107,7 +107,7 @@ struct Ipv4Header {
     std::uint16_t header_checksum = 0;    // as decoded; encode() writes the correct value
     IpAddress source{};
     IpAddress destination{};
-    std::array<std::uint8_t, ipv4_max_options> options{};
+    Array<std::uint8_t, ipv4_max_options> options{};
     std::uint8_t options_length = 0;      // a multiple of 4, <= 40
 
     [[nodiscard]] constexpr std::size_t header_length() const noexcept {

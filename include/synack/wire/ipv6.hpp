@@ -157,8 +157,8 @@ struct Ipv6Header {
     std::uint16_t payload_length = 0;
     std::uint8_t next_header = 6;
     std::uint8_t hop_limit = 64;       // Linux's default (net.ipv6.conf.*.hop_limit)
-    IpAddress source = IpAddress::v6({});
-    IpAddress destination = IpAddress::v6({});
+    IpAddress source = IpAddress::v6(Array<std::uint8_t, 16>{});
+    IpAddress destination = IpAddress::v6(Array<std::uint8_t, 16>{});
 
     [[nodiscard]] constexpr std::uint8_t traffic_class() const noexcept {
         return static_cast<std::uint8_t>(((dscp & 0x3fU) << 2U) | (ecn & 0x03U));

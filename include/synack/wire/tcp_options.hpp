@@ -8,11 +8,11 @@
 // tcp_parse_options(); the option rules are numbered as in DESIGN.md.
 #pragma once
 
-#include <array>
 #include <bit>
 #include <cstddef>
 #include <cstdint>
 
+#include "synack/core/array.hpp"
 #include "synack/core/bytes.hpp"
 #include "synack/core/optional.hpp"
 #include "synack/core/result.hpp"
@@ -65,7 +65,7 @@ struct Timestamps {
 struct FastOpenOption {
     bool experimental = false; // kind 254 + magic 0xF989 instead of kind 34
     std::uint8_t cookie_length = 0;
-    std::array<std::uint8_t, fast_open_cookie_max> cookie{};
+    Array<std::uint8_t, fast_open_cookie_max> cookie{};
 
     [[nodiscard]] constexpr bool is_request() const noexcept { return cookie_length == 0; }
     [[nodiscard]] constexpr Bytes cookie_bytes() const noexcept { return Bytes(cookie.data(), cookie_length); }
@@ -274,7 +274,7 @@ struct OptionValues {
     Optional<std::uint8_t> window_scale; // as on the wire (rule 7)
     bool sack_permitted = false;
     Optional<Timestamps> timestamps;
-    std::array<SackBlock, max_sack_blocks> sack_blocks{};
+    Array<SackBlock, max_sack_blocks> sack_blocks{};
     std::uint8_t sack_count = 0;
     Optional<FastOpenOption> fast_open;
 
@@ -376,10 +376,10 @@ struct OptionValues {
         return (fast_open->experimental ? 4U : 2U) + c;
     }
     // The option's bytes, followed by NOPs up to a multiple of 4.
-    [[nodiscard]] constexpr std::array<std::uint8_t, 20> tfo_bytes() const noexcept {
+    [[nodiscard]] constexpr Array<std::uint8_t, 20> tfo_bytes() const noexcept {
         const FastOpenOption& f = *fast_open;
         const std::size_t len = tfo_length();
-        std::array<std::uint8_t, 20> b{};
+        Array<std::uint8_t, 20> b{};
         std::size_t i = 0;
         b[i++] = f.experimental ? 254 : 34;
         b[i++] = static_cast<std::uint8_t>(len);
@@ -392,11 +392,11 @@ struct OptionValues {
         return b;
     }
     struct TfoWords {
-        std::array<std::uint32_t, 5> words{};
+        Array<std::uint32_t, 5> words{};
         std::size_t count = 0;
     };
     [[nodiscard]] constexpr TfoWords tfo_words() const noexcept {
-        const std::array<std::uint8_t, 20> b = tfo_bytes();
+        const Array<std::uint8_t, 20> b = tfo_bytes();
         TfoWords t;
         t.count = (tfo_length() + 3U) / 4U;
         for (std::size_t i = 0; i < t.count; ++i) t.words[i] = load_be32(b, 4 * i);
@@ -405,7 +405,7 @@ struct OptionValues {
     // Returns the option's length (without padding).
     constexpr std::size_t write_tfo(Writer& w) const noexcept {
         const std::size_t len = tfo_length();
-        const std::array<std::uint8_t, 20> b = tfo_bytes();
+        const Array<std::uint8_t, 20> b = tfo_bytes();
         for (std::size_t i = 0; i < len; ++i) w.put(b[i]);
         return len;
     }
@@ -537,7 +537,7 @@ struct OptionValues {
 
     // Bytes encode() would write (a multiple of 4), or an error.
     [[nodiscard]] constexpr result<std::size_t> encoded_size() const noexcept {
-        std::array<std::uint8_t, max_option_bytes> scratch{};
+        Array<std::uint8_t, max_option_bytes> scratch{};
         return encode(scratch);
     }
 
@@ -595,11 +595,11 @@ struct OptionValues {
 struct TcpOptions : OptionValues {
     // Malformations found by decode(): the first problems_max, and how many.
     static constexpr std::size_t problems_max = 8;
-    std::array<OptionProblem, problems_max> problems{};
+    Array<OptionProblem, problems_max> problems{};
     std::uint8_t problem_count = 0;
 
     // The decoded option area, verbatim (empty for a value built by hand).
-    std::array<std::uint8_t, max_option_bytes> wire{};
+    Array<std::uint8_t, max_option_bytes> wire{};
     std::uint8_t wire_length = 0;
 
     [[nodiscard]] constexpr Bytes layout() const noexcept { return Bytes(wire.data(), wire_length); }
@@ -645,7 +645,7 @@ struct TcpOptions : OptionValues {
 
     // Bytes encode() would write (a multiple of 4), or OptionsTooLong.
     [[nodiscard]] constexpr result<std::size_t> encoded_size() const noexcept {
-        std::array<std::uint8_t, max_option_bytes> scratch{};
+        Array<std::uint8_t, max_option_bytes> scratch{};
         return encode(scratch);
     }
 
@@ -683,7 +683,7 @@ struct TcpOptions : OptionValues {
     constexpr void write_layout(Writer& w) const noexcept {
         const OptionRange range = raw();
         // The offset of the last well-formed occurrence of each typed kind.
-        std::array<std::uint16_t, 6> last{};
+        Array<std::uint16_t, 6> last{};
         last.fill(0xFFFF);
         unsigned present = 0;
         for (const OptionEntry& e : range) {
