@@ -536,10 +536,7 @@ struct OptionValues {
     }
 
     // Bytes encode() would write (a multiple of 4), or an error.
-    [[nodiscard]] constexpr result<std::size_t> encoded_size() const noexcept {
-        Array<std::uint8_t, max_option_bytes> scratch{};
-        return encode(scratch);
-    }
+    [[nodiscard]] constexpr result<std::size_t> encoded_size() const noexcept { return canonical_size(); }
 
     // Writes Linux's canonical layout (padded with EOL/zero to a multiple
     // of 4) and returns its length. OptionsTooLong if it exceeds 40 bytes;
