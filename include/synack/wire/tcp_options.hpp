@@ -391,23 +391,11 @@ struct OptionValues {
         while (i % 4 != 0) b[i++] = 1;
         return b;
     }
-    struct TfoWords {
-        Array<std::uint32_t, 5> words{};
-        std::size_t count = 0;
-    };
-    [[nodiscard]] constexpr TfoWords tfo_words() const noexcept {
-        const Array<std::uint8_t, 20> b = tfo_bytes();
-        TfoWords t;
-        t.count = (tfo_length() + 3U) / 4U;
-        for (std::size_t i = 0; i < t.count; ++i) t.words[i] = load_be32(b, 4 * i);
-        return t;
-    }
-    // Returns the option's length (without padding).
-    constexpr std::size_t write_tfo(Writer& w) const noexcept {
+    // The option alone, without padding (a preserved layout pads as it was).
+    constexpr void write_tfo(Writer& w) const noexcept {
         const std::size_t len = tfo_length();
         const Array<std::uint8_t, 20> b = tfo_bytes();
         for (std::size_t i = 0; i < len; ++i) w.put(b[i]);
-        return len;
     }
 
     // Linux tcp_options_write(): mss; sackOK+TS packed as 04 02 08 0a, or
@@ -435,8 +423,8 @@ struct OptionValues {
             }
         }
         if ((mask & MaskTfo) && fast_open) {
-            const TfoWords t = tfo_words();
-            for (std::size_t i = 0; i < t.count; ++i) s.word(t.words[i]);
+            const Array<std::uint8_t, 20> b = tfo_bytes();
+            for (std::size_t i = 0; i < tfo_length(); i += 4) s.word(load_be32(b, i));
         }
     }
 
@@ -749,7 +737,7 @@ struct TcpOptions : OptionValues {
         case MaskSackOk: if (sack_permitted) { w.put(4); w.put(2); } break;
         case MaskTs: if (timestamps) write_ts(w); break;
         case MaskSack: if (sack_count > 0) write_sack(w); break;
-        case MaskTfo: if (fast_open) static_cast<void>(write_tfo(w)); break;
+        case MaskTfo: if (fast_open) write_tfo(w); break;
         default: break;
         }
     }
