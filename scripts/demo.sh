@@ -41,7 +41,7 @@ if [ ${#need[@]} -gt 0 ]; then
 fi
 
 build=build/demo
-cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=Release -DSYNACK_BUILD_TESTS=OFF -DSYNACK_BUILD_EXAMPLES=ON >/dev/null
+cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=Release -DSYNACK_BUILD_TESTS=OFF -DSYNACK_BUILD_TOOLS=ON -DSYNACK_BUILD_EXAMPLES=ON >/dev/null
 targets=(synack-decode synack-loop synack-drill)
 [ "$(uname -s)" = Linux ] && targets+=(synack-server synack-client)
 cmake --build "$build" --target "${targets[@]}" --parallel 2 >/dev/null
@@ -49,23 +49,23 @@ cmake --build "$build" --target "${targets[@]}" --parallel 2 >/dev/null
 banner() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
 
 banner "synack-decode --summary tests/data/a_ipv4_default.pcap   (Linux 6.18, IPv4, default sysctls)"
-"$build/examples/synack-decode/synack-decode" --summary tests/data/a_ipv4_default.pcap
+"$build/tools/synack-decode/synack-decode" --summary tests/data/a_ipv4_default.pcap
 banner "synack-decode --summary tests/data/d_ipv6_default.pcap   (IPv6)"
-"$build/examples/synack-decode/synack-decode" --summary tests/data/d_ipv6_default.pcap
+"$build/tools/synack-decode/synack-decode" --summary tests/data/d_ipv6_default.pcap
 banner "synack-decode --summary tests/data/e_ipv4_closed_port.pcap   (connection refused)"
-"$build/examples/synack-decode/synack-decode" --summary tests/data/e_ipv4_closed_port.pcap
+"$build/tools/synack-decode/synack-decode" --summary tests/data/e_ipv4_closed_port.pcap
 banner "synack-loop: two Connections, 50 ms each way, the first SYN lost"
 "$build/examples/synack-loop/synack-loop" --delay-ms 50
 banner "synack-drill tests/scenarios/*.pkt   (packetdrill-style scenarios against the machines)"
-"$build/examples/synack-drill/synack-drill" tests/scenarios/*.pkt
+"$build/tools/synack-drill/synack-drill" tests/scenarios/*.pkt
 banner "synack-drill -v tests/scenarios/simultaneous-open.pkt"
-"$build/examples/synack-drill/synack-drill" -v tests/scenarios/simultaneous-open.pkt
+"$build/tools/synack-drill/synack-drill" -v tests/scenarios/simultaneous-open.pkt
 
 live() { # live CASE TITLE
     banner "$2"
     SYNACK_INTEROP_KEEP="$build/pcap" bash tests/driver/interop.sh "$1" \
         "$build/examples/synack-server/synack-server" "$build/examples/synack-client/synack-client" \
-        "$build/examples/synack-decode/synack-decode" | grep -v '^PASS'
+        "$build/tools/synack-decode/synack-decode" | grep -v '^PASS'
 }
 if [ "$(id -u)" -eq 0 ] && [ -c /dev/net/tun ] && [ -x "$build/examples/synack-server/synack-server" ]; then
     live server4 "live: the Linux kernel connects to synack-server through a TUN device (IPv4)"

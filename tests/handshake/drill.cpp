@@ -1,8 +1,8 @@
-// Tests for examples/synack-drill/drill.hpp, the scenario runner: the
+// Tests for tools/synack-drill/drill.hpp, the scenario runner: the
 // script parser (times, config keys, segment lines, errors with line
 // numbers), relative numbering, and the runner's verdicts — it must pass a
 // correct script and fail, with tcpdump lines, every kind of wrong one.
-#include "../../examples/synack-drill/drill.hpp"
+#include "../../tools/synack-drill/drill.hpp"
 
 #include <string>
 #include <vector>

@@ -1,4 +1,4 @@
-// examples/synack-drill/drill.hpp — the scenario runner behind synack-drill.
+// tools/synack-drill/drill.hpp — the scenario runner behind synack-drill.
 //
 // Parses scripts in the packetdrill-style language of ../shared/SCENARIOS.md
 // and drives one sans-IO machine with them in virtual time: inbound segments

@@ -1,4 +1,4 @@
-// examples/synack-decode/main.cpp — synack-decode: prints every TCP segment of
+// tools/synack-decode/main.cpp — synack-decode: prints every TCP segment of
 // a classic pcap file (or of hex dumps, one packet per line) as tcpdump -nn -S
 // does, or as one JSON object per segment with every decoded field, and says
 // clearly what is malformed and where.

@@ -1,4 +1,4 @@
-# examples/synack-decode/check_decode.cmake — the CTest checks of
+# tools/synack-decode/check_decode.cmake — the CTest checks of
 # synack-decode, as a cmake -P script (no shell, no Python).
 #
 # Inputs (-D): MODE, TOOL (the synack-decode binary), DATA_DIR (tests/data),

@@ -1,4 +1,4 @@
-// examples/synack-drill/main.cpp — synack-drill: runs scenario scripts (the
+// tools/synack-drill/main.cpp — synack-drill: runs scenario scripts (the
 // packetdrill-style language of ../shared/SCENARIOS.md) against the sans-IO
 // machines in virtual time and prints one verdict per script.
 //

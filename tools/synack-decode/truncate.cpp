@@ -1,4 +1,4 @@
-// examples/synack-decode/truncate.cpp — test helper: copies the first N bytes
+// tools/synack-decode/truncate.cpp — test helper: copies the first N bytes
 // of a file (CMake scripts cannot write binary data). Usage: IN OUT N.
 #include <cstdlib>
 #include <fstream>

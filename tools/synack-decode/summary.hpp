@@ -1,4 +1,4 @@
-// examples/synack-decode/summary.hpp — `synack-decode --summary`: what each
+// tools/synack-decode/summary.hpp — `synack-decode --summary`: what each
 // handshake in a capture negotiated, read from its SYN and SYN-ACK.
 //
 // The rules are the handshake layer's (handshake/connection.hpp, after RFC

@@ -1,4 +1,4 @@
-// examples/synack-decode/ladders.hpp — `synack-decode --ladder`: one ladder
+// tools/synack-decode/ladders.hpp — `synack-decode --ladder`: one ladder
 // diagram per connection in a capture (driver/ladder.hpp), the side that
 // sent the first segment on the left, time from that segment.
 #pragma once
