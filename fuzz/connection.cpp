@@ -333,8 +333,10 @@ class Harness {
             }
         }
         if (what <= 1) {
-            FUZZ_CHECK((e == Error::None) == (b.state == State::Closed));
-            if (e == Error::InvalidState) FUZZ_CHECK(c.state() == b.state);
+            // A Config the machine cannot honour is refused with its error.
+            const Error invalid = validate_connection_config(c.config());
+            FUZZ_CHECK(e == (b.state != State::Closed ? Error::InvalidState : invalid));
+            if (e != Error::None) FUZZ_CHECK(c.state() == b.state);
         }
         if (what == 2) FUZZ_CHECK((e == Error::InvalidState) == (b.state == State::Closed));
         if (what == 3) {
