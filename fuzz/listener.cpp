@@ -210,7 +210,8 @@ class Harness {
             FUZZ_CHECK(!o.timestamps || c.timestamps);
             FUZZ_CHECK(!f.ece() || c.ecn);
             FUZZ_CHECK(!o.fast_open || (c.fastopen_server() && o.fast_open->cookie_length == fastopen_cookie_size));
-            FUZZ_CHECK(v.window() == (c.rcv_wnd > 0xFFFFU ? 0xFFFFU : c.rcv_wnd));
+            // negotiate::initial_window(): mss - 12 quanta when timestamps are agreed
+            FUZZ_CHECK(v.window() == negotiate::syn_window(negotiate::initial_window(c.rcv_wnd, c.mss, o.timestamps.has_value())));
             log_[log_count_ % synack_log] = {t.flow.remote, v.seq().raw(), v.ack().raw(), o.timestamps};
             ++log_count_;
         } else if (f.rst()) {

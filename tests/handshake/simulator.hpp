@@ -755,8 +755,11 @@ class Simulator {
         const std::uint16_t rst = static_cast<std::uint16_t>(TcpFlag::Rst);
         const bool ece = h.flags.ece();
         const bool cwr = h.flags.cwr();
-        const std::uint16_t syn_window = static_cast<std::uint16_t>(c.rcv_wnd > 0xFFFFU ? 0xFFFFU : c.rcv_wnd);
         const Negotiated neg = s.conn.negotiated();
+        // Linux tcp_select_initial_window(): a passive open whose SYN had
+        // timestamps quantizes to mss - 12.
+        const std::uint32_t space = negotiate::initial_window(c.rcv_wnd, c.mss, !active(i) && neg.timestamps);
+        const std::uint16_t syn_window = static_cast<std::uint16_t>(space > 0xFFFFU ? 0xFFFFU : space);
         if (core == syn || core == (syn | ack)) {
             if (s.iss && *s.iss != h.seq) fail("%c: SYN/SYN-ACK with a different ISS", who);
             s.iss = h.seq;
@@ -985,16 +988,18 @@ class Simulator {
         // peer_window: the raw window field of the peer's SYN-ACK or ACK.
         // Scaled windows are rounded up to the scale unit (Linux
         // __tcp_select_window(): ALIGN(free, 1 << rcv_wscale)).
-        const auto field = [](const Config& c, std::uint8_t shift) {
+        const auto field = [&](int i, std::uint8_t shift) {
+            const Config& c = cfg(i);
+            const std::uint32_t space = negotiate::initial_window(c.rcv_wnd, c.mss, !active(i) && x.timestamps);
             const std::uint64_t unit = std::uint64_t{1} << shift;
-            std::uint64_t up = (std::uint64_t{c.rcv_wnd} + unit - 1) / unit * unit;
-            if (up > 0xFFFFFFFFU) up = c.rcv_wnd;
+            std::uint64_t up = (std::uint64_t{space} + unit - 1) / unit * unit;
+            if (up > 0xFFFFFFFFU) up = space;
             const std::uint64_t w = up >> shift;
             return static_cast<std::uint16_t>(w > 0xFFFFU ? 0xFFFFU : w);
         };
-        if (x.peer_window != field(cb, 0) && x.peer_window != field(cb, y.rcv_wscale))
+        if (x.peer_window != field(1, 0) && x.peer_window != field(1, y.rcv_wscale))
             fail("A's peer_window %u", x.peer_window);
-        if (y.peer_window != field(ca, 0) && y.peer_window != field(ca, x.rcv_wscale)) fail("B's peer_window %u", y.peer_window);
+        if (y.peer_window != field(0, 0) && y.peer_window != field(0, x.rcv_wscale)) fail("B's peer_window %u", y.peer_window);
         // The RTT sample lies within the time the attempt took (plus the
         // 1 ms timestamp clock's granularity).
         for (int i = 0; i < 2; ++i) {

@@ -34,7 +34,11 @@ struct Config {
     bool sack = true;                               // offer SACK-permitted (RFC 2018)
     bool timestamps = true;                         // offer timestamps (RFC 7323 §3)
     bool ecn = false;                               // RFC 3168 §6.1.1 setup (Linux tcp_ecn=1 asks)
-    std::uint32_t rcv_wnd = 64240;                  // initial receive window in bytes (Linux: 44 * 1460)
+    // Receive space in bytes. The window offered is this rounded down to a
+    // multiple of the MSS (less the 12 timestamp bytes on a passive open
+    // whose SYN had timestamps), as Linux tcp_select_initial_window() does
+    // with its default 64 KiB space: 64240 = 44 * 1460, 65160 = 45 * 1448.
+    std::uint32_t rcv_wnd = 65535;
 
     std::uint8_t syn_retries = 6;                   // tcp_syn_retries
     std::uint8_t syn_linear_timeouts = 4;           // tcp_syn_linear_timeouts (SYN-SENT only)
@@ -46,6 +50,12 @@ struct Config {
     Duration rto_fallback = Duration::seconds(3);   // RFC 6298 §5.7
     Duration user_timeout{};                        // RFC 9293 §3.8.3 USER TIMEOUT; 0 = none
     Duration msl = Duration::seconds(30);           // TIME-WAIT lasts 2 * msl
+    // Linux TCP_TIMEOUT_MIN (2 jiffies): how soon the SYN goes again after a
+    // bad ACK in SYN-SENT (tcp_rcv_synsent_state_process()). 2 jiffies are
+    // 8 ms at HZ=250; the kernel this was measured on (6.18, HZ=250) sent it
+    // 11.8 ms after, timer wheel included; 10 ms is within packetdrill's
+    // default 4 ms tolerance of that.
+    Duration timeout_min = Duration::milliseconds(10);
 
     // RFC 5961 §7: challenge ACKs are rate-limited, per connection (a global
     // counter is a side channel: CVE-2016-5696). At most this many per
@@ -96,7 +106,8 @@ inline constexpr std::uint16_t min_config_mss = 88; // Linux TCP_MIN_MSS (TCP_MA
     };
     if (!in_range(c.rto_initial, false) || !in_range(c.rto_min, true) || !in_range(c.rto_max, false) ||
         !in_range(c.rto_fallback, false) || !in_range(c.user_timeout, true) || !in_range(c.msl, true) ||
-        !in_range(c.challenge_ack_window, false) || c.rto_min > c.rto_max || c.rto_initial > c.rto_max)
+        !in_range(c.challenge_ack_window, false) || !in_range(c.timeout_min, true) || c.rto_min > c.rto_max ||
+        c.rto_initial > c.rto_max)
         return Error::ConfigTimer;
     // The retry counter is 8 bits: SYN-SENT allows the sum.
     if (unsigned{c.syn_retries} + c.syn_linear_timeouts > 255U) return Error::ConfigRetries;

@@ -312,7 +312,7 @@ class Connection {
         // RFC 9293 §3.8.6.2.2 (receiver SWS avoidance): announce the window
         // when it grew by min(rcv_wnd / 2, MSS) or reopened from zero.
         const std::uint32_t after = advertised_window();
-        const std::uint32_t half = cfg().rcv_wnd / 2;
+        const std::uint32_t half = rcv_space() / 2;
         const std::uint32_t step = half < cfg().mss ? half : cfg().mss;
         if (synchronized() && ((before == 0 && after > 0) || after - before >= step)) tx_ |= TxAck;
     }
@@ -599,11 +599,12 @@ class Connection {
             send_syn(now);
             break;
         case State::SynReceived:
-            // The head of the queue is our unacknowledged SYN: it goes
-            // again, and a FIN queued behind it (close()) follows.
+            // The SYN-ACK alone goes again, even with a FIN queued behind it
+            // (close()): Linux's SYN-ACK timer (reqsk_timer_handler(),
+            // tcp_fastopen_synack_timer() -> inet_rtx_syn_ack()) resends
+            // only the SYN-ACK; the FIN is retransmitted once established.
             set_flag(IssResent, true);
             send_synack(now);
-            if (flag(FinSent)) tx_ |= TxFin;
             break;
         case State::FinWait1:
         case State::Closing:
@@ -615,8 +616,15 @@ class Connection {
         }
     }
 
+    // The receive window this flow offers when nothing is unconsumed
+    // (negotiate::initial_window()).
+    [[nodiscard]] constexpr std::uint32_t rcv_space() const noexcept {
+        return negotiate::initial_window(cfg().rcv_wnd, cfg().mss, flag(Passive) && flag(TsOk));
+    }
+
     [[nodiscard]] constexpr std::uint32_t advertised_window() const noexcept {
-        return cfg().rcv_wnd > unconsumed_ ? cfg().rcv_wnd - unconsumed_ : 0;
+        const std::uint32_t space = rcv_space();
+        return space > unconsumed_ ? space - unconsumed_ : 0;
     }
 
     // The window offered once scaling is agreed: the free space rounded *up*
@@ -784,11 +792,14 @@ class Connection {
         if (f.ack()) {
             // First check: acceptable iff SND.UNA < SEG.ACK <= SND.NXT.
             if (!(snd_una_ < seg.ack() && seg.ack() <= snd_nxt_)) {
+                // Linux tcp_rcv_synsent_state_process(): "Previous FIN/ACK
+                // or RST/ACK might be ignored", so before any retransmission
+                // the SYN goes again after TCP_TIMEOUT_MIN (only ever
+                // earlier: a stream of bad ACKs cannot postpone it).
+                const Time soon = saturating_add(now, cfg().timeout_min);
+                if (retries_ == 0 && soon < deadline_) deadline_ = soon;
                 if (f.rst()) return;
-                queue_reset(seg.ack(), SeqNum{}, TcpFlag::Rst, tuple_.remote);
-                // As Linux: the stale peer is reset and our SYN goes again
-                // at once rather than at the next retransmission.
-                tx_ |= TxSyn;
+                queue_reset(seg.ack(), SeqNum{}, TcpFlag::Rst, tuple_.remote); // <SEQ=SEG.ACK><CTL=RST>
                 return;
             }
         }

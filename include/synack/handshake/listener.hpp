@@ -501,7 +501,12 @@ class Listener {
         return r;
     }
 
-    [[nodiscard]] std::uint16_t synack_window() const noexcept { return negotiate::syn_window(cfg().rcv_wnd); }
+    // The receive window of a request (negotiate::initial_window(): with
+    // the SYN's timestamps agreed, a multiple of mss - 12, Linux's 65160).
+    [[nodiscard]] std::uint32_t window_space(bool ts) const noexcept {
+        return negotiate::initial_window(cfg().rcv_wnd, cfg().mss, ts);
+    }
+    [[nodiscard]] std::uint16_t synack_window(bool ts) const noexcept { return negotiate::syn_window(window_space(ts)); }
 
     // Our shift (validated <= 14).
     [[nodiscard]] std::uint8_t our_wscale() const noexcept { return cfg().window_scale.value_or(0); }
@@ -559,7 +564,7 @@ class Listener {
         r->seq = e.iss;
         r->ack = rcv_nxt_of(e);
         r->flags = negotiate::synack_flags(a).bits();
-        r->window = synack_window();
+        r->window = synack_window(a.timestamps);
         if (a.wscale) {
             r->opt |= OptWs;
             r->wscale = a.rcv_wscale;
@@ -609,7 +614,7 @@ class Listener {
         r->seq = e.iss + 1;
         r->ack = rcv_nxt_of(e);
         r->flags = TcpFlags(TcpFlag::Ack).bits();
-        const std::uint32_t w = cfg().rcv_wnd >> ((e.flags & Ws) ? our_wscale() : 0U);
+        const std::uint32_t w = window_space((e.flags & Ts) != 0) >> ((e.flags & Ws) ? our_wscale() : 0U);
         r->window = static_cast<std::uint16_t>(w > 0xFFFFU ? 0xFFFFU : w);
         if (e.flags & Ts) {
             r->opt |= OptTs;
@@ -777,10 +782,10 @@ class Listener {
         r->seq = syncookie_make(ctx_->secrets.cookie_key, t, seg.seq(), idx, syncookie_counter(now)).raw();
         r->ack = (seg.seq() + 1).raw(); // SYN data is not taken with a cookie (no Fast Open: Linux skips it)
         r->flags = (TcpFlag::Syn | TcpFlag::Ack).bits();
-        r->window = synack_window();
         // tcp_conn_request(): without timestamps a cookie keeps only the
         // MSS (tcp_clear_options()), and ECN needs the timestamp too.
         const negotiate::Agreement a = negotiate::agree(cfg(), o, seg.flags(), local_.address.is_v4(), false);
+        r->window = synack_window(a.timestamps);
         if (!a.timestamps) return;
         SyncookieOptions co;
         if (a.wscale) {
@@ -878,7 +883,7 @@ class Listener {
             return {};
         }
         const SeqNum rcv_nxt = SeqNum(rcv_nxt_of(e));
-        const std::uint32_t wnd = cfg().rcv_wnd;
+        const std::uint32_t wnd = window_space((e.flags & Ts) != 0); // Linux req->rsk_rcv_wnd
         // tcp_in_window(): seq == rcv_nxt, or the segment overlaps the window.
         const SeqNum end = seg.seq() + seg.segment_length();
         const bool in_window = seg.seq() == rcv_nxt ||
