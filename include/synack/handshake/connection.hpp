@@ -175,7 +175,8 @@ class Connection {
         c.set_flag(SackOk, n.sack);
         c.set_flag(TsOk, n.timestamps);
         c.ts_recent_ = n.ts_recent;
-        c.ts_recent_at_ = Time::never(); // unknown: PAWS counts no idle time until TS.Recent is next taken
+        // (When TS.Recent was taken is unknown: PAWS counts no idle time
+        // until it is next taken; TsStamped stays clear.)
         c.ts_offset_ = n.ts_offset;
         c.set_flag(EcnOk, n.ecn);
         c.set_flag(Passive, true);
@@ -281,8 +282,7 @@ class Connection {
         // flight Linux does not rearm the RTO for new data.
         case State::SynReceived:
             if (!flag(FinSent)) {
-                fin_seq_ = snd_nxt_;
-                snd_nxt_ = snd_nxt_ + 1;
+                snd_nxt_ = snd_nxt_ + 1; // our FIN is SND.NXT - 1 from now on
                 set_flag(FinSent, true);
                 tx_ |= TxFin;
             }
@@ -446,10 +446,11 @@ class Connection {
         WsOk = 1, SackOk = 2, TsOk = 4, EcnOk = 8, HasRtt = 16, FinSent = 32,
         IssResent = 64, // our ISS went more than once (SYN retransmitted, or SYN then SYN-ACK): Karn
         Passive = 128,
-        DsackSyn = 256, // the next ACK carries a D-SACK block for the peer's SYN (simultaneous open)
+        Dsack = 256,      // the next ACK carries the D-SACK block [dsack_start_, dsack_end_) (RFC 2883)
         TfoSyn = 512,     // our SYN carries a Fast Open option (cleared when the SYN is retransmitted)
         TfoSynData = 1024, // ... and data (cleared likewise)
         TfoHadData = 2048, // the first SYN carried data (Linux tp->syn_data)
+        TsStamped = 4096,  // ts_recent_sec_ holds when TS.Recent was taken
     };
     static constexpr std::size_t ev_capacity = 4;
 
@@ -497,14 +498,14 @@ class Connection {
         tfo_acked_ = 0;
         tuple_ = {};
         rst_to_ = {};
-        iss_ = irs_ = snd_una_ = snd_nxt_ = rcv_nxt_ = fin_seq_ = rst_seq_ = rst_ack_ = SeqNum{};
-        ts_recent_ = ts_offset_ = unconsumed_ = reply_start_ms_ = 0;
+        iss_ = irs_ = snd_una_ = snd_nxt_ = rcv_nxt_ = dsack_start_ = dsack_end_ = rst_seq_ = rst_ack_ = SeqNum{};
+        ts_recent_ = ts_offset_ = unconsumed_ = reply_start_ms_ = ts_recent_sec_ = 0;
         peer_window_ = snd_mss_ = flags_ = rst_flags_ = reply_count_ = 0;
         state_ = State::Closed;
         snd_wscale_ = rcv_wscale_ = retries_ = tx_ = 0;
         rto_ = {};
         syn_sent_at_ = Time{};
-        ts_recent_at_ = deadline_ = user_deadline_ = Time::never();
+        deadline_ = user_deadline_ = Time::never();
         rto_.set(cfg().rto_initial);
         if (cfg().user_timeout.ns > 0) user_deadline_ = saturating_add(now, cfg().user_timeout);
     }
@@ -520,7 +521,8 @@ class Connection {
 
     constexpr void take_ts_recent(std::uint32_t tsval, Time now) noexcept {
         ts_recent_ = tsval;
-        ts_recent_at_ = now;
+        ts_recent_sec_ = seconds_of(now);
+        set_flag(TsStamped, true);
     }
 
     // One RST slot: a later RST replaces an unsent one.
@@ -564,8 +566,7 @@ class Connection {
     }
 
     constexpr void send_fin(Time now) noexcept {
-        fin_seq_ = snd_nxt_;
-        snd_nxt_ = snd_nxt_ + 1;
+        snd_nxt_ = snd_nxt_ + 1; // our FIN is SND.NXT - 1 from now on
         set_flag(FinSent, true);
         retries_ = 0;
         tx_ |= TxFin;
@@ -707,17 +708,17 @@ class Connection {
         const bool fin = (tx_ & TxFin) != 0;
         g.clear = TxFin | TxAck;
         // (An ACK queued ahead of Fast Open data goes before it.)
-        g.h.seq = fin ? fin_seq_ : (tx_ & TxData) ? snd_una_ : snd_nxt_;
+        g.h.seq = fin ? snd_nxt_ - 1 : (tx_ & TxData) ? snd_una_ : snd_nxt_;
         g.h.ack = rcv_nxt_;
         g.h.flags = fin ? (TcpFlag::Fin | TcpFlag::Ack) : TcpFlags(TcpFlag::Ack);
         g.h.window = window_field(false);
         // RFC 7323 §3.2: once negotiated, on every non-RST segment.
         if (flag(TsOk)) g.opts.timestamps = Timestamps{ts_now(now), ts_recent_};
-        // RFC 2883 D-SACK for the peer's SYN received twice in a
-        // simultaneous open (see on_crossed_synack()); Linux writes it
-        // after the timestamps: nop,nop,TS,nop,nop,sack.
-        if (flag(DsackSyn)) {
-            g.opts.sack_blocks[0] = SackBlock{irs_.raw(), (irs_ + 1).raw()};
+        // RFC 2883 D-SACK for what the peer sent twice (its SYN in a
+        // simultaneous open, data already received); Linux writes it after
+        // the timestamps: nop,nop,TS,nop,nop,sack.
+        if (flag(Dsack)) {
+            g.opts.sack_blocks[0] = SackBlock{dsack_start_.raw(), dsack_end_.raw()};
             g.opts.sack_count = 1;
             g.dsack = true;
         }
@@ -726,7 +727,7 @@ class Connection {
     constexpr void commit(const Outgoing& g) noexcept {
         tx_ &= static_cast<std::uint8_t>(~g.clear);
         if (g.data) tfo_data_ = Bytes{};
-        if (g.dsack) set_flag(DsackSyn, false);
+        if (g.dsack) set_flag(Dsack, false);
     }
 
     // ---- arrival, per state ----
@@ -880,13 +881,32 @@ class Connection {
         }
         ++stats_.oow_acks;
         tx_ |= TxAck;
+        // Linux tcp_send_dupack(): data starting before RCV.NXT was received
+        // already; with SACK the ACK reports it (RFC 2883 D-SACK).
+        if (seg.seq() < rcv_nxt_) dsack(seg.seq(), seg.seq() + seg.segment_length() < rcv_nxt_ ? seg.seq() + seg.segment_length() : rcv_nxt_);
     }
 
-    // RFC 9293 §3.10.7.4 first check: the four cases.
+    // The next ACK carries the D-SACK block [start, end) if SACK was agreed.
+    constexpr void dsack(SeqNum start, SeqNum end) noexcept {
+        if (!flag(SackOk)) return;
+        dsack_start_ = start;
+        dsack_end_ = end;
+        set_flag(Dsack, true);
+    }
+
+    [[nodiscard]] static constexpr std::uint32_t seconds_of(Time t) noexcept {
+        return static_cast<std::uint32_t>(static_cast<std::uint64_t>(t.ns / 1000000000));
+    }
+
+    // RFC 9293 §3.10.7.4 first check: the four cases; and, as Linux
+    // tcp_sequence() (end_seq not before rcv_wup, which is RCV.NXT here: every
+    // segment taken is ACKed at once), a segment ending exactly at RCV.NXT,
+    // a duplicate whose TSval is taken and which draws a D-SACK.
     [[nodiscard]] constexpr bool seq_acceptable(const TcpView& seg) const noexcept {
         const std::uint32_t len = seg.segment_length();
         const std::uint32_t wnd = receive_window();
         if (len == 0) return wnd == 0 ? seg.seq() == rcv_nxt_ : seg.seq().in_window(rcv_nxt_, wnd);
+        if (seg.seq() + len == rcv_nxt_) return true;
         if (wnd == 0) return false;
         return seg.seq().in_window(rcv_nxt_, wnd) || (seg.seq() + (len - 1)).in_window(rcv_nxt_, wnd);
     }
@@ -928,33 +948,31 @@ class Connection {
         // once, with a D-SACK block for the SYN when SACK was agreed
         // (tcp_dsack_set(), RFC 2883).
         if (flag(TsOk) && o.timestamps) take_ts_recent(o.timestamps->value, now);
-        set_flag(DsackSyn, flag(SackOk));
+        dsack(irs_, irs_ + 1);
         tx_ |= TxAck;
         return false;
     }
 
     [[nodiscard]] constexpr bool paws_ok(const OptionValues& o, Time now) const noexcept {
         if (!flag(TsOk) || !o.timestamps) return true;
-        const Duration idle = ts_recent_at_ == Time::never() ? Duration{} : saturating_sub(now, ts_recent_at_);
+        // Seconds since TS.Recent was taken, as Linux's ts_recent_stamp; a
+        // clock that stepped back counts none.
+        const std::int32_t idle_s = flag(TsStamped) ? static_cast<std::int32_t>(seconds_of(now) - ts_recent_sec_) : 0;
+        const Duration idle = Duration::seconds(idle_s > 0 ? idle_s : 0);
         return negotiate::paws_ok(ts_recent_, o.timestamps->value, idle);
     }
 
     // RFC 7323 §5.3 PAWS, which Linux applies first (tcp_validate_incoming()):
     // a TSval older than TS.Recent is dropped and answered (rate-limited),
-    // unless it is a RST. RFC 7323 §3.2: with timestamps agreed, a non-RST
-    // segment without them is dropped.
+    // unless it is a RST. A segment without timestamps on a connection
+    // that agreed them is not dropped (RFC 7323 §3.2 says SHOULD drop; Linux
+    // 6.18 applies PAWS only when the segment has them, tcp_paws_discard(),
+    // and takes the segment: checked with packetdrill against the kernel).
     constexpr bool check_timestamps(const TcpView& seg, const OptionValues& o, Time now) noexcept {
-        if (seg.flags().rst()) return true;
-        if (!paws_ok(o, now)) {
-            ++stats_.paws_rejected;
-            oow_ack(seg, now);
-            return false;
-        }
-        if (flag(TsOk) && !o.timestamps) {
-            ++stats_.dropped;
-            return false;
-        }
-        return true;
+        if (seg.flags().rst() || paws_ok(o, now)) return true;
+        ++stats_.paws_rejected;
+        oow_ack(seg, now);
+        return false;
     }
 
     // First check: sequence number. Unacceptable: dropped, answered with a
@@ -1059,6 +1077,10 @@ class Connection {
         if (payload.empty() || !receiving) return r;
         r.payload = payload;
         r.payload_seq = seg.seq();
+        // Received already (Linux tcp_data_queue(): tcp_dsack_set()).
+        if (seg.seq() + static_cast<std::uint32_t>(payload.size()) <= rcv_nxt_ && seg.seq() < rcv_nxt_) {
+            dsack(seg.seq(), seg.seq() + static_cast<std::uint32_t>(payload.size()));
+        }
         if (seg.seq() == rcv_nxt_) {
             const std::uint32_t room = receive_window();
             const std::uint32_t take = payload.size() < room ? static_cast<std::uint32_t>(payload.size()) : room;
@@ -1117,10 +1139,12 @@ class Connection {
     const std::uint8_t* tfo_cookie_ = nullptr; // Fast Open cookie (a view of the caller's)
     FourTuple tuple_{};
     Endpoint rst_to_{};
-    SeqNum iss_{}, irs_{}, snd_una_{}, snd_nxt_{}, rcv_nxt_{}, fin_seq_{}, rst_seq_{}, rst_ack_{};
+    SeqNum iss_{}, irs_{}, snd_una_{}, snd_nxt_{}, rcv_nxt_{}, rst_seq_{}, rst_ack_{};
+    SeqNum dsack_start_{}, dsack_end_{}; // the D-SACK block the next ACK carries (with Dsack)
     std::uint32_t ts_recent_ = 0, ts_offset_ = 0;
     std::uint32_t unconsumed_ = 0;
     std::uint32_t reply_start_ms_ = 0; // rate limit of the ACKs a peer can draw (timestamp clock)
+    std::uint32_t ts_recent_sec_ = 0;  // when TS.Recent was taken, in seconds (PAWS's 24-day rule; with TsStamped)
     std::uint16_t peer_window_ = 0;
     std::uint16_t snd_mss_ = 0;
     std::uint16_t flags_ = 0;
@@ -1136,7 +1160,6 @@ class Connection {
     std::uint8_t ev_head_ = 0, ev_count_ = 0;
     RtoEstimator rto_{};
     Time syn_sent_at_{};
-    Time ts_recent_at_ = Time::never();  // when TS.Recent was last taken (PAWS's 24-day rule); never: unknown
     Time deadline_ = Time::never();      // retransmission or TIME-WAIT
     Time user_deadline_ = Time::never(); // RFC 9293 user timeout
     ConnectionStats stats_{};
