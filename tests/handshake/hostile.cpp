@@ -521,3 +521,158 @@ TEST_CASE("hostile: the Listener rate-limits out-of-window ACKs per half-open en
     CHECK(replies == 1);
     CHECK(l.stats().acks_suppressed == 9999);
 }
+
+// ---- adversarial sweeps that stay (issue 11, "What to build" 5) ----
+
+namespace {
+// Per-connection counts of what blind injections drew.
+struct Drawn {
+    std::size_t replies = 0;
+    std::size_t acks = 0;
+    std::size_t resets = 0;
+};
+
+// n segments with `flags`, sequence numbers spread over the whole 2^32
+// space (never exactly RCV.NXT), 10 µs apart from t0; the client's replies.
+Drawn sweep(Pair& p, TcpFlags flags, int n, Time t0, std::size_t payload = 0) {
+    Drawn d;
+    const std::uint32_t step = 0xFFFFFFFFU / static_cast<std::uint32_t>(n) | 1U;
+    const std::vector<std::uint8_t> data(payload, 'z');
+    for (int i = 0; i < n; ++i) {
+        const Time now = t0 + Duration::microseconds(10 * i);
+        SeqNum seq = p.client.rcv_nxt() + 7U + static_cast<std::uint32_t>(i) * step;
+        if (seq == p.client.rcv_nxt()) seq = seq + 1;
+        const SeqNum ack = flags.ack() ? p.client.snd_nxt() : SeqNum{};
+        p.inject(p.from_server(seq, ack, flags, p.server_ts(now), data), now);
+        for (const Segment& s : drain(p.client, now)) {
+            ++d.replies;
+            if (s.header().flags.rst()) ++d.resets;
+            else ++d.acks;
+        }
+    }
+    return d;
+}
+} // namespace
+
+TEST_CASE("hostile: blind RST/SYN/ACK/FIN/data injection over the whole sequence space", "[hostile][blind]") {
+    constexpr int n = 20000; // 0.2 s each: Linux answers at most one pure segment per 500 ms
+    SECTION("RST: never reset by a blind guess, challenge ACKs rate-limited (RFC 5961 §3.2)") {
+        Pair p;
+        const Drawn d = sweep(p, TcpFlag::Rst, n, at(1));
+        CHECK(p.client.state() == State::Established);
+        CHECK(d.resets == 0);
+        CHECK(d.acks <= 1);
+    }
+    SECTION("RST+ACK") {
+        Pair p;
+        const Drawn d = sweep(p, TcpFlag::Rst | TcpFlag::Ack, n, at(1));
+        CHECK(p.client.state() == State::Established);
+        CHECK(d.replies <= 1);
+    }
+    SECTION("SYN: challenge ACKs rate-limited (RFC 5961 §4.2)") {
+        Pair p;
+        const Drawn d = sweep(p, TcpFlag::Syn, n, at(1));
+        CHECK(p.client.state() == State::Established);
+        CHECK(d.resets == 0);
+        CHECK(d.acks <= 1);
+    }
+    SECTION("ACK: out-of-window dupacks rate-limited (tcp_oow_rate_limited)") {
+        Pair p;
+        const Drawn d = sweep(p, TcpFlag::Ack, n, at(1));
+        CHECK(p.client.state() == State::Established);
+        CHECK(d.replies <= 1);
+    }
+    SECTION("ACK over a long run: one per 500 ms at most") {
+        Pair p;
+        const Drawn d = sweep(p, TcpFlag::Ack, 100000, at(1)); // 1 s
+        CHECK(d.replies <= 3);
+    }
+    SECTION("FIN: never closes on a blind guess; each out-of-window one is answered, as Linux does") {
+        Pair p;
+        const Drawn d = sweep(p, TcpFlag::Fin | TcpFlag::Ack, 2000, at(1));
+        CHECK(p.client.state() == State::Established);
+        CHECK(d.resets == 0);
+        // In-window FINs beyond RCV.NXT are out of order and draw nothing;
+        // out-of-window ones draw a dupack each (Linux exempts segments with
+        // a FIN or data from tcp_oow_rate_limited(); packetdrill-checked).
+        CHECK(d.acks <= 2000);
+        CHECK(d.acks >= 1900);
+    }
+    SECTION("data: never delivered out of a blind guess") {
+        Pair p;
+        const SeqNum before = p.client.rcv_nxt();
+        const Drawn d = sweep(p, TcpFlag::Ack | TcpFlag::Psh, 2000, at(1), 10);
+        CHECK(p.client.rcv_nxt() == before);
+        CHECK(d.resets == 0);
+        CHECK(p.client.state() == State::Established);
+    }
+}
+
+TEST_CASE("hostile: sequence numbers and timestamps across their 2^31 and 2^32 wraps", "[hostile][wrap]") {
+    Pair p;
+    // Move the flow next to both wraps: RCV.NXT 32 bytes short of 2^32 and
+    // TS.Recent 50 ticks short of 2^31 (adopt() takes any Negotiated).
+    Negotiated n = p.client.negotiated();
+    n.irs = SeqNum(0xFFFFFFC0U);
+    n.rcv_nxt = SeqNum(0xFFFFFFE0U);
+    n.ts_recent = 0x7FFFFFCEU;
+    Connection c = Connection::adopt(ctx(10), n, State::Established);
+    std::uint32_t tsval = n.ts_recent;
+    SeqNum seq = n.rcv_nxt;
+    std::uint32_t taken = 0;
+    for (int i = 0; i < 8; ++i) { // 8 x 10 bytes: across 2^32 in sequence, 2^31 in TSval
+        tsval += 20;
+        TcpHeader h = header(8080, 40000, seq, n.snd_nxt, TcpFlag::Ack | TcpFlag::Psh);
+        h.options.timestamps = Timestamps{tsval, 0};
+        const auto b = make(h, server_ip, client_ip, std::vector<std::uint8_t>(10, 'w'));
+        const Received r = c.on_segment(server_ip, client_ip, b, at(2) + Duration::milliseconds(i));
+        CHECK(r.in_order);
+        taken += static_cast<std::uint32_t>(r.payload.size());
+        c.consume(static_cast<std::uint32_t>(r.payload.size()));
+        seq = seq + 10;
+        drain(c, at(2));
+    }
+    CHECK(taken == 80);
+    CHECK(c.rcv_nxt() == SeqNum(0xFFFFFFE0U) + 80); // wrapped past 0
+    CHECK(c.stats().paws_rejected == 0);
+    // Across the 2^32 wrap of TSval too: still newer.
+    Negotiated m = n;
+    m.ts_recent = 0xFFFFFFF0U;
+    Connection d = Connection::adopt(ctx(10), m, State::Established);
+    TcpHeader h = header(8080, 40000, m.rcv_nxt, m.snd_nxt, TcpFlag::Ack | TcpFlag::Psh);
+    h.options.timestamps = Timestamps{0x00000010U, 0};
+    const auto b = make(h, server_ip, client_ip, std::vector<std::uint8_t>(5, 'v'));
+    CHECK(d.on_segment(server_ip, client_ip, b, at(2)).in_order);
+    // And a TSval 2^31 - 2 behind is old (PAWS), whatever the wrap (2^31 + 2
+    // behind would be 2^31 - 2 ahead: newer).
+    h.seq = d.rcv_nxt();
+    h.options.timestamps = Timestamps{0x00000010U - 0x7FFFFFFEU, 0};
+    const auto old = make(h, server_ip, client_ip, std::vector<std::uint8_t>(5, 'o'));
+    CHECK_FALSE(d.on_segment(server_ip, client_ip, old, at(2)).in_order);
+    CHECK(d.stats().paws_rejected == 1);
+}
+
+TEST_CASE("hostile: timers called early, late, twice and with Time::never()", "[hostile][clock]") {
+    Connection c(ctx(100));
+    REQUIRE(c.connect(client_flow, at(0)) == Error::None);
+    drain(c, at(0));
+    const Time due = c.next_deadline();
+    REQUIRE(due == at(1));
+    c.on_timer(at(0.5)); // early: nothing
+    CHECK(drain(c, at(0.5)).empty());
+    CHECK(c.next_deadline() == due);
+    c.on_timer(at(0) - Duration{day_ns}); // a clock a day behind: nothing
+    CHECK(drain(c, at(0.5)).empty());
+    c.on_timer(at(1.7)); // late: one retransmission, the next deadline from now
+    CHECK(drain(c, at(1.7)).size() == 1);
+    CHECK(c.next_deadline() == at(2.7)); // linear timeouts: the RTO stays 1 s
+    c.on_timer(at(1.7)); // the same instant again: nothing more
+    CHECK(drain(c, at(1.7)).empty());
+    c.on_timer(Time::never()); // the end of time: the due retransmission, once
+    CHECK(c.state() == State::SynSent);
+    CHECK(drain(c, at(2)).size() == 1);
+    CHECK(c.next_deadline() == Time::never()); // saturated: no time is left to schedule anything in
+    c.on_timer(Time::never());
+    CHECK(c.state() == State::SynSent);
+    CHECK(drain(c, at(2)).empty());
+}
