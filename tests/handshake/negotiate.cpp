@@ -83,7 +83,8 @@ TEST_CASE("negotiate: ECN setup SYN and SYN-ACK (RFC 3168 §6.1.1)", "[negotiate
 
 TEST_CASE("negotiate: the SYN offers everything configured, the SYN-ACK answers what was agreed", "[negotiate]") {
     Config c;
-    const OptionValues syn = syn_offer(c, 1234);
+    OptionValues syn;
+    syn_offer(c, 1234, syn);
     CHECK(syn.mss == 1460);
     CHECK(syn.sack_permitted);
     REQUIRE(syn.timestamps.has_value());
@@ -97,7 +98,8 @@ TEST_CASE("negotiate: the SYN offers everything configured, the SYN-ACK answers 
     a.timestamps = true;
     a.ts_recent = 99;
     a.wscale = false;
-    const OptionValues sa = synack_answer(c, a, 555);
+    OptionValues sa;
+    synack_answer(c, a, 555, sa);
     CHECK(sa.mss == 1460);
     CHECK_FALSE(sa.sack_permitted);
     REQUIRE(sa.timestamps.has_value());

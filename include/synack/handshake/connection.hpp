@@ -180,6 +180,7 @@ class Connection {
         c.ts_offset_ = n.ts_offset;
         c.set_flag(EcnOk, n.ecn);
         c.set_flag(Passive, true);
+        c.settle_rcv_space();
         c.unconsumed_ = n.tfo_data;
         c.tfo_acked_ = static_cast<std::uint16_t>(n.tfo_data > 0xFFFFU ? 0xFFFFU : n.tfo_data);
         c.rto_ = RtoEstimator(ctx.config.rto_initial);
@@ -389,23 +390,22 @@ class Connection {
     constexpr Optional<Transmit> poll_transmit(MutableBytes buf, Time now) noexcept {
         if (tx_ == 0) return nullopt;
         const Outgoing g = next_segment(now);
-        Transmit t{g.flow, 0, 0, Error::None, 0};
-        const result<std::size_t> optlen = g.opts.canonical_size();
-        if (!optlen) { // cannot happen with the options this machine builds: drop it rather than loop
-            commit(g);
-            t.error = optlen.error();
-            return t;
-        }
-        t.needed = tcp_min_header + *optlen + g.payload.size();
-        if (buf.size() < t.needed) {
-            t.error = Error::BufferTooSmall;
-            return t;
+        // A buffer of max_segment_size() always fits: the size is only
+        // computed ahead when the buffer might be too small. (Each Transmit
+        // is built whole: filling one in field by field and returning it
+        // cost a store-forwarding stall.)
+        if (buf.size() < max_header_size + g.payload.size()) {
+            const result<std::size_t> optlen = g.opts.canonical_size();
+            const std::size_t needed = tcp_min_header + optlen.value_or(0) + g.payload.size();
+            if (optlen && buf.size() < needed) return Transmit{g.flow, 0, 0, Error::BufferTooSmall, needed};
         }
         commit(g);
         const result<std::size_t> n = g.h.encode(buf, g.opts, g.flow.local.address, g.flow.remote.address, g.payload);
+        // (cannot fail with the options this machine builds: dropped rather than looping)
+        if (!n) return Transmit{g.flow, 0, 0, n.error(), 0};
         copy_bytes(buf, *n, g.payload);
-        t.length = t.needed;
-        return t;
+        const std::size_t length = *n + g.payload.size();
+        return Transmit{g.flow, length, 0, Error::None, length};
     }
 
     constexpr Optional<Event> poll_event() noexcept {
@@ -508,6 +508,7 @@ class Connection {
         deadline_ = user_deadline_ = Time::never();
         rto_.set(cfg().rto_initial);
         if (cfg().user_timeout.ns > 0) user_deadline_ = saturating_add(now, cfg().user_timeout);
+        settle_rcv_space(); // an active open's: before any option is known
     }
 
     constexpr void choose_iss_and_ts(Time now) noexcept {
@@ -618,9 +619,11 @@ class Connection {
     }
 
     // The receive window this flow offers when nothing is unconsumed
-    // (negotiate::initial_window()).
-    [[nodiscard]] constexpr std::uint32_t rcv_space() const noexcept {
-        return negotiate::initial_window(cfg().rcv_wnd, cfg().mss, flag(Passive) && flag(TsOk));
+    // (negotiate::initial_window()), fixed once the options are known (kept:
+    // a division per segment cost a quarter of a handshake).
+    [[nodiscard]] constexpr std::uint32_t rcv_space() const noexcept { return rcv_space_; }
+    constexpr void settle_rcv_space() noexcept {
+        rcv_space_ = negotiate::initial_window(cfg().rcv_wnd, cfg().mss, flag(Passive) && flag(TsOk));
     }
 
     [[nodiscard]] constexpr std::uint32_t advertised_window() const noexcept {
@@ -691,11 +694,11 @@ class Connection {
         if (synack) {
             g.h.ack = rcv_nxt_;
             g.h.flags = negotiate::synack_flags(agreement());
-            g.opts = negotiate::synack_answer(cfg(), agreement(), ts_now(now));
+            negotiate::synack_answer(cfg(), agreement(), ts_now(now), g.opts);
             return;
         }
         g.h.flags = negotiate::syn_flags(cfg());
-        g.opts = negotiate::syn_offer(cfg(), ts_now(now));
+        negotiate::syn_offer(cfg(), ts_now(now), g.opts);
         if (flag(TfoSyn)) {
             g.opts.fast_open = tfo_cookie_len_ == 0 ? FastOpenOption::request()
                                                     : FastOpenOption::with_cookie(Bytes(tfo_cookie_, tfo_cookie_len_));
@@ -749,6 +752,7 @@ class Connection {
         if (a.timestamps) take_ts_recent(a.ts_recent, now);
         set_flag(EcnOk, a.ecn);
         peer_window_ = seg.window();
+        settle_rcv_space();
     }
 
     constexpr void on_listen(const IpAddress& src, const TcpView& seg, const OptionValues& o, Time now) noexcept {
@@ -765,9 +769,9 @@ class Connection {
         tuple_.remote = {src, seg.source_port()};
         irs_ = seg.seq();
         rcv_nxt_ = irs_ + 1; // SYN data is not accepted without Fast Open
+        set_flag(Passive, true);
         take_syn_options(seg, o, false, now);
         choose_iss_and_ts(now);
-        set_flag(Passive, true);
         state_ = State::SynReceived;
         send_synack(now);
     }
@@ -1145,6 +1149,7 @@ class Connection {
     std::uint32_t unconsumed_ = 0;
     std::uint32_t reply_start_ms_ = 0; // rate limit of the ACKs a peer can draw (timestamp clock)
     std::uint32_t ts_recent_sec_ = 0;  // when TS.Recent was taken, in seconds (PAWS's 24-day rule; with TsStamped)
+    std::uint32_t rcv_space_ = 0;      // see rcv_space()
     std::uint16_t peer_window_ = 0;
     std::uint16_t snd_mss_ = 0;
     std::uint16_t flags_ = 0;

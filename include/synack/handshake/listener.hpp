@@ -521,7 +521,7 @@ class Listener {
             a.sack = (r.opt & OptSack) != 0;
             a.timestamps = (r.opt & OptTs) != 0;
             a.ts_recent = r.tsecr;
-            o = negotiate::synack_answer(cfg(), a, r.tsval);
+            negotiate::synack_answer(cfg(), a, r.tsval, o);
             if (r.opt & OptFo) {
                 o.fast_open = FastOpenOption::with_cookie(Bytes(r.cookie.data(), r.cookie.size()), (r.opt & OptFoExp) != 0);
             }

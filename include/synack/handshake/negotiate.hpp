@@ -117,14 +117,14 @@ struct Agreement {
 
 // ------------------------------------------------- what we offer
 
-// Linux tcp_syn_options(): our SYN offers everything configured.
-[[nodiscard]] constexpr OptionValues syn_offer(const Config& c, std::uint32_t tsval) noexcept {
-    OptionValues o;
+// Linux tcp_syn_options(): our SYN offers everything configured. (The
+// option sets are written into the caller's fresh OptionValues: building one
+// and copying it over cost a store-forwarding stall per segment.)
+constexpr void syn_offer(const Config& c, std::uint32_t tsval, OptionValues& o) noexcept {
     o.mss = c.mss;
     o.sack_permitted = c.sack;
-    if (c.timestamps) o.timestamps = Timestamps{tsval, 0};
+    if (c.timestamps) o.timestamps = Timestamps::of(tsval, 0);
     o.window_scale = c.window_scale;
-    return o;
 }
 
 // RFC 3168 §6.1.1: an ECN-setup SYN has ECE and CWR.
@@ -135,13 +135,11 @@ struct Agreement {
 }
 
 // Linux tcp_synack_options(): the SYN-ACK answers only what was agreed.
-[[nodiscard]] constexpr OptionValues synack_answer(const Config& c, const Agreement& a, std::uint32_t tsval) noexcept {
-    OptionValues o;
+constexpr void synack_answer(const Config& c, const Agreement& a, std::uint32_t tsval, OptionValues& o) noexcept {
     o.mss = c.mss;
     o.sack_permitted = a.sack;
     if (a.timestamps) o.timestamps = Timestamps::of(tsval, a.ts_recent);
     if (a.wscale) o.window_scale = a.rcv_wscale;
-    return o;
 }
 
 [[nodiscard]] constexpr TcpFlags synack_flags(const Agreement& a) noexcept {
