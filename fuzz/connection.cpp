@@ -867,6 +867,11 @@ struct Builder {
     }
     void corrupt_to_a(std::uint16_t bit) { raw({0x0B, static_cast<std::uint8_t>(bit >> 8U), static_cast<std::uint8_t>(bit)}); }
     void replay_to_a(std::uint8_t k) { raw({0x0C, k}); }
+    // op 14: arg bits 2-3 pick a small step (0), a clock stepping back (1),
+    // an INT64 edge (2) or the small-buffer caller (3); see clock_or_buffer().
+    void clock(std::uint8_t arg, std::uint16_t v) {
+        raw({static_cast<std::uint8_t>(0x0E | (arg << 4U)), static_cast<std::uint8_t>(v >> 8U), static_cast<std::uint8_t>(v)});
+    }
     void misdeliver_to_a(std::uint8_t how) { raw({static_cast<std::uint8_t>(0x0D | (how << 4U))}); }
     // craft to A: flags; SEQ = RCV.NXT + seq, ACK = SND.NXT + ack; with TS,
     // TSval = the peer's clock + ts (ms); payload n bytes.
@@ -1038,6 +1043,28 @@ void make_corpus(const std::string& dir) {
         b.header(listen | all, b_connect | all);
         b.to_a(); b.user_a(2); b.to_b(); b.to_a(); b.both(); b.deadline(); b.both(); b.deadline();
         write(dir, "close-in-syn-received", b);
+    }
+    { // a caller whose buffer is too small for every segment: nothing lost
+        Builder b;
+        b.header(connect | all, b_listen | all);
+        b.clock(12, 13); // 13-byte buffer first
+        b.to_b(); b.to_a(); b.to_b(); b.user_a(2); b.to_b(); b.to_a(); b.user_b(2); b.both(); b.deadline();
+        b.clock(12, 33); // 33 bytes: the ACKs fit, a SYN does not
+        b.user_a(0); b.user_b(1); b.both(); b.user_a(3); b.both();
+        write(dir, "small-buffer", b);
+    }
+    { // a hostile clock: steps back (with blind on_timer(next_deadline())), INT64 edges
+        Builder b;
+        b.header(connect | all, b_listen | all);
+        b.clock(4 | 3, 0x0108); // back 264 << 3 ms, blind timer
+        b.to_b(); b.to_a();
+        b.clock(4, 0x7FFF); // back 32 s
+        b.to_b(); b.both(); b.deadline();
+        b.clock(8 | 1, 5); // INT64_MAX - 5 µs
+        b.user_a(2); b.both(); b.deadline(); b.both();
+        b.clock(8, 5);     // INT64_MIN + 5 µs
+        b.user_a(0); b.user_b(1); b.both(); b.deadline(); b.both();
+        write(dir, "hostile-clock", b);
     }
     { // long idle in TIME-WAIT, retransmitted FIN restarts it
         Builder b;
