@@ -261,8 +261,8 @@ class Harness {
                 misdeliver(to, copy.bytes(), arg);
             }
             break;
-        case 14: // a small time step (microseconds)
-            advance(Duration::microseconds(std::int64_t{r.u16()}));
+        case 14: // the clock: a small step, or a hostile one; or the small-buffer caller
+            clock_or_buffer(arg, r.u16());
             break;
         default: // deliver everything in flight both ways, in order
             for (int k = 0; k < 2 * static_cast<int>(queue_capacity) && (q_[0].count + q_[1].count) != 0; ++k) {
@@ -333,8 +333,10 @@ class Harness {
             }
         }
         if (what <= 1) {
-            FUZZ_CHECK((e == Error::None) == (b.state == State::Closed));
-            if (e == Error::InvalidState) FUZZ_CHECK(c.state() == b.state);
+            // A Config the machine cannot honour is refused with its error.
+            const Error invalid = validate_connection_config(c.config());
+            FUZZ_CHECK(e == (b.state != State::Closed ? Error::InvalidState : invalid));
+            if (e != Error::None) FUZZ_CHECK(c.state() == b.state);
         }
         if (what == 2) FUZZ_CHECK((e == Error::InvalidState) == (b.state == State::Closed));
         if (what == 3) {
@@ -455,7 +457,7 @@ class Harness {
     void advance(Duration d) {
         // An event loop never sleeps past a deadline by much: wake at each
         // due deadline on the way, and sometimes late (the whole step).
-        const Time end = now_ + d;
+        const Time end = saturating_add(now_, d);
         for (int k = 0; k < 64; ++k) {
             const Time next = earliest_deadline();
             if (next > end) break;
@@ -465,6 +467,43 @@ class Harness {
         }
         now_ = end > now_ ? end : now_;
         fire_timers();
+    }
+
+    // arg bits 2-3: 0 a small step forward (µs); 1 the clock steps back
+    // (v << (arg & 3) ms, no timer fires); 2 a jump to an INT64 edge
+    // (INT64_MAX or INT64_MIN + v µs); 3 the caller's buffer size for the
+    // first poll_transmit() of every drain (v % 61; 0: the full buffer).
+    // And on_timer(next_deadline()) called blindly when bit 3 of v is set
+    // with bits 2-3 of arg at 1 (a virtual-time driver's habit).
+    void clock_or_buffer(std::uint8_t arg, std::uint16_t v) {
+        switch ((arg >> 2U) & 3U) {
+        case 0: advance(Duration::microseconds(std::int64_t{v})); break;
+        case 1:
+            now_ = saturating_add(now_, Duration::milliseconds(-(std::int64_t{v} << (arg & 3U))));
+            if ((v & 8U) != 0) blind_timer();
+            break;
+        case 2:
+            now_ = (arg & 1U) != 0 ? Time{INT64_MAX - std::int64_t{v} * 1000} : Time{INT64_MIN + std::int64_t{v} * 1000};
+            fire_timers();
+            break;
+        default: small_ = v % 61U; break;
+        }
+    }
+
+    // on_timer(next_deadline()) whatever now_ is: Time::never() fires nothing.
+    void blind_timer() {
+        for (int i = 0; i < 2; ++i) {
+            Connection& c = conn_[idx(i)];
+            const Time d = c.next_deadline();
+            if (d != Time::never()) continue;
+            const Before b = snapshot(i);
+            {
+                const NoAlloc guard;
+                c.on_timer(d);
+            }
+            FUZZ_CHECK(c.state() == b.state && c.next_deadline() == d);
+            after(i, b, false);
+        }
     }
 
     void advance_to_deadline() {
@@ -612,11 +651,33 @@ class Harness {
         int n = 0;
         for (;; ++n) {
             Optional<Transmit> t;
-            {
+            if (small_ != 0) { // a caller with a small buffer first
+                std::array<std::uint8_t, 60> tiny{};
+                {
+                    const NoAlloc guard;
+                    t = c.poll_transmit(MutableBytes(tiny.data(), small_), now_);
+                }
+                if (!t) break;
+                if (t->ok()) {
+                    FUZZ_CHECK(t->length <= small_ && t->length == t->needed);
+                    for (std::size_t k = 0; k < t->length; ++k) buf[k] = tiny[k];
+                } else {
+                    // Nothing lost: the error names the size and the segment stays queued.
+                    FUZZ_CHECK(t->error == Error::BufferTooSmall && t->length == 0 && t->needed > small_);
+                    FUZZ_CHECK(t->needed <= c.max_segment_size());
+                    const std::size_t needed = t->needed;
+                    {
+                        const NoAlloc guard;
+                        t = c.poll_transmit(buf, now_);
+                    }
+                    FUZZ_CHECK(t.has_value() && t->ok() && t->length == needed);
+                }
+            } else {
                 const NoAlloc guard;
                 t = c.poll_transmit(buf, now_);
             }
             if (!t) break;
+            FUZZ_CHECK(t->ok() && t->length == t->needed);
             FUZZ_CHECK(n < 4); // RST + SYN, or one ACK/FIN, or one SYN(-ACK): never more
             check_output(i, *t, Bytes(buf.data(), t->length));
             // Only what is addressed to the other machine travels: a RST
@@ -688,11 +749,11 @@ class Harness {
         FUZZ_CHECK(reachable[static_cast<std::size_t>(b.state)][si]);
         const Time d = c.next_deadline();
         FUZZ_CHECK(d >= now_);
-        if (timer) FUZZ_CHECK(d > now_);
+        if (timer) FUZZ_CHECK(d > now_ || d == Time::never()); // (a deadline past INT64_MAX saturates to never)
         if (s == State::Closed || s == State::Established || s == State::CloseWait || s == State::FinWait2) {
             FUZZ_CHECK(d == Time::never());
         }
-        if (s == State::TimeWait && b.state != State::TimeWait) FUZZ_CHECK(d == now_ + c.config().msl * 2);
+        if (s == State::TimeWait && b.state != State::TimeWait) FUZZ_CHECK(d == saturating_add(now_, c.config().msl * 2));
         if (synchronized_state(s)) FUZZ_CHECK(c.snd_una() <= c.snd_nxt());
 
         bool established = false;
@@ -752,6 +813,7 @@ class Harness {
     std::size_t history_next_ = 0;
     std::size_t history_count_ = 0;
     Time now_{};
+    std::size_t small_ = 0; // see clock_or_buffer()
 };
 
 void run(Bytes input) {
@@ -805,6 +867,11 @@ struct Builder {
     }
     void corrupt_to_a(std::uint16_t bit) { raw({0x0B, static_cast<std::uint8_t>(bit >> 8U), static_cast<std::uint8_t>(bit)}); }
     void replay_to_a(std::uint8_t k) { raw({0x0C, k}); }
+    // op 14: arg bits 2-3 pick a small step (0), a clock stepping back (1),
+    // an INT64 edge (2) or the small-buffer caller (3); see clock_or_buffer().
+    void clock(std::uint8_t arg, std::uint16_t v) {
+        raw({static_cast<std::uint8_t>(0x0E | (arg << 4U)), static_cast<std::uint8_t>(v >> 8U), static_cast<std::uint8_t>(v)});
+    }
     void misdeliver_to_a(std::uint8_t how) { raw({static_cast<std::uint8_t>(0x0D | (how << 4U))}); }
     // craft to A: flags; SEQ = RCV.NXT + seq, ACK = SND.NXT + ack; with TS,
     // TSval = the peer's clock + ts (ms); payload n bytes.
@@ -976,6 +1043,28 @@ void make_corpus(const std::string& dir) {
         b.header(listen | all, b_connect | all);
         b.to_a(); b.user_a(2); b.to_b(); b.to_a(); b.both(); b.deadline(); b.both(); b.deadline();
         write(dir, "close-in-syn-received", b);
+    }
+    { // a caller whose buffer is too small for every segment: nothing lost
+        Builder b;
+        b.header(connect | all, b_listen | all);
+        b.clock(12, 13); // 13-byte buffer first
+        b.to_b(); b.to_a(); b.to_b(); b.user_a(2); b.to_b(); b.to_a(); b.user_b(2); b.both(); b.deadline();
+        b.clock(12, 33); // 33 bytes: the ACKs fit, a SYN does not
+        b.user_a(0); b.user_b(1); b.both(); b.user_a(3); b.both();
+        write(dir, "small-buffer", b);
+    }
+    { // a hostile clock: steps back (with blind on_timer(next_deadline())), INT64 edges
+        Builder b;
+        b.header(connect | all, b_listen | all);
+        b.clock(4 | 3, 0x0108); // back 264 << 3 ms, blind timer
+        b.to_b(); b.to_a();
+        b.clock(4, 0x7FFF); // back 32 s
+        b.to_b(); b.both(); b.deadline();
+        b.clock(8 | 1, 5); // INT64_MAX - 5 µs
+        b.user_a(2); b.both(); b.deadline(); b.both();
+        b.clock(8, 5);     // INT64_MIN + 5 µs
+        b.user_a(0); b.user_b(1); b.both(); b.deadline(); b.both();
+        write(dir, "hostile-clock", b);
     }
     { // long idle in TIME-WAIT, retransmitted FIN restarts it
         Builder b;

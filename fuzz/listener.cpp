@@ -153,11 +153,28 @@ class Harness {
         std::size_t n = 0;
         for (;;) {
             Optional<Transmit> t;
-            {
+            if (small_ != 0) { // a caller with a small buffer first
+                {
+                    NoAlloc guard;
+                    t = listener_->poll_transmit(MutableBytes(buf.data(), small_), now_);
+                }
+                if (t && !t->ok()) {
+                    // Nothing lost: the size is named and the segment stays queued.
+                    FUZZ_CHECK(t->error == Error::BufferTooSmall && t->length == 0 && t->needed > small_);
+                    FUZZ_CHECK(t->needed <= Listener::max_segment_size());
+                    const std::size_t needed = t->needed;
+                    {
+                        NoAlloc guard;
+                        t = listener_->poll_transmit(buf, now_);
+                    }
+                    FUZZ_CHECK(t.has_value() && t->ok() && t->length == needed);
+                }
+            } else {
                 NoAlloc guard;
                 t = listener_->poll_transmit(buf, now_);
             }
             if (!t) break;
+            FUZZ_CHECK(t->ok() && t->length == t->needed && t->length <= Listener::max_segment_size());
             ++n;
             FUZZ_CHECK(n <= Listener::tx_capacity);
             const Bytes seg(buf.data(), t->length);
@@ -193,7 +210,8 @@ class Harness {
             FUZZ_CHECK(!o.timestamps || c.timestamps);
             FUZZ_CHECK(!f.ece() || c.ecn);
             FUZZ_CHECK(!o.fast_open || (c.fastopen_server() && o.fast_open->cookie_length == fastopen_cookie_size));
-            FUZZ_CHECK(v.window() == (c.rcv_wnd > 0xFFFFU ? 0xFFFFU : c.rcv_wnd));
+            // negotiate::initial_window(): mss - 12 quanta when timestamps are agreed
+            FUZZ_CHECK(v.window() == negotiate::syn_window(negotiate::initial_window(c.rcv_wnd, c.mss, o.timestamps.has_value())));
             log_[log_count_ % synack_log] = {t.flow.remote, v.seq().raw(), v.ack().raw(), o.timestamps};
             ++log_count_;
         } else if (f.rst()) {
@@ -270,7 +288,7 @@ class Harness {
         drain_listener();
         // (A full transmit ring would leave it due; with at most 16 entries
         // and 64 transmit records that cannot happen here.)
-        FUZZ_CHECK(listener_->next_deadline() > now_);
+        FUZZ_CHECK(listener_->next_deadline() > now_ || listener_->next_deadline() == Time::never()); // (saturated)
         for (std::size_t k = 0; k < clients; ++k) {
             if (conns_[k]->next_deadline() <= now_) conns_[k]->on_timer(now_);
             if (adopted_[k]->next_deadline() <= now_) adopted_[k]->on_timer(now_);
@@ -420,9 +438,27 @@ class Harness {
             to_listener({address(0x200U + (op >> 4U)), 1}, Bytes(b.data(), n));
             break;
         }
-        case 10: timers(now_ + Duration::milliseconds(in_.u8())); break;
-        case 11: timers(now_ + Duration::milliseconds(std::int64_t{in_.u16()} * 8)); break; // up to ~9 min
-        case 12: timers(listener_->next_deadline() == Time::never() ? now_ : listener_->next_deadline()); break;
+        // Time: forward, or (bit 6 of the op) a hostile clock: back by up to
+        // ~9 min, or to an INT64 edge; bit 7 with op 12: the next drains
+        // first try a buffer of in_.u8() % 61 bytes (0: off).
+        case 10:
+            timers(saturating_add(now_, Duration::milliseconds((op & 0x40U) ? -std::int64_t{in_.u8()} : std::int64_t{in_.u8()})));
+            break;
+        case 11:
+            if (op & 0x40U) {
+                const std::int64_t v = std::int64_t{in_.u16()} * 1000;
+                timers(Time{(op & 0x80U) ? INT64_MAX - v : INT64_MIN + v});
+            } else {
+                timers(saturating_add(now_, Duration::milliseconds(std::int64_t{in_.u16()} * 8))); // up to ~9 min
+            }
+            break;
+        case 12:
+            if (op & 0x80U) {
+                small_ = in_.u8() % 61U;
+                break;
+            }
+            timers(listener_->next_deadline() == Time::never() ? now_ : listener_->next_deadline());
+            break;
         case 13: accept_one(); break;
         case 14: { // the last listener output echoed back as an ACK (a cookie ACK if it was a cookie SYN-ACK)
             if (!has_last_out_) break;
@@ -469,6 +505,7 @@ class Harness {
     Endpoint last_out_to_{};
     bool has_last_out_ = false;
     Time now_{};
+    std::size_t small_ = 0; // see step(), op 12
 };
 
 } // namespace

@@ -272,18 +272,30 @@ TEST_CASE("connection: RST answering the SYN is Refused; reset_for builds Linux'
     CHECK_FALSE(reset_for(*TcpView::parse(make(*rst, server_ip, client_ip))).has_value());
 }
 
-TEST_CASE("connection: bad ACK in SYN-SENT gets <SEQ=SEG.ACK><RST> and the SYN again", "[connection]") {
+TEST_CASE("connection: bad ACK in SYN-SENT gets <SEQ=SEG.ACK><RST> and the SYN again after TCP_TIMEOUT_MIN",
+          "[connection]") {
     Connection c(ctx(7));
     REQUIRE(c.connect(client_flow, at(0)) == Error::None);
     drain(c, at(0));
     const auto stale = make(from_server(SeqNum(5000), c.iss() + 1000, TcpFlag::Ack), server_ip, client_ip);
     c.on_segment(server_ip, client_ip, stale, at(0.1));
     auto out = drain(c, at(0.1));
-    REQUIRE(out.size() == 2);
+    REQUIRE(out.size() == 1);
     CHECK(out[0].header().flags == TcpFlags(TcpFlag::Rst));
     CHECK(out[0].header().seq == c.iss() + 1000);
-    CHECK(out[1].header().flags == TcpFlags(TcpFlag::Syn));
     CHECK(c.state() == State::SynSent);
+    // Linux tcp_rcv_synsent_state_process(): the first retransmission is
+    // pulled forward to TCP_TIMEOUT_MIN (Config::timeout_min, 10 ms) ...
+    CHECK(c.next_deadline() == at(0.1) + Duration::milliseconds(10));
+    // ... and a second bad ACK does not postpone it.
+    c.on_segment(server_ip, client_ip, stale, at(0.105));
+    drain(c, at(0.105));
+    CHECK(c.next_deadline() == at(0.1) + Duration::milliseconds(10));
+    c.on_timer(at(0.11));
+    out = drain(c, at(0.11));
+    REQUIRE(out.size() == 1);
+    CHECK(out[0].header().flags == TcpFlags(TcpFlag::Syn));
+    CHECK(c.next_deadline() == at(1.11)); // then the usual (linear) RTO
 }
 
 TEST_CASE("connection: simultaneous open converges without a RST", "[connection]") {
@@ -558,23 +570,33 @@ TEST_CASE("connection: close() in SYN-RECEIVED sends a FIN behind the SYN-ACK", 
     CHECK(server.snd_nxt() == server.iss() + 2);
 
     // The SYN-ACK's timer is not rearmed by the FIN (Linux): at 1.05 s it
-    // resends the SYN-ACK first, then the FIN.
+    // resends the SYN-ACK alone (Linux's SYN-ACK timer, inet_rtx_syn_ack()).
     REQUIRE(server.next_deadline() == at(1.05));
     server.on_timer(at(1.05));
     auto again = drain(server, at(1.05));
-    REQUIRE(again.size() == 2);
+    REQUIRE(again.size() == 1);
     CHECK(again[0].view().flags().syn());
     CHECK(again[0].view().flags().ack());
-    CHECK(again[1].view().flags().fin());
 
-    // The client completes; its ACK covers the SYN and the FIN: Established,
-    // then FIN-WAIT-2 at once.
+    // The client completes; its ACK covers the SYN: Established, then
+    // FIN-WAIT-1 with the FIN's timer running.
     deliver(client, again[0], at(1.15));
-    deliver(client, again[1], at(1.15));
-    CHECK(client.state() == State::CloseWait);
+    CHECK(client.state() == State::Established);
     for (auto& s : drain(client, at(1.15))) deliver(server, s, at(1.2));
     const auto ev = events(server);
     REQUIRE_FALSE(ev.empty());
     CHECK(ev[0] == EventKind::Established);
+    CHECK(server.state() == State::FinWait1);
+    CHECK(server.next_deadline() != Time::never());
+    // The FIN was lost with the first SYN-ACK: its timer resends it, and
+    // the client's ACK of it leaves the server in FIN-WAIT-2.
+    const Time t = server.next_deadline();
+    server.on_timer(t);
+    auto fin2 = drain(server, t);
+    REQUIRE(fin2.size() == 1);
+    CHECK(fin2[0].view().flags().fin());
+    deliver(client, fin2[0], t);
+    CHECK(client.state() == State::CloseWait);
+    for (auto& s : drain(client, t)) deliver(server, s, t);
     CHECK(server.state() == State::FinWait2);
 }

@@ -143,7 +143,9 @@ TEST_CASE("listener: a Connection client completes; accept() and the adopted Con
     CHECK(h.options.window_scale == 9);
     CHECK(h.options.sack_permitted);
     CHECK(h.options.timestamps->echo_reply == syn[0].header().options.timestamps->value);
-    CHECK(h.window == 64240);
+    // Linux tcp_select_initial_window(): 65535 rounded down to a multiple
+    // of mss - 12 (timestamps agreed): 47 * 1388.
+    CHECK(h.window == 65236);
     CHECK(verify_tcp_checksum(server_ip, client_ip, synack[0].bytes));
     CHECK_FALSE(l.accept().has_value());
 
@@ -303,7 +305,9 @@ TEST_CASE("listener: cookies when the table is full, options recovered from TSec
     CHECK(a->negotiated.sack);
     CHECK(a->negotiated.timestamps);
     CHECK(a->negotiated.ecn);
-    CHECK(a->negotiated.peer_window == 2008); // the client's ACK: 64240 rounded up to 32 (Linux ALIGN), >> 5
+    // The client's ACK: its 64400 (65535 rounded down to 46 * 1400, an
+    // active open's MSS) rounded up to 32 (Linux ALIGN), >> 5.
+    CHECK(a->negotiated.peer_window == 2013);
 
     // Without timestamps only the MSS survives (Linux tcp_clear_options()).
     ccfg.timestamps = false;

@@ -63,6 +63,14 @@ enum class Error : std::uint8_t {
     // Encoding (wire/ipv4, wire/ipv6, wire/packet)
     AddressFamilyMismatch,  // an address of the wrong family for the header being written
     PcapBadRecordLength,    // a record's incl_len exceeds the snaplen or 256 KiB
+    // Configuration a machine cannot honour (handshake/config.hpp validate_*)
+    ConfigMss,              // mss outside 88..65535 (Linux TCP_MIN_MSS)
+    ConfigWindowScale,      // window_scale above 14 (RFC 7323 §2.3)
+    ConfigReceiveWindow,    // rcv_wnd 0, or more than the window field can announce (65535 << shift, at most 2^30)
+    ConfigTimer,            // a duration negative, zero where it must not be, over a year, or rto_min > rto_max
+    ConfigRetries,          // synack_retries above 15, or syn_retries + syn_linear_timeouts above 255
+    ConfigRateLimit,        // challenge_ack_limit above 255 or challenge_ack_window under 1 ms
+    ConfigTableSize,        // backlog or accept_queue above 2^31, fastopen_pending above 65536
     // Number of errors; keep last.
     Count_
 };
@@ -111,6 +119,13 @@ enum class Error : std::uint8_t {
     case Error::NotFound: return "not found";
     case Error::AddressFamilyMismatch: return "address family mismatch";
     case Error::PcapBadRecordLength: return "pcap: record length over snaplen or 256 KiB";
+    case Error::ConfigMss: return "config: mss outside 88..65535";
+    case Error::ConfigWindowScale: return "config: window_scale above 14";
+    case Error::ConfigReceiveWindow: return "config: rcv_wnd 0 or over 65535 << window_scale (at most 2^30)";
+    case Error::ConfigTimer: return "config: a duration negative, zero, over a year, or rto_min > rto_max";
+    case Error::ConfigRetries: return "config: synack_retries above 15 or syn_retries + syn_linear_timeouts above 255";
+    case Error::ConfigRateLimit: return "config: challenge_ack_limit above 255 or challenge_ack_window under 1 ms";
+    case Error::ConfigTableSize: return "config: backlog or accept_queue above 2^31, or fastopen_pending above 65536";
     case Error::Count_: break;
     }
     return "unknown error";

@@ -44,4 +44,18 @@ struct Time {
     friend constexpr bool operator>=(Time a, Time b) noexcept { return a.ns >= b.ns; }
 };
 
+// Overflow-free arithmetic for values a caller or a peer controls (a `now`
+// near INT64_MAX, a clock that steps back across the epoch): the result
+// saturates at the int64 range instead of wrapping (which is undefined).
+[[nodiscard]] constexpr Time saturating_add(Time t, Duration d) noexcept {
+    if (d.ns > 0 && t.ns > INT64_MAX - d.ns) return Time{INT64_MAX};
+    if (d.ns < 0 && t.ns < INT64_MIN - d.ns) return Time{INT64_MIN};
+    return Time{t.ns + d.ns};
+}
+[[nodiscard]] constexpr Duration saturating_sub(Time a, Time b) noexcept {
+    if (b.ns < 0 && a.ns > INT64_MAX + b.ns) return Duration{INT64_MAX};
+    if (b.ns > 0 && a.ns < INT64_MIN + b.ns) return Duration{INT64_MIN};
+    return Duration{a.ns - b.ns};
+}
+
 } // namespace synack

@@ -23,6 +23,7 @@
 #include "synack/core/time.hpp"
 #include "synack/handshake/config.hpp"
 #include "synack/handshake/isn.hpp"
+#include "synack/handshake/negotiate.hpp"
 #include "synack/handshake/reset.hpp"
 #include "synack/handshake/rto.hpp"
 #include "synack/wire/address.hpp"
@@ -62,29 +63,6 @@ enum class State : std::uint8_t {
     return "?";
 }
 
-// Everything a data-transfer engine needs to take over an established flow.
-struct Negotiated {
-    FourTuple flow{};
-    SeqNum iss{};
-    SeqNum irs{};
-    SeqNum snd_nxt{};
-    SeqNum rcv_nxt{};
-    std::uint16_t peer_window = 0; // the window field of the peer's last segment, unscaled
-    std::uint8_t snd_wscale = 0;   // shift applied to the peer's window fields
-    std::uint8_t rcv_wscale = 0;   // shift the peer applies to ours
-    bool wscale = false;           // both sent window scale
-    std::uint16_t mss = 0;         // effective send MSS: min(ours, peer's)
-    bool sack = false;
-    bool timestamps = false;
-    std::uint32_t ts_recent = 0;   // RFC 7323 TS.Recent
-    std::uint32_t ts_offset = 0;   // our TSval = 1 ms clock + ts_offset
-    bool ecn = false;
-    std::uint32_t tfo_data = 0;    // bytes of SYN data accepted (Fast Open)
-    bool has_rtt = false;
-    Duration rtt{};                // the handshake's RTT sample, if any
-    friend constexpr bool operator==(const Negotiated&, const Negotiated&) = default;
-};
-
 enum class EventKind : std::uint8_t {
     Established, // handshake completed: `negotiated` is filled
     Refused,     // RST answered our SYN (connection refused)
@@ -111,11 +89,23 @@ struct Event {
     Negotiated negotiated{};
 };
 
-// One segment written by poll_transmit().
+// One segment written by poll_transmit(), or why none was.
+//
+// The contract of poll_transmit(buf, now) (Connection and Listener alike):
+// - nullopt: nothing to send;
+// - error None: one complete segment (TCP header + payload, checksum
+//   filled) is in buf[0, length), to go from flow.local to flow.remote;
+// - error BufferTooSmall: `buf` cannot hold the next segment; nothing was
+//   written (length 0), `needed` is its size, and the segment stays queued:
+//   call again with at least `needed` bytes. A buffer of max_segment_size()
+//   bytes never gets this error.
 struct Transmit {
     FourTuple flow{};       // from flow.local to flow.remote
     std::size_t length = 0; // bytes written (TCP header + payload, checksum filled)
     std::uint8_t ecn = 0;   // IP ECN codepoint to send with (0: Not-ECT; handshake segments are never ECT, RFC 3168 §6.1.1)
+    Error error = Error::None; // BufferTooSmall: nothing written, see `needed`
+    std::size_t needed = 0;    // the size of the segment (written or not)
+    [[nodiscard]] constexpr bool ok() const noexcept { return error == Error::None; }
 };
 
 // What on_segment() did with a segment.
@@ -138,7 +128,8 @@ struct ConnectionStats {
     std::uint16_t dropped = 0;
     std::uint16_t paws_rejected = 0;
     std::uint16_t challenge_acks = 0;
-    std::uint16_t challenge_acks_suppressed = 0;
+    std::uint16_t challenge_acks_suppressed = 0; // challenge and out-of-window ACKs held back by the rate limit
+    std::uint16_t oow_acks = 0;                  // out-of-window / PAWS-failed segments answered
     std::uint16_t resets_sent = 0;
     std::uint16_t retransmits = 0;
 };
@@ -153,6 +144,10 @@ struct Context {
 
 class Connection {
   public:
+    // The largest header a segment can have (60 bytes, RFC 9293 §3.1): every
+    // segment but Fast Open data fits in it.
+    static constexpr std::size_t max_header_size = tcp_max_header;
+
     constexpr explicit Connection(const Context& ctx) noexcept : ctx_(&ctx) {}
     Connection(const Context&&) = delete; // would dangle
 
@@ -175,39 +170,46 @@ class Connection {
         c.peer_window_ = n.peer_window;
         c.snd_mss_ = n.mss;
         c.set_flag(WsOk, n.wscale);
-        c.snd_wscale_ = n.snd_wscale;
-        c.rcv_wscale_ = n.rcv_wscale;
+        c.snd_wscale_ = negotiate::clamp_window_scale(n.snd_wscale);
+        c.rcv_wscale_ = negotiate::clamp_window_scale(n.rcv_wscale);
         c.set_flag(SackOk, n.sack);
         c.set_flag(TsOk, n.timestamps);
         c.ts_recent_ = n.ts_recent;
+        // (When TS.Recent was taken is unknown: PAWS counts no idle time
+        // until it is next taken; TsStamped stays clear.)
         c.ts_offset_ = n.ts_offset;
         c.set_flag(EcnOk, n.ecn);
         c.set_flag(Passive, true);
+        c.settle_rcv_space();
         c.unconsumed_ = n.tfo_data;
-        c.tfo_acked_ = static_cast<std::uint16_t>(n.tfo_data);
+        c.tfo_acked_ = static_cast<std::uint16_t>(n.tfo_data > 0xFFFFU ? 0xFFFFU : n.tfo_data);
         c.rto_ = RtoEstimator(ctx.config.rto_initial);
-        if (n.has_rtt) {
+        // A negative sample (a caller's clock that stepped back) is no sample.
+        if (n.has_rtt && n.rtt.ns >= 0) {
             c.rto_.sample(n.rtt, ctx.config.rto_min, ctx.config.rto_max);
             c.set_flag(HasRtt, true);
         }
         c.state_ = s == State::SynReceived ? State::SynReceived : State::Established;
         if (c.state_ == State::SynReceived) {
             c.retries_ = retries;
-            c.set_flag(SynRetransmitted, retries != 0);
+            c.set_flag(IssResent, retries != 0);
             for (std::uint8_t i = 0; i < retries; ++i) c.rto_.back_off(ctx.config.rto_max);
             c.syn_sent_at_ = synack_sent;
-            c.deadline_ = synack_sent + c.rto_.rto();
-            if (ctx.config.user_timeout.ns > 0) c.user_deadline_ = synack_sent + ctx.config.user_timeout;
+            c.deadline_ = saturating_add(synack_sent, c.rto_.rto());
+            if (ctx.config.user_timeout.ns > 0) c.user_deadline_ = saturating_add(synack_sent, ctx.config.user_timeout);
         }
         return c;
     }
     static Connection adopt(const Context&&, const Negotiated&, State, Time = {}, std::uint8_t = 0) = delete;
 
     // ---- user calls (RFC 9293 §3.10.1-§3.10.5) ----
+    // connect(), connect_fast_open() and listen() return the Config's error
+    // (validate_connection_config()) if it is one this machine cannot honour.
 
     // Active open: send a SYN from t.local to t.remote.
     constexpr Error connect(const FourTuple& t, Time now) noexcept {
         if (state_ != State::Closed) return Error::InvalidState;
+        if (const Error e = validate_connection_config(cfg()); e != Error::None) return e;
         reset_tcb(now);
         tuple_ = t;
         choose_iss_and_ts(now);
@@ -228,12 +230,13 @@ class Connection {
     // the data-transfer engine's (Negotiated::snd_nxt counts it). `cookie`
     // and `data` are views: they must stay valid until Established or
     // failure. Negotiated::tfo_data = the bytes the SYN-ACK acknowledged.
+    // poll_transmit() needs max_segment_size() bytes for the data segments.
     constexpr Error connect_fast_open(const FourTuple& t, Bytes cookie, Bytes data, Time now,
                                       std::uint16_t peer_mss = 0) noexcept {
         if (!cfg().fastopen_client()) return Error::InvalidState;
-        if (!cookie.empty() && (cookie.size() < 4 || cookie.size() > 16 || cookie.size() % 2 != 0))
-            return Error::OptionValueInvalid;
+        if (!negotiate::fastopen_cookie_length_ok(cookie.size())) return Error::OptionValueInvalid;
         if (state_ != State::Closed) return Error::InvalidState;
+        if (const Error e = validate_connection_config(cfg()); e != Error::None) return e;
         reset_tcb(now);
         tuple_ = t;
         choose_iss_and_ts(now);
@@ -242,13 +245,15 @@ class Connection {
         tfo_data_ = data;
         set_flag(TfoSyn, true);
         if (!cookie.empty() && !data.empty()) {
-            const std::uint16_t def = t.local.address.is_v4() ? 536 : 1220;
-            const std::size_t room = peer_mss != 0 ? peer_mss : def;
+            const std::size_t room = negotiate::fastopen_syn_room(peer_mss, t.local.address.is_v4());
             if (tfo_data_.size() > room) tfo_data_ = tfo_data_.first(room);
             set_flag(TfoSynData, true);
             set_flag(TfoHadData, true);
             snd_nxt_ = snd_nxt_ + static_cast<std::uint32_t>(tfo_data_.size());
         }
+        // Data sent after the handshake is cut to one MSS as well: 64 KiB
+        // at most, so sequence arithmetic on its length cannot wrap.
+        if (tfo_data_.size() > 0xFFFFU) tfo_data_ = tfo_data_.first(0xFFFFU);
         state_ = State::SynSent;
         send_syn(now);
         return Error::None;
@@ -257,6 +262,7 @@ class Connection {
     // Passive open for one flow (a Listener serves many).
     constexpr Error listen(const Endpoint& local, Time now) noexcept {
         if (state_ != State::Closed) return Error::InvalidState;
+        if (const Error e = validate_connection_config(cfg()); e != Error::None) return e;
         reset_tcb(now);
         tuple_.local = local;
         state_ = State::Listen;
@@ -277,8 +283,7 @@ class Connection {
         // flight Linux does not rearm the RTO for new data.
         case State::SynReceived:
             if (!flag(FinSent)) {
-                fin_seq_ = snd_nxt_;
-                snd_nxt_ = snd_nxt_ + 1;
+                snd_nxt_ = snd_nxt_ + 1; // our FIN is SND.NXT - 1 from now on
                 set_flag(FinSent, true);
                 tx_ |= TxFin;
             }
@@ -308,7 +313,7 @@ class Connection {
         // RFC 9293 §3.8.6.2.2 (receiver SWS avoidance): announce the window
         // when it grew by min(rcv_wnd / 2, MSS) or reopened from zero.
         const std::uint32_t after = advertised_window();
-        const std::uint32_t half = cfg().rcv_wnd / 2;
+        const std::uint32_t half = rcv_space() / 2;
         const std::uint32_t step = half < cfg().mss ? half : cfg().mss;
         if (synchronized() && ((before == 0 && after > 0) || after - before >= step)) tx_ |= TxAck;
     }
@@ -354,12 +359,14 @@ class Connection {
 
     // ---- timers ----
 
+    // Time::never() (what next_deadline() returns with no timer) fires
+    // nothing: a driver may call on_timer(next_deadline()) blindly.
     constexpr void on_timer(Time now) noexcept {
-        if (now >= user_deadline_) {
+        if (user_deadline_ != Time::never() && now >= user_deadline_) {
             enter_closed(EventKind::TimedOut);
             return;
         }
-        if (now < deadline_) return;
+        if (deadline_ == Time::never() || now < deadline_) return;
         if (state_ == State::TimeWait) {
             enter_closed(EventKind::Closed);
             return;
@@ -373,71 +380,32 @@ class Connection {
 
     // ---- outputs ----
 
-    // Writes the next pending segment into `buf` (60 bytes always suffice:
-    // handshake segments carry no payload; Fast Open data needs 60 + its
-    // length) with its checksum filled in.
+    // A buffer this large always suffices for poll_transmit(): a header
+    // (60 bytes) plus the Fast Open data this connection still holds.
+    [[nodiscard]] constexpr std::size_t max_segment_size() const noexcept { return max_header_size + tfo_data_.size(); }
+
+    // Writes the next pending segment into `buf`: see Transmit for the
+    // contract (a buffer too small is an error naming the size needed, and
+    // the segment stays queued).
     constexpr Optional<Transmit> poll_transmit(MutableBytes buf, Time now) noexcept {
-        while (tx_ != 0) {
-            TcpFields h;
-            OptionValues opts;
-            Bytes payload{}; // Fast Open data only: handshake segments carry none
-            FourTuple flow = tuple_;
-            if (tx_ & TxRst) {
-                tx_ &= static_cast<std::uint8_t>(~TxRst);
-                flow.remote = rst_to_;
-                h.seq = rst_seq_;
-                h.ack = rst_ack_;
-                h.flags = TcpFlags::from_bits(rst_flags_); // RSTs carry no options, window 0 (Linux)
-            } else if (tx_ & (TxSyn | TxSynAck)) {
-                const bool synack = (tx_ & TxSynAck) != 0;
-                tx_ &= static_cast<std::uint8_t>(~(TxSyn | TxSynAck | TxAck));
-                syn_header(h, opts, synack, now);
-                if (!synack && flag(TfoSyn)) {
-                    opts.fast_open = tfo_cookie_len_ == 0
-                                              ? FastOpenOption::request()
-                                              : FastOpenOption::with_cookie(Bytes(tfo_cookie_, tfo_cookie_len_));
-                    if (flag(TfoSynData)) payload = tfo_data_;
-                }
-            } else if ((tx_ & TxData) && !(tx_ & TxAck)) {
-                // Fast Open data the SYN-ACK did not acknowledge (see connect_fast_open()).
-                tx_ &= static_cast<std::uint8_t>(~TxData);
-                const std::uint32_t sent = static_cast<std::uint32_t>(snd_una_ - (iss_ + 1));
-                payload = sent < tfo_data_.size() ? tfo_data_.subspan(sent) : Bytes{};
-                tfo_data_ = Bytes{};
-                h.seq = snd_una_;
-                h.ack = rcv_nxt_;
-                h.flags = TcpFlag::Psh | TcpFlag::Ack;
-                h.window = window_field(false);
-                if (flag(TsOk)) opts.timestamps = Timestamps{ts_now(now), ts_recent_};
-            } else {
-                // A FIN carries the ACK; several pending ACKs are sent once.
-                const bool fin = (tx_ & TxFin) != 0;
-                tx_ &= static_cast<std::uint8_t>(~(TxFin | TxAck));
-                // (An ACK queued ahead of Fast Open data goes before it.)
-                h.seq = fin ? fin_seq_ : (tx_ & TxData) ? snd_una_ : snd_nxt_;
-                h.ack = rcv_nxt_;
-                h.flags = fin ? (TcpFlag::Fin | TcpFlag::Ack) : TcpFlags(TcpFlag::Ack);
-                h.window = window_field(false);
-                // RFC 7323 §3.2: once negotiated, on every non-RST segment.
-                if (flag(TsOk)) opts.timestamps = Timestamps{ts_now(now), ts_recent_};
-                // RFC 2883 D-SACK for the peer's SYN received twice in a
-                // simultaneous open (see on_synchronized()); Linux writes it
-                // after the timestamps: nop,nop,TS,nop,nop,sack.
-                if (flag(DsackSyn)) {
-                    opts.sack_blocks[0] = SackBlock{irs_.raw(), (irs_ + 1).raw()};
-                    opts.sack_count = 1;
-                    set_flag(DsackSyn, false);
-                }
-            }
-            h.source_port = flow.local.port;
-            h.destination_port = flow.remote.port;
-            const result<std::size_t> n = h.encode(buf, opts, flow.local.address, flow.remote.address, payload);
-            // only BufferTooSmall: the segment is lost, like a dropped packet
-            if (!n || buf.size() - *n < payload.size()) continue;
-            copy_bytes(buf, *n, payload);
-            return Transmit{flow, *n + payload.size(), 0};
+        if (tx_ == 0) return nullopt;
+        const Outgoing g = next_segment(now);
+        // A buffer of max_segment_size() always fits: the size is only
+        // computed ahead when the buffer might be too small. (Each Transmit
+        // is built whole: filling one in field by field and returning it
+        // cost a store-forwarding stall.)
+        if (buf.size() < max_header_size + g.payload.size()) {
+            const result<std::size_t> optlen = g.opts.canonical_size();
+            const std::size_t needed = tcp_min_header + optlen.value_or(0) + g.payload.size();
+            if (optlen && buf.size() < needed) return Transmit{g.flow, 0, 0, Error::BufferTooSmall, needed};
         }
-        return nullopt;
+        commit(g);
+        const result<std::size_t> n = g.h.encode(buf, g.opts, g.flow.local.address, g.flow.remote.address, g.payload);
+        // (cannot fail with the options this machine builds: dropped rather than looping)
+        if (!n) return Transmit{g.flow, 0, 0, n.error(), 0};
+        copy_bytes(buf, *n, g.payload);
+        const std::size_t length = *n + g.payload.size();
+        return Transmit{g.flow, length, 0, Error::None, length};
     }
 
     constexpr Optional<Event> poll_event() noexcept {
@@ -465,26 +433,9 @@ class Connection {
 
     // The Negotiated record as it stands (complete once Established fired).
     [[nodiscard]] constexpr Negotiated negotiated() const noexcept {
-        Negotiated n;
-        n.flow = tuple_;
-        n.iss = iss_;
-        n.irs = irs_;
-        n.snd_nxt = snd_nxt_;
-        n.rcv_nxt = rcv_nxt_;
-        n.peer_window = peer_window_;
-        n.wscale = flag(WsOk);
-        n.snd_wscale = flag(WsOk) ? snd_wscale_ : 0;
-        n.rcv_wscale = flag(WsOk) ? rcv_wscale_ : 0;
-        n.mss = snd_mss_;
-        n.sack = flag(SackOk);
-        n.timestamps = flag(TsOk);
-        n.ts_recent = ts_recent_;
-        n.ts_offset = ts_offset_;
-        n.ecn = flag(EcnOk);
-        n.tfo_data = tfo_acked_;
-        n.has_rtt = flag(HasRtt);
-        n.rtt = flag(HasRtt) ? rto_.srtt() : Duration{};
-        return n;
+        const Optional<Duration> rtt = flag(HasRtt) ? Optional<Duration>(rto_.srtt()) : nullopt;
+        return negotiate::negotiated(tuple_, {iss_, irs_, snd_nxt_, rcv_nxt_}, agreement(), peer_window_, ts_offset_,
+                                     tfo_acked_, rtt);
     }
 
   private:
@@ -492,19 +443,45 @@ class Connection {
     // derived from the state when polled, so nothing is copied twice).
     enum TxBits : std::uint8_t { TxSyn = 1, TxSynAck = 2, TxAck = 4, TxFin = 8, TxRst = 16, TxData = 32 };
     enum FlagBits : std::uint16_t {
-        WsOk = 1, SackOk = 2, TsOk = 4, EcnOk = 8, HasRtt = 16, FinSent = 32, SynRetransmitted = 64, Passive = 128,
-        DsackSyn = 256, // the next ACK carries a D-SACK block for the peer's SYN (simultaneous open)
+        WsOk = 1, SackOk = 2, TsOk = 4, EcnOk = 8, HasRtt = 16, FinSent = 32,
+        IssResent = 64, // our ISS went more than once (SYN retransmitted, or SYN then SYN-ACK): Karn
+        Passive = 128,
+        Dsack = 256,      // the next ACK carries the D-SACK block [dsack_start_, dsack_end_) (RFC 2883)
         TfoSyn = 512,     // our SYN carries a Fast Open option (cleared when the SYN is retransmitted)
         TfoSynData = 1024, // ... and data (cleared likewise)
         TfoHadData = 2048, // the first SYN carried data (Linux tp->syn_data)
+        TsStamped = 4096,  // ts_recent_sec_ holds when TS.Recent was taken
     };
     static constexpr std::size_t ev_capacity = 4;
-    static constexpr std::uint16_t min_snd_mss = 48; // Linux net.ipv4.tcp_min_snd_mss
+
+    // The next segment poll_transmit() writes, and what sending it clears.
+    struct Outgoing {
+        TcpFields h{};
+        OptionValues opts{};
+        Bytes payload{}; // Fast Open data only: handshake segments carry none
+        FourTuple flow{};
+        std::uint8_t clear = 0; // TxBits sent
+        bool data = false;      // the Fast Open data is handed over
+        bool dsack = false;     // the D-SACK block went
+    };
 
     [[nodiscard]] constexpr const Config& cfg() const noexcept { return ctx_->config; }
     [[nodiscard]] constexpr bool flag(std::uint16_t f) const noexcept { return (flags_ & f) != 0; }
     constexpr void set_flag(std::uint16_t f, bool on) noexcept {
         flags_ = static_cast<std::uint16_t>(on ? (flags_ | f) : (flags_ & ~f));
+    }
+
+    [[nodiscard]] constexpr negotiate::Agreement agreement() const noexcept {
+        negotiate::Agreement a;
+        a.wscale = flag(WsOk);
+        a.snd_wscale = snd_wscale_;
+        a.rcv_wscale = rcv_wscale_;
+        a.sack = flag(SackOk);
+        a.timestamps = flag(TsOk);
+        a.ts_recent = ts_recent_;
+        a.mss = snd_mss_;
+        a.ecn = flag(EcnOk);
+        return a;
     }
 
     // ---- bookkeeping ----
@@ -521,16 +498,17 @@ class Connection {
         tfo_acked_ = 0;
         tuple_ = {};
         rst_to_ = {};
-        iss_ = irs_ = snd_una_ = snd_nxt_ = rcv_nxt_ = fin_seq_ = rst_seq_ = rst_ack_ = SeqNum{};
-        ts_recent_ = ts_offset_ = unconsumed_ = 0;
-        peer_window_ = snd_mss_ = flags_ = rst_flags_ = challenge_count_ = 0;
+        iss_ = irs_ = snd_una_ = snd_nxt_ = rcv_nxt_ = dsack_start_ = dsack_end_ = rst_seq_ = rst_ack_ = SeqNum{};
+        ts_recent_ = ts_offset_ = unconsumed_ = reply_start_ms_ = ts_recent_sec_ = 0;
+        peer_window_ = snd_mss_ = flags_ = rst_flags_ = reply_count_ = 0;
         state_ = State::Closed;
         snd_wscale_ = rcv_wscale_ = retries_ = tx_ = 0;
         rto_ = {};
-        syn_sent_at_ = challenge_start_ = Time{};
+        syn_sent_at_ = Time{};
         deadline_ = user_deadline_ = Time::never();
         rto_.set(cfg().rto_initial);
-        if (cfg().user_timeout.ns > 0) user_deadline_ = now + cfg().user_timeout;
+        if (cfg().user_timeout.ns > 0) user_deadline_ = saturating_add(now, cfg().user_timeout);
+        settle_rcv_space(); // an active open's: before any option is known
     }
 
     constexpr void choose_iss_and_ts(Time now) noexcept {
@@ -541,6 +519,12 @@ class Connection {
     }
 
     [[nodiscard]] constexpr std::uint32_t ts_now(Time now) const noexcept { return timestamp_clock(now) + ts_offset_; }
+
+    constexpr void take_ts_recent(std::uint32_t tsval, Time now) noexcept {
+        ts_recent_ = tsval;
+        ts_recent_sec_ = seconds_of(now);
+        set_flag(TsStamped, true);
+    }
 
     // One RST slot: a later RST replaces an unsent one.
     constexpr void queue_reset(SeqNum seq, SeqNum ack, TcpFlags f, const Endpoint& to) noexcept {
@@ -583,15 +567,14 @@ class Connection {
     }
 
     constexpr void send_fin(Time now) noexcept {
-        fin_seq_ = snd_nxt_;
-        snd_nxt_ = snd_nxt_ + 1;
+        snd_nxt_ = snd_nxt_ + 1; // our FIN is SND.NXT - 1 from now on
         set_flag(FinSent, true);
         retries_ = 0;
         tx_ |= TxFin;
         arm_retransmit(now);
     }
 
-    constexpr void arm_retransmit(Time now) noexcept { deadline_ = now + rto_.rto(); }
+    constexpr void arm_retransmit(Time now) noexcept { deadline_ = saturating_add(now, rto_.rto()); }
 
     // Linux tcp_write_timeout()/tcp_retransmit_timer(): SYN-SENT allows
     // syn_retries + syn_linear_timeouts retransmissions, the first
@@ -611,18 +594,19 @@ class Connection {
         if (!linear) rto_.back_off(cfg().rto_max);
         switch (state_) {
         case State::SynSent:
-            set_flag(SynRetransmitted, true);
+            set_flag(IssResent, true);
             // RFC 7413 §4.2.1 / Linux: the SYN goes again without cookie or data.
             set_flag(TfoSyn, false);
             set_flag(TfoSynData, false);
             send_syn(now);
             break;
         case State::SynReceived:
-            // The head of the queue is our unacknowledged SYN: it goes
-            // again, and a FIN queued behind it (close()) follows.
-            set_flag(SynRetransmitted, true);
+            // The SYN-ACK alone goes again, even with a FIN queued behind it
+            // (close()): Linux's SYN-ACK timer (reqsk_timer_handler(),
+            // tcp_fastopen_synack_timer() -> inet_rtx_syn_ack()) resends
+            // only the SYN-ACK; the FIN is retransmitted once established.
+            set_flag(IssResent, true);
             send_synack(now);
-            if (flag(FinSent)) tx_ |= TxFin;
             break;
         case State::FinWait1:
         case State::Closing:
@@ -634,8 +618,17 @@ class Connection {
         }
     }
 
+    // The receive window this flow offers when nothing is unconsumed
+    // (negotiate::initial_window()), fixed once the options are known (kept:
+    // a division per segment cost a quarter of a handshake).
+    [[nodiscard]] constexpr std::uint32_t rcv_space() const noexcept { return rcv_space_; }
+    constexpr void settle_rcv_space() noexcept {
+        rcv_space_ = negotiate::initial_window(cfg().rcv_wnd, cfg().mss, flag(Passive) && flag(TsOk));
+    }
+
     [[nodiscard]] constexpr std::uint32_t advertised_window() const noexcept {
-        return cfg().rcv_wnd > unconsumed_ ? cfg().rcv_wnd - unconsumed_ : 0;
+        const std::uint32_t space = rcv_space();
+        return space > unconsumed_ ? space - unconsumed_ : 0;
     }
 
     // The window offered once scaling is agreed: the free space rounded *up*
@@ -643,43 +636,101 @@ class Connection {
     // enough space so that it won't get scaled away": ALIGN(free, 1 <<
     // rcv_wscale)). Captures a_ipv4_default and d_ipv6_default show it: 64240
     // and 64800 bytes go out as win 63 and 64 with wscale 10, not 62 and 63.
-    // Sequence acceptance and the payload taken use this same window, so
-    // what is offered is what is accepted.
+    // Never more than the 16-bit field can say (65535 << shift): sequence
+    // acceptance and the payload taken use this same window, so what is
+    // offered is what is accepted.
     [[nodiscard]] constexpr std::uint32_t receive_window() const noexcept {
         const std::uint32_t w = advertised_window();
-        if (!flag(WsOk) || rcv_wscale_ == 0) return w;
-        const std::uint64_t unit = std::uint64_t{1} << rcv_wscale_;
-        const std::uint64_t up = ((std::uint64_t{w} + unit - 1) >> rcv_wscale_) << rcv_wscale_; // no division
-        return up > 0xFFFFFFFFU ? w : static_cast<std::uint32_t>(up);
+        const std::uint32_t shift = flag(WsOk) ? rcv_wscale_ : 0U;
+        const std::uint64_t unit = std::uint64_t{1} << shift;
+        const std::uint64_t up = ((std::uint64_t{w} + unit - 1) >> shift) << shift; // no division
+        const std::uint64_t max = std::uint64_t{0xFFFF} << shift;
+        return static_cast<std::uint32_t>(up < max ? up : max);
     }
 
     [[nodiscard]] constexpr std::uint16_t window_field(bool syn) const noexcept {
         // RFC 7323 §2.2: the window in a SYN or SYN-ACK is never scaled.
-        std::uint32_t w = syn ? advertised_window() : receive_window();
-        if (!syn && flag(WsOk)) w >>= rcv_wscale_;
-        return static_cast<std::uint16_t>(w > 0xFFFFU ? 0xFFFFU : w);
+        if (syn) return negotiate::syn_window(advertised_window());
+        return static_cast<std::uint16_t>(receive_window() >> (flag(WsOk) ? rcv_wscale_ : 0U));
+    }
+
+    // ---- the segment poll_transmit() writes next (state unchanged) ----
+
+    [[nodiscard]] constexpr Outgoing next_segment(Time now) const noexcept {
+        Outgoing g;
+        g.flow = tuple_;
+        if (tx_ & TxRst) {
+            g.clear = TxRst;
+            g.flow.remote = rst_to_;
+            g.h.seq = rst_seq_;
+            g.h.ack = rst_ack_;
+            g.h.flags = TcpFlags::from_bits(rst_flags_); // RSTs carry no options, window 0 (Linux)
+        } else if (tx_ & (TxSyn | TxSynAck)) {
+            syn_segment(g, (tx_ & TxSynAck) != 0, now);
+        } else if ((tx_ & TxData) && !(tx_ & TxAck)) {
+            // Fast Open data the SYN-ACK did not acknowledge (see connect_fast_open()).
+            g.clear = TxData;
+            g.data = true;
+            const std::uint32_t sent = static_cast<std::uint32_t>(snd_una_ - (iss_ + 1));
+            g.payload = sent < tfo_data_.size() ? tfo_data_.subspan(sent) : Bytes{};
+            g.h.seq = snd_una_;
+            g.h.ack = rcv_nxt_;
+            g.h.flags = TcpFlag::Psh | TcpFlag::Ack;
+            g.h.window = window_field(false);
+            if (flag(TsOk)) g.opts.timestamps = Timestamps{ts_now(now), ts_recent_};
+        } else {
+            ack_segment(g, now);
+        }
+        g.h.source_port = g.flow.local.port;
+        g.h.destination_port = g.flow.remote.port;
+        return g;
     }
 
     // Linux's SYN and SYN-ACK (tcp_syn_options(), tcp_synack_options()).
-    constexpr void syn_header(TcpFields& h, OptionValues& opts, bool synack, Time now) const noexcept {
-        h.seq = iss_;
-        h.window = window_field(true);
-        opts.mss = cfg().mss;
-        if (!synack) {
-            h.flags = TcpFlag::Syn;
-            opts.sack_permitted = cfg().sack;
-            if (cfg().timestamps) opts.timestamps = Timestamps{ts_now(now), 0};
-            opts.window_scale = cfg().window_scale;
-            if (cfg().ecn) h.flags |= TcpFlag::Ece | TcpFlag::Cwr; // RFC 3168 §6.1.1
+    constexpr void syn_segment(Outgoing& g, bool synack, Time now) const noexcept {
+        g.clear = TxSyn | TxSynAck | TxAck;
+        g.h.seq = iss_;
+        g.h.window = window_field(true);
+        if (synack) {
+            g.h.ack = rcv_nxt_;
+            g.h.flags = negotiate::synack_flags(agreement());
+            negotiate::synack_answer(cfg(), agreement(), ts_now(now), g.opts);
             return;
         }
-        // Answer only what the peer offered (RFC 7323 §1.3, RFC 2018 §2).
-        h.ack = rcv_nxt_;
-        h.flags = TcpFlag::Syn | TcpFlag::Ack;
-        opts.sack_permitted = flag(SackOk);
-        if (flag(TsOk)) opts.timestamps = Timestamps{ts_now(now), ts_recent_};
-        if (flag(WsOk)) opts.window_scale = rcv_wscale_;
-        if (flag(EcnOk)) h.flags |= TcpFlag::Ece;
+        g.h.flags = negotiate::syn_flags(cfg());
+        negotiate::syn_offer(cfg(), ts_now(now), g.opts);
+        if (flag(TfoSyn)) {
+            g.opts.fast_open = tfo_cookie_len_ == 0 ? FastOpenOption::request()
+                                                    : FastOpenOption::with_cookie(Bytes(tfo_cookie_, tfo_cookie_len_));
+            if (flag(TfoSynData)) g.payload = tfo_data_;
+        }
+    }
+
+    // An ACK, or a FIN (which carries the ACK); several pending ACKs go once.
+    constexpr void ack_segment(Outgoing& g, Time now) const noexcept {
+        const bool fin = (tx_ & TxFin) != 0;
+        g.clear = TxFin | TxAck;
+        // (An ACK queued ahead of Fast Open data goes before it.)
+        g.h.seq = fin ? snd_nxt_ - 1 : (tx_ & TxData) ? snd_una_ : snd_nxt_;
+        g.h.ack = rcv_nxt_;
+        g.h.flags = fin ? (TcpFlag::Fin | TcpFlag::Ack) : TcpFlags(TcpFlag::Ack);
+        g.h.window = window_field(false);
+        // RFC 7323 §3.2: once negotiated, on every non-RST segment.
+        if (flag(TsOk)) g.opts.timestamps = Timestamps{ts_now(now), ts_recent_};
+        // RFC 2883 D-SACK for what the peer sent twice (its SYN in a
+        // simultaneous open, data already received); Linux writes it after
+        // the timestamps: nop,nop,TS,nop,nop,sack.
+        if (flag(Dsack)) {
+            g.opts.sack_blocks[0] = SackBlock{dsack_start_.raw(), dsack_end_.raw()};
+            g.opts.sack_count = 1;
+            g.dsack = true;
+        }
+    }
+
+    constexpr void commit(const Outgoing& g) noexcept {
+        tx_ &= static_cast<std::uint8_t>(~g.clear);
+        if (g.data) tfo_data_ = Bytes{};
+        if (g.dsack) set_flag(Dsack, false);
     }
 
     // ---- arrival, per state ----
@@ -689,28 +740,19 @@ class Connection {
         if (r) queue_reset(r->seq, r->ack, r->flags, {src, seg.source_port()});
     }
 
-    // Learn the peer's SYN options (RFC 7323, RFC 2018, RFC 9293 §3.7.1).
-    constexpr void take_syn_options(const TcpView& seg, const OptionValues& o) noexcept {
-        // MSS 0 is ignored, as Linux does; absent → RFC 9293 §3.7.1 default
-        // 536 (IPv4) or 1220 (IPv6: RFC 8200's 1280-byte minimum MTU).
-        const std::uint16_t def = tuple_.local.address.is_v4() ? 536 : 1220;
-        const std::uint16_t peer = (o.mss && *o.mss != 0) ? *o.mss : def;
-        snd_mss_ = peer < cfg().mss ? peer : cfg().mss;
-        // Linux tcp_mtu_to_mss(): never below tcp_min_snd_mss (48), so a
-        // peer announcing a tiny MSS cannot make us cut data into 8-byte
-        // segments (CVE-2019-11479).
-        if (snd_mss_ < min_snd_mss) snd_mss_ = min_snd_mss;
-        // RFC 7323 §2.3: a shift over 14 is used as 14 (Linux clamps too).
-        const bool ws = o.window_scale.has_value() && cfg().window_scale.has_value();
-        set_flag(WsOk, ws);
-        if (ws) {
-            snd_wscale_ = *o.window_scale > max_window_scale ? max_window_scale : *o.window_scale;
-            rcv_wscale_ = *cfg().window_scale > max_window_scale ? max_window_scale : *cfg().window_scale;
-        }
-        set_flag(SackOk, o.sack_permitted && cfg().sack);
-        set_flag(TsOk, o.timestamps.has_value() && cfg().timestamps);
-        if (flag(TsOk)) ts_recent_ = o.timestamps->value;
+    // Learn the peer's SYN (or SYN-ACK) options: handshake/negotiate.hpp.
+    constexpr void take_syn_options(const TcpView& seg, const OptionValues& o, bool syn_ack, Time now) noexcept {
+        const negotiate::Agreement a = negotiate::agree(cfg(), o, seg.flags(), tuple_.local.address.is_v4(), syn_ack);
+        snd_mss_ = a.mss;
+        set_flag(WsOk, a.wscale);
+        snd_wscale_ = a.snd_wscale;
+        rcv_wscale_ = a.rcv_wscale;
+        set_flag(SackOk, a.sack);
+        set_flag(TsOk, a.timestamps);
+        if (a.timestamps) take_ts_recent(a.ts_recent, now);
+        set_flag(EcnOk, a.ecn);
         peer_window_ = seg.window();
+        settle_rcv_space();
     }
 
     constexpr void on_listen(const IpAddress& src, const TcpView& seg, const OptionValues& o, Time now) noexcept {
@@ -727,10 +769,9 @@ class Connection {
         tuple_.remote = {src, seg.source_port()};
         irs_ = seg.seq();
         rcv_nxt_ = irs_ + 1; // SYN data is not accepted without Fast Open
-        take_syn_options(seg, o);
-        set_flag(EcnOk, cfg().ecn && f.ece() && f.cwr()); // RFC 3168 §6.1.1 ECN-setup SYN
-        choose_iss_and_ts(now);
         set_flag(Passive, true);
+        take_syn_options(seg, o, false, now);
+        choose_iss_and_ts(now);
         state_ = State::SynReceived;
         send_synack(now);
     }
@@ -756,11 +797,14 @@ class Connection {
         if (f.ack()) {
             // First check: acceptable iff SND.UNA < SEG.ACK <= SND.NXT.
             if (!(snd_una_ < seg.ack() && seg.ack() <= snd_nxt_)) {
+                // Linux tcp_rcv_synsent_state_process(): "Previous FIN/ACK
+                // or RST/ACK might be ignored", so before any retransmission
+                // the SYN goes again after TCP_TIMEOUT_MIN (only ever
+                // earlier: a stream of bad ACKs cannot postpone it).
+                const Time soon = saturating_add(now, cfg().timeout_min);
+                if (retries_ == 0 && soon < deadline_) deadline_ = soon;
                 if (f.rst()) return;
-                queue_reset(seg.ack(), SeqNum{}, TcpFlag::Rst, tuple_.remote);
-                // As Linux: the stale peer is reset and our SYN goes again
-                // at once rather than at the next retransmission.
-                tx_ |= TxSyn;
+                queue_reset(seg.ack(), SeqNum{}, TcpFlag::Rst, tuple_.remote); // <SEQ=SEG.ACK><CTL=RST>
                 return;
             }
         }
@@ -776,10 +820,9 @@ class Connection {
         }
         irs_ = seg.seq();
         rcv_nxt_ = irs_ + 1;
-        take_syn_options(seg, o);
+        take_syn_options(seg, o, f.ack(), now);
         if (f.ack()) {
             snd_una_ = seg.ack();
-            set_flag(EcnOk, cfg().ecn && f.ece() && !f.cwr()); // RFC 3168 §6.1.1 ECN-setup SYN-ACK
             sample_handshake_rtt(o, now);
             state_ = State::Established;
             deadline_ = user_deadline_ = Time::never();
@@ -789,154 +832,201 @@ class Connection {
             return;
         }
         // Simultaneous open (§3.5 Figure 8): SYN-ACK with the same ISS; data
-        // in the SYN is dropped (Linux does not queue it).
-        set_flag(EcnOk, cfg().ecn && f.ece() && f.cwr());
+        // in the SYN is dropped (Linux does not queue it). Our ISS now goes a
+        // second time, so an ACK of it is ambiguous (Karn, RFC 6298 §3).
+        set_flag(IssResent, true);
         state_ = State::SynReceived;
         retries_ = 0;
         rto_.set(cfg().rto_initial);
         send_synack(now);
     }
 
-    // RTT from the handshake: from the timestamp echo when timestamps are
-    // on (unambiguous even after a retransmission), otherwise only if the
-    // SYN was never retransmitted (Karn's rule, RFC 6298 §3).
+    // The handshake's RTT (negotiate::handshake_rtt()); none: RFC 6298
+    // §5.7's fallback RTO.
     constexpr void sample_handshake_rtt(const OptionValues& o, Time now) noexcept {
-        Duration rtt{-1};
-        if (flag(TsOk) && o.timestamps && o.timestamps->echo_reply != 0) {
-            const std::uint32_t ms = ts_now(now) - o.timestamps->echo_reply;
-            if (ms < 0x7FFFFFFFU) rtt = Duration::milliseconds(ms);
-        } else if (!flag(SynRetransmitted)) {
-            rtt = now - syn_sent_at_;
-        }
+        const Optional<Duration> rtt =
+            negotiate::handshake_rtt(flag(TsOk), o.timestamps, ts_now(now), !flag(IssResent), syn_sent_at_, now);
         rto_ = RtoEstimator(cfg().rto_initial);
-        if (rtt.ns >= 0) {
-            rto_.sample(rtt, cfg().rto_min, cfg().rto_max);
+        if (rtt) {
+            rto_.sample(*rtt, cfg().rto_min, cfg().rto_max);
             set_flag(HasRtt, true);
         } else {
             rto_.set(cfg().rto_fallback); // RFC 6298 §5.7
         }
     }
 
-    // RFC 5961 §7: rate-limited per connection, never by a global counter.
-    constexpr void challenge_ack(Time now) noexcept {
-        if (challenge_count_ == 0 || now - challenge_start_ >= cfg().challenge_ack_window) {
-            challenge_start_ = now;
-            challenge_count_ = 0;
-        }
-        if (challenge_count_ >= cfg().challenge_ack_limit) {
+    // An ACK a peer's segment draws, rate-limited per connection (negotiate::
+    // reply_allowed(): RFC 5961 §7 challenge ACKs and Linux's out-of-window
+    // dupacks share one budget, as tcp_send_challenge_ack() and
+    // tcp_oow_rate_limited() share tp->last_oow_ack_time).
+    constexpr void limited_ack(Time now, std::uint16_t& sent) noexcept {
+        if (!negotiate::reply_allowed(timestamp_clock(now), reply_start_ms_, reply_count_, cfg().challenge_ack_limit,
+                                      cfg().challenge_ack_window)) {
             ++stats_.challenge_acks_suppressed;
             return;
         }
-        ++challenge_count_;
-        ++stats_.challenge_acks;
+        ++sent;
         tx_ |= TxAck;
     }
+    constexpr void challenge_ack(Time now) noexcept { limited_ack(now, stats_.challenge_acks); }
 
-    // RFC 9293 §3.10.7.4 first check: the four cases.
+    // The dupack for an out-of-window or PAWS-failed segment (Linux
+    // tcp_validate_incoming() -> tcp_send_dupack()): pure ACKs and SYNs are
+    // rate-limited, data is answered every time (tcp_oow_rate_limited()).
+    constexpr void oow_ack(const TcpView& seg, Time now) noexcept {
+        if (seg.flags().rst()) return;
+        if (seg.flags().syn()) {
+            challenge_ack(now); // tcp_validate_incoming(): "goto syn_challenge"
+            return;
+        }
+        if (negotiate::reply_is_rate_limited(seg.segment_length(), false)) {
+            limited_ack(now, stats_.oow_acks);
+            return;
+        }
+        ++stats_.oow_acks;
+        tx_ |= TxAck;
+        // Linux tcp_send_dupack(): data starting before RCV.NXT was received
+        // already; with SACK the ACK reports it (RFC 2883 D-SACK).
+        if (seg.seq() < rcv_nxt_) dsack(seg.seq(), seg.seq() + seg.segment_length() < rcv_nxt_ ? seg.seq() + seg.segment_length() : rcv_nxt_);
+    }
+
+    // The next ACK carries the D-SACK block [start, end) if SACK was agreed.
+    constexpr void dsack(SeqNum start, SeqNum end) noexcept {
+        if (!flag(SackOk)) return;
+        dsack_start_ = start;
+        dsack_end_ = end;
+        set_flag(Dsack, true);
+    }
+
+    [[nodiscard]] static constexpr std::uint32_t seconds_of(Time t) noexcept {
+        return static_cast<std::uint32_t>(static_cast<std::uint64_t>(t.ns / 1000000000));
+    }
+
+    // RFC 9293 §3.10.7.4 first check: the four cases; and, as Linux
+    // tcp_sequence() (end_seq not before rcv_wup, which is RCV.NXT here: every
+    // segment taken is ACKed at once), a segment ending exactly at RCV.NXT,
+    // a duplicate whose TSval is taken and which draws a D-SACK.
     [[nodiscard]] constexpr bool seq_acceptable(const TcpView& seg) const noexcept {
         const std::uint32_t len = seg.segment_length();
         const std::uint32_t wnd = receive_window();
         if (len == 0) return wnd == 0 ? seg.seq() == rcv_nxt_ : seg.seq().in_window(rcv_nxt_, wnd);
+        if (seg.seq() + len == rcv_nxt_) return true;
         if (wnd == 0) return false;
         return seg.seq().in_window(rcv_nxt_, wnd) || (seg.seq() + (len - 1)).in_window(rcv_nxt_, wnd);
     }
 
+    // ---- SEGMENT ARRIVES in a synchronized state or SYN-RECEIVED
+    // (RFC 9293 §3.10.7.4), one function per step, each returning whether
+    // the segment goes on to the next step ----
+
     constexpr Received on_synchronized(const TcpView& seg, const OptionValues& o, Time now) noexcept {
+        if (!on_special_syn(seg, o, now)) return {};
+        if (!check_timestamps(seg, o, now)) return {};
+        if (!check_sequence(seg, now)) return {};   // first
+        if (!check_rst(seg, now)) return {};        // second (third, security, has no part here)
+        if (!check_syn(seg, now)) return {};        // fourth
+        if (!check_ack(seg, o, now)) return {};     // fifth
+        Received r = take_payload(seg);             // seventh (sixth, URG, has no part here)
+        check_fin(seg, now);                        // eighth
+        return r;
+    }
+
+    // Before the checks: a retransmitted SYN in SYN-RECEIVED (our SYN-ACK was
+    // lost) is answered again; the crossed SYN-ACKs of a simultaneous open
+    // complete it (Linux tcp_validate_incoming() lets a SYN-ACK with
+    // SEG.SEQ+1 = RCV.NXT and SEG.ACK = SND.NXT through instead of drawing
+    // a challenge ACK).
+    constexpr bool on_special_syn(const TcpView& seg, const OptionValues& o, Time now) noexcept {
         const TcpFlags f = seg.flags();
-        const bool syn_rcvd = state_ == State::SynReceived;
-
-        // A retransmitted SYN in SYN-RECEIVED (our SYN-ACK was lost): answer again.
-        if (syn_rcvd && f.syn() && !f.ack() && !f.rst() && seg.seq() == irs_) {
+        if (state_ != State::SynReceived || !f.syn() || f.rst()) return true;
+        if (!f.ack() && seg.seq() == irs_) {
             tx_ |= TxSynAck;
-            return {};
+            return false;
         }
-        // RFC 7323 §5.3 PAWS (Linux applies it first, tcp_validate_incoming()).
-        const bool paws_reject =
-            flag(TsOk) && o.timestamps && static_cast<std::int32_t>(o.timestamps->value - ts_recent_) < 0;
+        if (flag(Passive) || !f.ack() || !paws_ok(o, now) || seg.seq() + 1 != rcv_nxt_ || seg.ack() != snd_nxt_)
+            return true;
+        establish(seg, o, now);
+        // Linux then hands the segment to tcp_data_queue(): its SYN is a
+        // duplicate (end_seq <= rcv_nxt), so TS.Recent is taken from it
+        // (RFC 7323 §4.3: SEG.SEQ <= Last.ACK.sent) and an ACK goes at
+        // once, with a D-SACK block for the SYN when SACK was agreed
+        // (tcp_dsack_set(), RFC 2883).
+        if (flag(TsOk) && o.timestamps) take_ts_recent(o.timestamps->value, now);
+        dsack(irs_, irs_ + 1);
+        tx_ |= TxAck;
+        return false;
+    }
 
-        // Crossed SYN-ACKs of a simultaneous open: Linux tcp_validate_incoming()
-        // lets a SYN-ACK with SEG.SEQ+1 = RCV.NXT and SEG.ACK = SND.NXT
-        // complete SYN-RECEIVED instead of drawing a challenge ACK.
-        if (syn_rcvd && !flag(Passive) && f.syn() && f.ack() && !f.rst() && !paws_reject &&
-            seg.seq() + 1 == rcv_nxt_ && seg.ack() == snd_nxt_) {
-            establish(seg, o, now);
-            // Linux then hands the segment to tcp_data_queue(): its SYN is a
-            // duplicate (end_seq <= rcv_nxt), so TS.Recent is taken from it
-            // (RFC 7323 §4.3: SEG.SEQ <= Last.ACK.sent) and an ACK goes at
-            // once, with a D-SACK block for the SYN when SACK was agreed
-            // (tcp_dsack_set(), RFC 2883).
-            if (flag(TsOk) && o.timestamps) ts_recent_ = o.timestamps->value;
-            set_flag(DsackSyn, flag(SackOk));
-            tx_ |= TxAck;
-            return {};
-        }
+    [[nodiscard]] constexpr bool paws_ok(const OptionValues& o, Time now) const noexcept {
+        if (!flag(TsOk) || !o.timestamps) return true;
+        // Seconds since TS.Recent was taken, as Linux's ts_recent_stamp; a
+        // clock that stepped back counts none.
+        const std::int32_t idle_s = flag(TsStamped) ? static_cast<std::int32_t>(seconds_of(now) - ts_recent_sec_) : 0;
+        const Duration idle = Duration::seconds(idle_s > 0 ? idle_s : 0);
+        return negotiate::paws_ok(ts_recent_, o.timestamps->value, idle);
+    }
 
-        // PAWS: a TSval older than TS.Recent is dropped, and ACKed unless it
-        // is a RST; a SYN gets a (rate-limited) challenge ACK instead, as in
-        // Linux (tcp_validate_incoming(): "goto syn_challenge").
-        if (paws_reject && !f.rst()) {
-            ++stats_.paws_rejected;
-            if (f.syn()) {
-                challenge_ack(now);
-            } else {
-                tx_ |= TxAck;
-            }
-            return {};
-        }
-        // RFC 7323 §3.2: with timestamps agreed, a non-RST segment without
-        // them is dropped (Linux tcp_validate_incoming()).
-        if (flag(TsOk) && !o.timestamps && !f.rst()) {
-            ++stats_.dropped;
-            return {};
-        }
+    // RFC 7323 §5.3 PAWS, which Linux applies first (tcp_validate_incoming()):
+    // a TSval older than TS.Recent is dropped and answered (rate-limited),
+    // unless it is a RST. A segment without timestamps on a connection
+    // that agreed them is not dropped (RFC 7323 §3.2 says SHOULD drop; Linux
+    // 6.18 applies PAWS only when the segment has them, tcp_paws_discard(),
+    // and takes the segment: checked with packetdrill against the kernel).
+    constexpr bool check_timestamps(const TcpView& seg, const OptionValues& o, Time now) noexcept {
+        if (seg.flags().rst() || paws_ok(o, now)) return true;
+        ++stats_.paws_rejected;
+        oow_ack(seg, now);
+        return false;
+    }
 
-        // First check: sequence number. An unacceptable SYN gets the
-        // rate-limited challenge ACK of RFC 5961 §4.2 like any other SYN
-        // (Linux tcp_validate_incoming() step 1: "goto syn_challenge"), so
-        // out-of-window SYNs cannot bypass the limit.
-        if (!seq_acceptable(seg)) {
-            ++stats_.dropped;
-            if (f.syn() && !f.rst()) {
-                challenge_ack(now);
-            } else if (!f.rst()) {
-                tx_ |= TxAck;
-            }
-            return {};
-        }
+    // First check: sequence number. Unacceptable: dropped, answered with a
+    // (rate-limited) ACK unless a RST; an unacceptable SYN gets the
+    // rate-limited challenge ACK of RFC 5961 §4.2 like any other SYN (Linux
+    // tcp_validate_incoming() step 1: "goto syn_challenge").
+    constexpr bool check_sequence(const TcpView& seg, Time now) noexcept {
+        if (seq_acceptable(seg)) return true;
+        ++stats_.dropped;
+        oow_ack(seg, now);
+        return false;
+    }
 
-        // Second check: RST. RFC 5961 §3.2: only exactly RCV.NXT resets;
-        // elsewhere in the window, a challenge ACK.
-        if (f.rst()) {
-            if (seg.seq() != rcv_nxt_) {
-                challenge_ack(now);
-                return {};
-            }
-            if (syn_rcvd && flag(Passive)) { // §3.10.7.4: back to LISTEN
-                const Endpoint local = tuple_.local;
-                state_ = State::Closed;
-                static_cast<void>(listen(local, now));
-                return {};
-            }
-            const bool closing = state_ == State::Closing || state_ == State::LastAck || state_ == State::TimeWait;
-            enter_closed(syn_rcvd ? EventKind::Refused : closing ? EventKind::Closed : EventKind::Reset);
-            return {};
-        }
-
-        // Fourth check: SYN. RFC 5961 §4.2: a challenge ACK, whatever its seq.
-        if (f.syn()) {
+    // Second check: RST. RFC 5961 §3.2: only exactly RCV.NXT resets;
+    // elsewhere in the window, a challenge ACK.
+    constexpr bool check_rst(const TcpView& seg, Time now) noexcept {
+        if (!seg.flags().rst()) return true;
+        if (seg.seq() != rcv_nxt_) {
             challenge_ack(now);
-            return {};
+            return false;
         }
+        const bool syn_rcvd = state_ == State::SynReceived;
+        if (syn_rcvd && flag(Passive)) { // §3.10.7.4: back to LISTEN
+            const Endpoint local = tuple_.local;
+            state_ = State::Closed;
+            static_cast<void>(listen(local, now));
+            return false;
+        }
+        const bool closing = state_ == State::Closing || state_ == State::LastAck || state_ == State::TimeWait;
+        enter_closed(syn_rcvd ? EventKind::Refused : closing ? EventKind::Closed : EventKind::Reset);
+        return false;
+    }
 
-        // Fifth check: ACK.
-        if (!f.ack()) {
+    // Fourth check: SYN. RFC 5961 §4.2: a challenge ACK, whatever its seq.
+    constexpr bool check_syn(const TcpView& seg, Time now) noexcept {
+        if (!seg.flags().syn()) return true;
+        challenge_ack(now);
+        return false;
+    }
+
+    // Fifth check: ACK, then what an acknowledged FIN does in each state.
+    constexpr bool check_ack(const TcpView& seg, const OptionValues& o, Time now) noexcept {
+        if (!seg.flags().ack()) {
             ++stats_.dropped;
-            return {};
+            return false;
         }
-        if (syn_rcvd) {
+        if (state_ == State::SynReceived) {
             if (!(snd_una_ < seg.ack() && seg.ack() <= snd_nxt_)) {
                 queue_reset(seg.ack(), SeqNum{}, TcpFlag::Rst, tuple_.remote); // connection kept
-                return {};
+                return false;
             }
             establish(seg, o, now);
         } else {
@@ -944,14 +1034,18 @@ class Connection {
             // largest window we were offered: challenge ACK, drop.
             if (seg.ack() > snd_nxt_ || seg.ack() < snd_una_ - max_snd_wnd()) {
                 challenge_ack(now);
-                return {};
+                return false;
             }
             if (seg.ack() > snd_una_) snd_una_ = seg.ack();
             peer_window_ = seg.window();
         }
         // RFC 7323 §4.3: TS.Recent from a segment covering Last.ACK.sent.
-        if (flag(TsOk) && o.timestamps && seg.seq() <= rcv_nxt_) ts_recent_ = o.timestamps->value;
+        if (flag(TsOk) && o.timestamps && seg.seq() <= rcv_nxt_) take_ts_recent(o.timestamps->value, now);
+        return on_acked_states(seg, now);
+    }
 
+    // RFC 9293 §3.10.7.4 fifth check, the per-state part.
+    constexpr bool on_acked_states(const TcpView& seg, Time now) noexcept {
         const bool fin_acked = flag(FinSent) && snd_una_ == snd_nxt_;
         switch (state_) {
         case State::FinWait1:
@@ -959,64 +1053,69 @@ class Connection {
                 state_ = State::FinWait2;
                 deadline_ = Time::never();
             }
-            break;
+            return true;
         case State::Closing:
             if (fin_acked) enter_time_wait(now);
-            break;
+            return true;
         case State::LastAck:
-            if (fin_acked) {
-                enter_closed(EventKind::Closed);
-                return {};
-            }
-            break;
+            if (!fin_acked) return true;
+            enter_closed(EventKind::Closed);
+            return false;
         case State::TimeWait:
             // A retransmitted FIN: ACK it and restart 2 MSL (§3.10.7.4).
-            if (f.fin()) {
+            if (seg.flags().fin()) {
                 tx_ |= TxAck;
                 enter_time_wait(now);
             }
-            return {};
-        default: break;
+            return false;
+        default: return true;
         }
+    }
 
-        // Seventh check: payload, surfaced to the caller. In-order bytes
-        // advance RCV.NXT and occupy the window until consume().
+    // Seventh check: payload, surfaced to the caller. In-order bytes
+    // advance RCV.NXT and occupy the window until consume().
+    constexpr Received take_payload(const TcpView& seg) noexcept {
         Received r;
         const Bytes payload = seg.payload();
         const bool receiving = state_ == State::Established || state_ == State::FinWait1 || state_ == State::FinWait2;
-        if (!payload.empty() && receiving) {
-            r.payload = payload;
-            r.payload_seq = seg.seq();
-            if (seg.seq() == rcv_nxt_) {
-                const std::uint32_t room = receive_window();
-                const std::uint32_t take = payload.size() < room ? static_cast<std::uint32_t>(payload.size()) : room;
-                r.payload = payload.first(take);
-                r.in_order = true;
-                rcv_nxt_ = rcv_nxt_ + take;
-                unconsumed_ += take;
-            }
-            tx_ |= TxAck;
+        if (payload.empty() || !receiving) return r;
+        r.payload = payload;
+        r.payload_seq = seg.seq();
+        // Received already (Linux tcp_data_queue(): tcp_dsack_set()).
+        if (seg.seq() + static_cast<std::uint32_t>(payload.size()) <= rcv_nxt_ && seg.seq() < rcv_nxt_) {
+            dsack(seg.seq(), seg.seq() + static_cast<std::uint32_t>(payload.size()));
         }
-
-        // Eighth check: FIN, when it is next in sequence.
-        if (f.fin() && seg.seq() + static_cast<std::uint32_t>(payload.size()) == rcv_nxt_) {
-            rcv_nxt_ = rcv_nxt_ + 1;
-            tx_ |= TxAck;
-            switch (state_) {
-            case State::Established: state_ = State::CloseWait; emit(EventKind::PeerClosed); break;
-            case State::FinWait1:
-                emit(EventKind::PeerClosed);
-                if (fin_acked) {
-                    enter_time_wait(now);
-                } else {
-                    state_ = State::Closing;
-                }
-                break;
-            case State::FinWait2: emit(EventKind::PeerClosed); enter_time_wait(now); break;
-            default: break;
-            }
+        if (seg.seq() == rcv_nxt_) {
+            const std::uint32_t room = receive_window();
+            const std::uint32_t take = payload.size() < room ? static_cast<std::uint32_t>(payload.size()) : room;
+            r.payload = payload.first(take);
+            r.in_order = true;
+            rcv_nxt_ = rcv_nxt_ + take;
+            unconsumed_ += take;
         }
+        tx_ |= TxAck;
         return r;
+    }
+
+    // Eighth check: FIN, when it is next in sequence.
+    constexpr void check_fin(const TcpView& seg, Time now) noexcept {
+        if (!seg.flags().fin() || seg.seq() + static_cast<std::uint32_t>(seg.payload().size()) != rcv_nxt_) return;
+        const bool fin_acked = flag(FinSent) && snd_una_ == snd_nxt_;
+        rcv_nxt_ = rcv_nxt_ + 1;
+        tx_ |= TxAck;
+        switch (state_) {
+        case State::Established: state_ = State::CloseWait; emit(EventKind::PeerClosed); break;
+        case State::FinWait1:
+            emit(EventKind::PeerClosed);
+            if (fin_acked) {
+                enter_time_wait(now);
+            } else {
+                state_ = State::Closing;
+            }
+            break;
+        case State::FinWait2: emit(EventKind::PeerClosed); enter_time_wait(now); break;
+        default: break;
+        }
     }
 
     constexpr void establish(const TcpView& seg, const OptionValues& o, Time now) noexcept {
@@ -1036,7 +1135,7 @@ class Connection {
 
     constexpr void enter_time_wait(Time now) noexcept {
         state_ = State::TimeWait;
-        deadline_ = now + cfg().msl * 2;
+        deadline_ = saturating_add(now, cfg().msl * 2);
     }
 
     const Context* ctx_;
@@ -1044,14 +1143,18 @@ class Connection {
     const std::uint8_t* tfo_cookie_ = nullptr; // Fast Open cookie (a view of the caller's)
     FourTuple tuple_{};
     Endpoint rst_to_{};
-    SeqNum iss_{}, irs_{}, snd_una_{}, snd_nxt_{}, rcv_nxt_{}, fin_seq_{}, rst_seq_{}, rst_ack_{};
+    SeqNum iss_{}, irs_{}, snd_una_{}, snd_nxt_{}, rcv_nxt_{}, rst_seq_{}, rst_ack_{};
+    SeqNum dsack_start_{}, dsack_end_{}; // the D-SACK block the next ACK carries (with Dsack)
     std::uint32_t ts_recent_ = 0, ts_offset_ = 0;
     std::uint32_t unconsumed_ = 0;
+    std::uint32_t reply_start_ms_ = 0; // rate limit of the ACKs a peer can draw (timestamp clock)
+    std::uint32_t ts_recent_sec_ = 0;  // when TS.Recent was taken, in seconds (PAWS's 24-day rule; with TsStamped)
+    std::uint32_t rcv_space_ = 0;      // see rcv_space()
     std::uint16_t peer_window_ = 0;
     std::uint16_t snd_mss_ = 0;
     std::uint16_t flags_ = 0;
     std::uint16_t rst_flags_ = 0;
-    std::uint16_t challenge_count_ = 0;
+    std::uint16_t reply_count_ = 0;
     State state_ = State::Closed;
     std::uint8_t snd_wscale_ = 0, rcv_wscale_ = 0;
     std::uint8_t retries_ = 0;
@@ -1064,12 +1167,12 @@ class Connection {
     Time syn_sent_at_{};
     Time deadline_ = Time::never();      // retransmission or TIME-WAIT
     Time user_deadline_ = Time::never(); // RFC 9293 user timeout
-    Time challenge_start_{};
     ConnectionStats stats_{};
 };
 
-// DESIGN.md: memory is bounded and stated. 248 bytes on x86-64 (g++ 12),
-// 224 before the Fast Open client views (data, cookie) were added.
+// DESIGN.md: memory is bounded and stated. 256 bytes on x86-64 (g++ 12),
+// 224 before the Fast Open client views (data, cookie) were added, 248
+// before PAWS's 24-day rule needed the time TS.Recent was taken.
 static_assert(sizeof(Connection) <= 256, "a Connection must fit in 256 bytes");
 
 } // namespace synack

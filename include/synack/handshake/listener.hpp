@@ -43,6 +43,7 @@
 #include "synack/handshake/connection.hpp"
 #include "synack/handshake/fastopen.hpp"
 #include "synack/handshake/isn.hpp"
+#include "synack/handshake/negotiate.hpp"
 #include "synack/handshake/reset.hpp"
 #include "synack/handshake/syncookie.hpp"
 #include "synack/wire/address.hpp"
@@ -119,6 +120,7 @@ struct ListenerStats {
     std::uint64_t accept_queue_acks_ignored = 0; // completing ACK ignored: accept queue full
     std::uint64_t resets_sent = 0;
     std::uint64_t acks_sent = 0;         // out-of-window / PAWS answers
+    std::uint64_t acks_suppressed = 0;   // ... held back by the per-entry rate limit
     std::uint64_t entries_reset = 0;     // half-open entries dropped by RST or SYN
     std::uint64_t dropped = 0;           // other segments ignored
     std::uint64_t tx_overflow = 0;       // replies lost to a full transmit ring
@@ -133,11 +135,20 @@ class Listener {
     static constexpr std::size_t tx_capacity = 64;
     static constexpr std::size_t max_levels = 16; // synack_retries above 15 are treated as 15
 
+    // The largest segment poll_transmit() writes (no payload): a buffer of
+    // this size never gets BufferTooSmall.
+    static constexpr std::size_t max_segment_size() noexcept { return tcp_max_header; }
+
     // Allocates every table now (sizes from ctx.config); none later. `ctx`
-    // must outlive the Listener and every Connection it hands out.
+    // must outlive the Listener and every Connection it hands out. A Config
+    // this Listener cannot honour (validate_listener_config()) allocates
+    // nothing: config_error() says why and every segment is refused with it.
     Listener(const Context& ctx, const Endpoint& local)
         : ctx_(&ctx), local_(local), fo_keys_{fastopen_key_from(ctx.secrets.cookie_key), nullopt} {
         const Config& c = ctx.config;
+        table_key_ = derive_key(ctx.secrets.cookie_key, 0x48415348U); // "HASH"
+        config_error_ = validate_listener_config(c);
+        if (config_error_ != Error::None) return;
         capacity_ = c.backlog;
         std::uint32_t b = 1;
         while (b < capacity_ && b < (1U << 31U)) b <<= 1U;
@@ -154,11 +165,14 @@ class Listener {
         tfo_data_ = detail::FixedArray<std::uint8_t>(std::size_t{tfo_limit_} * tfo_slot_size_);
         tfo_len_ = detail::FixedArray<std::uint16_t>(tfo_limit_);
         tfo_free_ = detail::FixedArray<std::uint16_t>(tfo_limit_);
+        // fastopen_pending <= 65536 (validated): every index fits 16 bits.
         for (std::uint32_t i = 0; i < tfo_limit_; ++i) tfo_free_[i] = static_cast<std::uint16_t>(i);
         tfo_free_count_ = tfo_limit_;
-        top_level_ = static_cast<std::uint8_t>(c.synack_retries < max_levels ? c.synack_retries : max_levels - 1);
-        table_key_ = derive_key(ctx.secrets.cookie_key, 0x48415348U); // "HASH"
+        top_level_ = c.synack_retries; // <= 15 (validated)
     }
+
+    // None, or why the Config cannot be honoured (then nothing is served).
+    [[nodiscard]] Error config_error() const noexcept { return config_error_; }
     Listener(const Context&&, const Endpoint&) = delete; // would dangle
 
     // Fast Open keys (RFC 7413 §4.1.2); by default one derived from
@@ -170,6 +184,7 @@ class Listener {
 
     Received on_segment(const IpAddress& src, const IpAddress& dst, Bytes segment, Time now) noexcept {
         ++stats_.segments_in;
+        if (config_error_ != Error::None) return {config_error_};
         const result<TcpView> pv = TcpView::parse(segment);
         if (!pv) {
             ++stats_.malformed;
@@ -225,14 +240,13 @@ class Listener {
 
     // ---- outputs ----
 
-    // One segment into `buf` (60 bytes suffice: handshake segments carry no
-    // payload), checksum filled, with its flow (local -> remote).
+    // One segment into `buf`, checksum filled, with its flow (local ->
+    // remote): the contract of Transmit (connection.hpp). A buffer too small
+    // is an error naming the size needed; the segment stays queued.
     Optional<Transmit> poll_transmit(MutableBytes buf, Time now) noexcept {
         static_cast<void>(now);
         while (tx_count_ != 0) {
-            const TxRecord r = tx_[tx_head_];
-            tx_head_ = (tx_head_ + 1) % tx_capacity;
-            --tx_count_;
+            const TxRecord& r = tx_[tx_head_];
             // The codec writes every segment: Linux's layout (the SYN-ACK's
             // as tcp_synack_options() chose it) and the checksum, summed from
             // the values as they are stored.
@@ -243,21 +257,21 @@ class Listener {
             h.ack = SeqNum(r.ack);
             h.flags = TcpFlags::from_bits(r.flags);
             h.window = r.window;
-            OptionValues o;
-            if (r.opt & OptTs) o.timestamps = Timestamps::of(r.tsval, r.tsecr);
-            if (r.flags & static_cast<std::uint16_t>(TcpFlag::Syn)) {
-                o.mss = r.mss;
-                o.sack_permitted = (r.opt & OptSack) != 0;
-                if (r.opt & OptWs) o.window_scale = r.wscale;
-                if (r.opt & OptFo) {
-                    o.fast_open = FastOpenOption::with_cookie(Bytes(r.cookie.data(), r.cookie.size()),
-                                                              (r.opt & OptFoExp) != 0);
-                }
-            }
+            const OptionValues o = options_of(r);
             const IpAddress remote{local_.address.family, r.addr};
+            Transmit t{FourTuple{local_, {remote, r.port}}, 0, 0, Error::None, 0};
+            const result<std::size_t> optlen = o.canonical_size();
+            t.needed = tcp_min_header + optlen.value_or(0);
+            if (optlen && buf.size() < t.needed) {
+                t.error = Error::BufferTooSmall;
+                return t;
+            }
+            tx_head_ = (tx_head_ + 1) % tx_capacity;
+            --tx_count_;
+            if (!optlen) continue; // cannot happen with the options built here
             const result<std::size_t> n = h.encode(buf, o, local_.address, remote);
-            if (!n) continue; // buffer too small: lost like a dropped packet
-            return Transmit{FourTuple{local_, {remote, r.port}}, *n, 0};
+            t.length = *n;
+            return t;
         }
         return nullopt;
     }
@@ -275,11 +289,11 @@ class Listener {
             Accepted a;
             const std::uint32_t len = tfo_len_[e.tfo_slot];
             a.data = Bytes(tfo_data_.get() + std::size_t{e.tfo_slot} * tfo_slot_size_, len);
-            a.negotiated = negotiated_of(e, len);
-            if (e.flags2 & Acked) {
+            const bool acked = (e.flags2 & Acked) != 0;
+            const Optional<Duration> rtt = acked && (e.flags2 & HasRtt) ? Optional<Duration>(Duration{e.sent_at}) : nullopt;
+            a.negotiated = negotiated_of(e, len, rtt);
+            if (acked) {
                 a.state = State::Established;
-                a.negotiated.has_rtt = (e.flags2 & HasRtt) != 0;
-                a.negotiated.rtt = a.negotiated.has_rtt ? Duration{e.sent_at} : Duration{};
             } else {
                 a.state = State::SynReceived;
                 a.synack_sent = Time{e.sent_at};
@@ -323,14 +337,15 @@ class Listener {
         std::uint32_t iss = 0, irs = 0, ts_recent = 0;
         std::uint32_t chain = none;  // next in the hash chain, or in the free list
         std::uint32_t prev = none, next = none; // timer FIFO of level `retries`
-        std::uint32_t ts_offset = 0; // our TS offset for this peer (with Ts), computed once
+        std::uint32_t reply_start_ms = 0; // rate limit of out-of-window ACKs (Linux last_oow_ack_time)
         std::uint16_t port = 0;
-        std::uint16_t peer_mss = 0;  // as announced (0: none; the family default applies)
+        std::uint16_t mss = 0;       // the send MSS agreed (negotiate::send_mss())
         std::uint16_t window = 0;    // the peer's window field, unscaled
         std::uint16_t tfo_slot = 0;  // Fast Open children: data slot
         std::uint8_t flags = 0, flags2 = 0;
-        std::uint8_t snd_wscale = 0; // the peer's shift (valid with Ws)
-        std::uint8_t retries = 0;    // SYN-ACK retransmissions so far = timer level
+        std::uint8_t snd_wscale : 4 = 0; // the peer's shift (valid with Ws), <= 14
+        std::uint8_t retries : 4 = 0;    // SYN-ACK retransmissions so far = timer level, <= 15
+        std::uint8_t reply_count = 0;    // ... and how many in the current interval
     };
 
   private:
@@ -360,7 +375,7 @@ class Listener {
         Array<std::uint8_t, 16> addr{};
         std::uint32_t seq = 0, ack = 0, tsval = 0, tsecr = 0;
         FastOpenCookie cookie{};
-        std::uint16_t port = 0, flags = 0, window = 0, mss = 0;
+        std::uint16_t port = 0, flags = 0, window = 0;
         std::uint8_t wscale = 0, opt = 0;
     };
 
@@ -429,7 +444,7 @@ class Listener {
         Duration d = cfg().rto_initial;
         for (std::uint8_t k = 0; k < e.retries && d < cfg().rto_max; ++k) d = d * 2;
         if (d > cfg().rto_max) d = cfg().rto_max;
-        return Time{e.sent_at} + d;
+        return saturating_add(Time{e.sent_at}, d);
     }
 
     void link_timer(std::uint32_t i) noexcept {
@@ -466,7 +481,7 @@ class Listener {
     void retransmit(std::uint32_t i, Time now) noexcept {
         HalfOpen& e = entries_[i];
         unlink_timer(i);
-        if (e.retries < top_level_) ++e.retries;
+        if (e.retries < top_level_) e.retries = static_cast<std::uint8_t>(e.retries + 1U) & 15U;
         e.sent_at = now.ns;
         link_timer(i);
         ++stats_.synack_retransmits;
@@ -486,40 +501,78 @@ class Listener {
         return r;
     }
 
-    [[nodiscard]] std::uint16_t synack_window() const noexcept {
-        // RFC 7323 §2.2: never scaled in a SYN-ACK.
-        return static_cast<std::uint16_t>(cfg().rcv_wnd > 0xFFFFU ? 0xFFFFU : cfg().rcv_wnd);
+    // The receive window of a request (negotiate::initial_window(): with
+    // the SYN's timestamps agreed, a multiple of mss - 12, Linux's 65160).
+    [[nodiscard]] std::uint32_t window_space(bool ts) const noexcept {
+        return negotiate::initial_window(cfg().rcv_wnd, cfg().mss, ts);
     }
+    [[nodiscard]] std::uint16_t synack_window(bool ts) const noexcept { return negotiate::syn_window(window_space(ts)); }
 
-    [[nodiscard]] std::uint8_t our_wscale() const noexcept {
-        const std::uint8_t w = cfg().window_scale.value_or(0);
-        return w > max_window_scale ? max_window_scale : w;
+    // Our shift (validated <= 14).
+    [[nodiscard]] std::uint8_t our_wscale() const noexcept { return cfg().window_scale.value_or(0); }
+
+    // A SYN-ACK's options from its record: negotiate::synack_answer().
+    [[nodiscard]] OptionValues options_of(const TxRecord& r) const noexcept {
+        OptionValues o;
+        if (r.flags & static_cast<std::uint16_t>(TcpFlag::Syn)) {
+            negotiate::Agreement a;
+            a.wscale = (r.opt & OptWs) != 0;
+            a.rcv_wscale = r.wscale;
+            a.sack = (r.opt & OptSack) != 0;
+            a.timestamps = (r.opt & OptTs) != 0;
+            a.ts_recent = r.tsecr;
+            negotiate::synack_answer(cfg(), a, r.tsval, o);
+            if (r.opt & OptFo) {
+                o.fast_open = FastOpenOption::with_cookie(Bytes(r.cookie.data(), r.cookie.size()), (r.opt & OptFoExp) != 0);
+            }
+        } else if (r.opt & OptTs) {
+            o.timestamps = Timestamps::of(r.tsval, r.tsecr);
+        }
+        return o;
     }
 
     [[nodiscard]] std::uint32_t ts_offset_for(const IpAddress& remote) const noexcept {
         return timestamp_offset(ctx_->secrets.ts_key, local_.address, remote);
     }
 
-    // tcp_make_synack() + tcp_synack_options(): answer what the peer offered.
+    // The agreement a half-open entry keeps (flags, the peer's shift, TS.Recent, MSS).
+    [[nodiscard]] negotiate::Agreement agreement_of(const HalfOpen& e) const noexcept {
+        negotiate::Agreement a;
+        a.wscale = (e.flags & Ws) != 0;
+        a.snd_wscale = a.wscale ? e.snd_wscale : 0;
+        a.rcv_wscale = a.wscale ? our_wscale() : 0;
+        a.sack = (e.flags & Sack) != 0;
+        a.timestamps = (e.flags & Ts) != 0;
+        a.ts_recent = e.ts_recent;
+        a.mss = e.mss;
+        a.ecn = (e.flags & Ecn) != 0;
+        return a;
+    }
+
+    [[nodiscard]] std::uint32_t rcv_nxt_of(const HalfOpen& e) const noexcept {
+        return e.irs + 1 + ((e.flags2 & TfoChild) ? tfo_len_[e.tfo_slot] : 0U);
+    }
+
+    // tcp_make_synack() + tcp_synack_options(): answer what the peer offered
+    // (the options themselves: options_of()).
     void queue_synack(const HalfOpen& e, Time now) noexcept {
         TxRecord* r = push_tx();
         if (r == nullptr) return;
+        const negotiate::Agreement a = agreement_of(e);
         r->addr = e.addr;
         r->port = e.port;
         r->seq = e.iss;
-        r->ack = e.irs + 1 + ((e.flags2 & TfoChild) ? tfo_len_[e.tfo_slot] : 0U);
-        r->flags = (TcpFlag::Syn | TcpFlag::Ack).bits();
-        if (e.flags & Ecn) r->flags |= static_cast<std::uint16_t>(TcpFlag::Ece);
-        r->window = synack_window();
-        r->mss = cfg().mss;
-        if (e.flags & Ws) {
+        r->ack = rcv_nxt_of(e);
+        r->flags = negotiate::synack_flags(a).bits();
+        r->window = synack_window(a.timestamps);
+        if (a.wscale) {
             r->opt |= OptWs;
-            r->wscale = our_wscale();
+            r->wscale = a.rcv_wscale;
         }
-        if (e.flags & Sack) r->opt |= OptSack;
-        if (e.flags & Ts) {
+        if (a.sack) r->opt |= OptSack;
+        if (a.timestamps) {
             r->opt |= OptTs;
-            r->tsval = timestamp_clock(now) + e.ts_offset;
+            r->tsval = timestamp_clock(now) + ts_offset_for(endpoint_of(e).address);
             r->tsecr = e.ts_recent;
         }
         if (e.flags & FoReply) {
@@ -542,21 +595,30 @@ class Listener {
         r->flags = h->flags.bits(); // window 0, no options (Linux tcp_v4_send_reset())
     }
 
-    // tcp_v4_reqsk_send_ack(): <SEQ=ISS+1><ACK=RCV.NXT><ACK>.
-    void queue_ack(const HalfOpen& e, Time now) noexcept {
+    // tcp_v4_reqsk_send_ack(): <SEQ=ISS+1><ACK=RCV.NXT><ACK>, for an
+    // out-of-window or PAWS-failed segment; rate-limited per entry as Linux
+    // tcp_check_req() does (tcp_oow_rate_limited(), req->last_oow_ack_time;
+    // the rule: negotiate::reply_allowed()).
+    void queue_ack(HalfOpen& e, const TcpView& seg, Time now) noexcept {
+        if (negotiate::reply_is_rate_limited(seg.segment_length(), seg.flags().syn()) &&
+            !negotiate::reply_allowed(timestamp_clock(now), e.reply_start_ms, e.reply_count, cfg().challenge_ack_limit,
+                                      cfg().challenge_ack_window)) {
+            ++stats_.acks_suppressed;
+            return;
+        }
         TxRecord* r = push_tx();
         if (r == nullptr) return;
         ++stats_.acks_sent;
         r->addr = e.addr;
         r->port = e.port;
         r->seq = e.iss + 1;
-        r->ack = e.irs + 1 + ((e.flags2 & TfoChild) ? tfo_len_[e.tfo_slot] : 0U);
+        r->ack = rcv_nxt_of(e);
         r->flags = TcpFlags(TcpFlag::Ack).bits();
-        const std::uint32_t w = cfg().rcv_wnd >> ((e.flags & Ws) ? our_wscale() : 0U);
+        const std::uint32_t w = window_space((e.flags & Ts) != 0) >> ((e.flags & Ws) ? our_wscale() : 0U);
         r->window = static_cast<std::uint16_t>(w > 0xFFFFU ? 0xFFFFU : w);
         if (e.flags & Ts) {
             r->opt |= OptTs;
-            r->tsval = timestamp_clock(now) + e.ts_offset;
+            r->tsval = timestamp_clock(now) + ts_offset_for(endpoint_of(e).address);
             r->tsecr = e.ts_recent;
         }
     }
@@ -573,47 +635,20 @@ class Listener {
         return s;
     }
 
-    [[nodiscard]] std::uint16_t peer_mss_or_default(std::uint16_t announced) const noexcept {
-        // RFC 9293 §3.7.1 defaults when absent (or 0, which Linux ignores).
-        if (announced != 0) return announced;
-        return local_.address.is_v4() ? 536 : 1220;
+    [[nodiscard]] Negotiated negotiated_of(const HalfOpen& e, std::uint32_t data, Optional<Duration> rtt = nullopt) const noexcept {
+        const SeqNum iss(e.iss);
+        const SeqNum irs(e.irs);
+        const std::uint32_t ts_offset = (e.flags & Ts) ? ts_offset_for(endpoint_of(e).address) : 0U;
+        return negotiate::negotiated(FourTuple{local_, endpoint_of(e)}, {iss, irs, iss + 1, irs + 1 + data},
+                                     agreement_of(e), e.window, ts_offset, data, rtt);
     }
 
-    [[nodiscard]] Negotiated negotiated_of(const HalfOpen& e, std::uint32_t data) const noexcept {
-        Negotiated n;
-        n.flow = FourTuple{local_, endpoint_of(e)};
-        n.iss = SeqNum(e.iss);
-        n.irs = SeqNum(e.irs);
-        n.snd_nxt = n.iss + 1;
-        n.rcv_nxt = n.irs + 1 + data;
-        n.peer_window = e.window;
-        n.wscale = (e.flags & Ws) != 0;
-        n.snd_wscale = n.wscale ? e.snd_wscale : 0;
-        n.rcv_wscale = n.wscale ? our_wscale() : 0;
-        const std::uint16_t peer = peer_mss_or_default(e.peer_mss);
-        n.mss = peer < cfg().mss ? peer : cfg().mss;
-        n.sack = (e.flags & Sack) != 0;
-        n.timestamps = (e.flags & Ts) != 0;
-        n.ts_recent = e.ts_recent;
-        n.ts_offset = n.timestamps ? e.ts_offset : 0;
-        n.ecn = (e.flags & Ecn) != 0;
-        n.tfo_data = data;
-        return n;
-    }
-
-    // The handshake's RTT: from the timestamp echo, or the clock when the
-    // SYN-ACK was never retransmitted (Karn, RFC 6298 §3).
-    void rtt_sample(Negotiated& n, const OptionValues& o, const HalfOpen* e, Time now) const noexcept {
-        if (n.timestamps && o.timestamps && o.timestamps->echo_reply != 0) {
-            const std::uint32_t ms = timestamp_clock(now) + n.ts_offset - o.timestamps->echo_reply;
-            if (ms < 0x7FFFFFFFU) {
-                n.has_rtt = true;
-                n.rtt = Duration::milliseconds(ms);
-            }
-        } else if (e != nullptr && e->retries == 0) {
-            n.has_rtt = true;
-            n.rtt = now - Time{e->sent_at};
-        }
+    // The handshake's RTT (negotiate::handshake_rtt()): from the timestamp
+    // echo, or from the SYN-ACK's send time if it went once (Karn).
+    [[nodiscard]] Optional<Duration> rtt_of(bool ts, std::uint32_t ts_offset, const OptionValues& o,
+                                            const HalfOpen* e, Time now) const noexcept {
+        return negotiate::handshake_rtt(ts, o.timestamps, timestamp_clock(now) + ts_offset,
+                                        e != nullptr && e->retries == 0, Time{e != nullptr ? e->sent_at : 0}, now);
     }
 
     // ---- cookies ----
@@ -625,7 +660,8 @@ class Listener {
         // only within TCP_SYNCOOKIE_VALID of this listener's last cookie
         // (tcp_synq_no_recent_overflow()).
         if (cfg().syncookies == SynCookies::Always) return true;
-        return cookie_sent_ && now - last_cookie_ < syncookie_valid;
+        return cookie_sent_ && saturating_sub(now, last_cookie_) < syncookie_valid &&
+               saturating_sub(now, last_cookie_).ns >= 0;
     }
 
     // ---- arrival: LISTEN (no entry for this remote) ----
@@ -663,67 +699,61 @@ class Listener {
             send_cookie(remote, seg, o, now);
             return {};
         }
+        new_entry(remote, seg, o, now);
+        return {};
+    }
+
+    // tcp_conn_request() with a free entry: agree on the options (negotiate::agree()).
+    void new_entry(const Endpoint& remote, const TcpView& seg, const OptionValues& o, Time now) noexcept {
         const std::uint32_t bucket = bucket_of(remote);
         const std::uint32_t i = insert(bucket, remote);
         HalfOpen& e = entries_[i];
+        const negotiate::Agreement a = negotiate::agree(cfg(), o, seg.flags(), local_.address.is_v4(), false);
         e.irs = seg.seq().raw();
         e.iss = initial_sequence_number(ctx_->secrets.isn_key, FourTuple{local_, remote}, now);
-        e.peer_mss = o.mss.value_or(0);
+        e.mss = a.mss;
         e.window = seg.window();
-        if (o.window_scale && cfg().window_scale) {
+        if (a.wscale) {
             e.flags |= Ws;
-            e.snd_wscale = *o.window_scale > max_window_scale ? max_window_scale : *o.window_scale;
+            e.snd_wscale = a.snd_wscale & 15U;
         }
-        if (o.sack_permitted && cfg().sack) e.flags |= Sack;
-        if (o.timestamps && cfg().timestamps) {
+        if (a.sack) e.flags |= Sack;
+        if (a.timestamps) {
             e.flags |= Ts;
-            e.ts_recent = o.timestamps->value;
-            e.ts_offset = ts_offset_for(remote.address);
+            e.ts_recent = a.ts_recent;
         }
-        if (cfg().ecn && f.ece() && f.cwr()) e.flags |= Ecn; // RFC 3168 §6.1.1 ECN-setup SYN
+        if (a.ecn) e.flags |= Ecn;
         e.sent_at = now.ns;
         fast_open(i, o, seg);
         link_timer(i);
         ++stats_.synacks;
         queue_synack(entries_[i], now);
-        return {};
     }
 
-    // tcp_try_fastopen(): decides what the SYN's Fast Open option earns.
-    // Returns the data bytes taken (0: none).
+    // tcp_try_fastopen(): what the SYN's Fast Open option earns
+    // (negotiate::fastopen_answer()). Returns the data bytes taken (0: none).
     std::uint32_t fast_open(std::uint32_t i, const OptionValues& o, const TcpView& seg) noexcept {
         HalfOpen& e = entries_[i];
         if (!cfg().fastopen_server() || !o.fast_open) return 0;
         const bool exp = o.fast_open->experimental;
-        // tcp_fastopen_queue_check(): over the pending limit, no Fast Open
-        // at all (no cookie either), a plain handshake.
-        if (tfo_free_count_ == 0) {
-            ++stats_.fastopen_pending_full;
-            return 0;
-        }
-        if (o.fast_open->is_request()) {
-            ++stats_.fastopen_cookie_requests;
-            e.flags |= FoReply | (exp ? FoExp : 0);
-            return 0;
-        }
-        const IpAddress client = endpoint_of(e).address;
-        const FastOpenCheck c = fastopen_check(fo_keys_, client, local_.address, o.fast_open->cookie_bytes());
-        if (c == FastOpenCheck::Invalid) {
-            // RFC 7413 §4.2.2: data dropped, only the SYN acknowledged; Linux
-            // answers with the valid cookie so the client can use it next time.
-            ++stats_.fastopen_invalid;
-            e.flags |= FoReply | (exp ? FoExp : 0);
-            return 0;
-        }
-        if (c == FastOpenCheck::Backup) e.flags |= FoReply | (exp ? FoExp : 0); // a fresh primary cookie
+        const bool request = o.fast_open->is_request();
+        const FastOpenCheck c = request ? FastOpenCheck::Invalid
+                                        : fastopen_check(fo_keys_, endpoint_of(e).address, local_.address,
+                                                         o.fast_open->cookie_bytes());
         const Bytes payload = seg.payload();
-        // A valid cookie without data: an ordinary handshake here (Linux
-        // creates the child at once; nothing is gained without data).
-        if (payload.empty()) return 0;
+        const negotiate::FastOpenAnswer ans = negotiate::fastopen_answer(
+            true, true, tfo_free_count_ == 0, request, c == FastOpenCheck::Primary, c == FastOpenCheck::Backup,
+            !payload.empty());
+        if (tfo_free_count_ == 0) ++stats_.fastopen_pending_full;
+        else if (request) ++stats_.fastopen_cookie_requests;
+        else if (c == FastOpenCheck::Invalid) ++stats_.fastopen_invalid;
+        if (ans == negotiate::FastOpenAnswer::Cookie || ans == negotiate::FastOpenAnswer::DataCookie)
+            e.flags |= FoReply | (exp ? FoExp : 0);
+        if (ans != negotiate::FastOpenAnswer::Data && ans != negotiate::FastOpenAnswer::DataCookie) return 0;
         const std::uint16_t slot = tfo_free_[--tfo_free_count_];
         const std::size_t take = payload.size() < tfo_slot_size_ ? payload.size() : tfo_slot_size_;
         for (std::size_t k = 0; k < take; ++k) tfo_data_[std::size_t{slot} * tfo_slot_size_ + k] = payload[k];
-        tfo_len_[slot] = static_cast<std::uint16_t>(take);
+        tfo_len_[slot] = static_cast<std::uint16_t>(take); // <= mss
         e.tfo_slot = slot;
         e.flags2 |= TfoChild;
         ++stats_.fastopen_accepted;
@@ -745,31 +775,31 @@ class Listener {
         cookie_sent_ = true;
         last_cookie_ = now;
         const FourTuple t{local_, remote};
-        const std::uint16_t peer_mss = peer_mss_or_default(o.mss.value_or(0));
+        const std::uint16_t peer_mss = negotiate::peer_mss(o.mss, local_.address.is_v4());
         const std::uint8_t idx = syncookie_mss_index(local_.address.family, peer_mss);
         r->addr = remote.address.bytes;
         r->port = remote.port;
         r->seq = syncookie_make(ctx_->secrets.cookie_key, t, seg.seq(), idx, syncookie_counter(now)).raw();
         r->ack = (seg.seq() + 1).raw(); // SYN data is not taken with a cookie (no Fast Open: Linux skips it)
         r->flags = (TcpFlag::Syn | TcpFlag::Ack).bits();
-        r->window = synack_window();
-        r->mss = cfg().mss;
         // tcp_conn_request(): without timestamps a cookie keeps only the
         // MSS (tcp_clear_options()), and ECN needs the timestamp too.
-        if (!(o.timestamps && cfg().timestamps)) return;
+        const negotiate::Agreement a = negotiate::agree(cfg(), o, seg.flags(), local_.address.is_v4(), false);
+        r->window = synack_window(a.timestamps);
+        if (!a.timestamps) return;
         SyncookieOptions co;
-        if (o.window_scale && cfg().window_scale) {
-            co.window_scale = *o.window_scale > max_window_scale ? max_window_scale : *o.window_scale;
+        if (a.wscale) {
+            co.window_scale = a.snd_wscale;
             r->opt |= OptWs;
-            r->wscale = our_wscale();
+            r->wscale = a.rcv_wscale;
         }
-        co.sack = o.sack_permitted && cfg().sack;
+        co.sack = a.sack;
         if (co.sack) r->opt |= OptSack;
-        co.ecn = cfg().ecn && seg.flags().ece() && seg.flags().cwr();
-        if (co.ecn) r->flags |= static_cast<std::uint16_t>(TcpFlag::Ece);
+        co.ecn = a.ecn;
+        r->flags = negotiate::synack_flags(a).bits();
         r->opt |= OptTs;
         r->tsval = syncookie_timestamp(timestamp_clock(now), co) + ts_offset_for(remote.address);
-        r->tsecr = o.timestamps->value;
+        r->tsecr = a.ts_recent;
     }
 
     // cookie_v4_check(): nullopt if the ACK is no cookie (the caller then
@@ -786,35 +816,30 @@ class Listener {
             return nullopt;
         }
         const OptionValues o = OptionValues::decode(seg.option_bytes());
-        Negotiated n;
-        n.flow = t;
-        n.iss = cookie;
-        n.irs = peer_isn;
-        n.snd_nxt = cookie + 1;
-        n.rcv_nxt = seg.seq();
-        n.peer_window = seg.window();
-        const std::uint16_t mss = syncookie_mss(local_.address.family, *idx);
-        n.mss = mss < cfg().mss ? mss : cfg().mss;
+        negotiate::Agreement a;
+        a.mss = negotiate::send_mss(syncookie_mss(local_.address.family, *idx), cfg().mss);
+        std::uint32_t ts_offset = 0;
+        Optional<Duration> rtt;
         if (o.timestamps && o.timestamps->echo_reply != 0) {
             // cookie_timestamp_decode(): the options from the echoed TSval.
             if (!cfg().timestamps) {
                 ++stats_.cookies_rejected;
                 return nullopt;
             }
-            n.ts_offset = ts_offset_for(remote.address);
-            const SyncookieOptions co = syncookie_ts_decode(o.timestamps->echo_reply - n.ts_offset);
+            ts_offset = ts_offset_for(remote.address);
+            const SyncookieOptions co = syncookie_ts_decode(o.timestamps->echo_reply - ts_offset);
             if ((co.sack && !cfg().sack) || (co.window_scale && !cfg().window_scale)) {
                 ++stats_.cookies_rejected;
                 return nullopt;
             }
-            n.timestamps = true;
-            n.ts_recent = o.timestamps->value;
-            n.sack = co.sack;
-            n.wscale = co.window_scale.has_value();
-            n.snd_wscale = co.window_scale.value_or(0);
-            n.rcv_wscale = n.wscale ? our_wscale() : 0;
-            n.ecn = co.ecn && cfg().ecn; // cookie_ecn_ok()
-            rtt_sample(n, o, nullptr, now);
+            a.timestamps = true;
+            a.ts_recent = o.timestamps->value;
+            a.sack = co.sack;
+            a.wscale = co.window_scale.has_value();
+            a.snd_wscale = negotiate::clamp_window_scale(co.window_scale.value_or(0));
+            a.rcv_wscale = a.wscale ? our_wscale() : 0;
+            a.ecn = co.ecn && cfg().ecn; // cookie_ecn_ok()
+            rtt = rtt_of(true, ts_offset, o, nullptr, now);
         }
         if (accept_full()) {
             ++stats_.accept_queue_acks_ignored;
@@ -822,7 +847,8 @@ class Listener {
         }
         ++stats_.cookies_accepted;
         AcceptSlot& s = push_accept();
-        s.accepted.negotiated = n;
+        s.accepted.negotiated =
+            negotiate::negotiated(t, {cookie, peer_isn, cookie + 1, seg.seq()}, a, seg.window(), ts_offset, 0, rtt);
         s.accepted.from_cookie = true;
         return true;
     }
@@ -836,9 +862,10 @@ class Listener {
         const std::uint16_t flg = static_cast<std::uint16_t>(
             f.bits() & (TcpFlag::Rst | TcpFlag::Syn | TcpFlag::Ack).bits());
         const OptionValues o = OptionValues::decode(seg.option_bytes());
-        // RFC 7323 §5 PAWS against the SYN's TSval.
-        const bool paws_reject =
-            (e.flags & Ts) && o.timestamps && static_cast<std::int32_t>(o.timestamps->value - e.ts_recent) < 0;
+        // RFC 7323 §5 PAWS against the SYN's TSval (negotiate::paws_ok()); an
+        // entry lives at most 16 timer levels of at most a year, but Linux
+        // (tcp_check_req()) counts no idle time for a request either.
+        const bool paws_reject = (e.flags & Ts) && o.timestamps && !negotiate::paws_ok(e.ts_recent, o.timestamps->value, {});
 
         // A retransmitted SYN: the SYN-ACK again (counted as a retransmission).
         if (seg.seq().raw() == e.irs && flg == TcpFlags(TcpFlag::Syn).bits() && !paws_reject) {
@@ -855,16 +882,15 @@ class Listener {
             queue_reset(remote, seg);
             return {};
         }
-        const std::uint32_t child_data = (e.flags2 & TfoChild) ? tfo_len_[e.tfo_slot] : 0U;
-        const SeqNum rcv_nxt = SeqNum(e.irs) + 1 + child_data;
-        const std::uint32_t wnd = cfg().rcv_wnd;
+        const SeqNum rcv_nxt = SeqNum(rcv_nxt_of(e));
+        const std::uint32_t wnd = window_space((e.flags & Ts) != 0); // Linux req->rsk_rcv_wnd
         // tcp_in_window(): seq == rcv_nxt, or the segment overlaps the window.
         const SeqNum end = seg.seq() + seg.segment_length();
         const bool in_window = seg.seq() == rcv_nxt ||
                                (end > rcv_nxt && seg.seq() < rcv_nxt + wnd) ||
                                (seg.seq() == rcv_nxt + wnd && seg.seq() == end);
         if (paws_reject || !in_window) {
-            if (!f.rst()) queue_ack(e, now);
+            if (!f.rst()) queue_ack(e, seg, now);
             else ++stats_.dropped;
             return {};
         }
@@ -886,36 +912,42 @@ class Listener {
             out.payload = seg.payload();
             out.payload_seq = seg.seq();
         }
+        complete(i, bucket, seg, o, now);
+        return out;
+    }
+
+    // The handshake's ACK for entry i (tcp_check_req()'s child creation).
+    void complete(std::uint32_t i, std::uint32_t bucket, const TcpView& seg, const OptionValues& o, Time now) noexcept {
+        HalfOpen& e = entries_[i];
+        const bool ts = (e.flags & Ts) != 0;
+        const std::uint32_t ts_offset = ts ? ts_offset_for(endpoint_of(e).address) : 0U;
         if (e.flags2 & TfoChild) {
             // Already on the accept queue: note the ACK for accept().
-            if (e.flags2 & Acked) return out;
-            Negotiated n = negotiated_of(e, child_data);
-            rtt_sample(n, o, &e, now);
+            if (e.flags2 & Acked) return;
+            const Optional<Duration> rtt = rtt_of(ts, ts_offset, o, &e, now);
             unlink_timer(i);
             e.flags2 |= Acked;
             e.window = seg.window();
-            if ((e.flags & Ts) && o.timestamps) e.ts_recent = o.timestamps->value;
-            if (n.has_rtt) {
+            if (ts && o.timestamps) e.ts_recent = o.timestamps->value;
+            if (rtt) {
                 e.flags2 |= HasRtt;
-                e.sent_at = n.rtt.ns;
+                e.sent_at = rtt->ns;
             }
-            return out;
+            return;
         }
         if (accept_full()) {
             // tcp_check_req() listen_overflow: ignore the ACK, keep the
             // entry (acked), its SYN-ACK timer keeps running.
             ++stats_.accept_queue_acks_ignored;
             e.flags2 |= Acked;
-            return out;
+            return;
         }
-        Negotiated n = negotiated_of(e, 0);
-        n.peer_window = seg.window();
-        if (n.timestamps && o.timestamps) n.ts_recent = o.timestamps->value; // RFC 7323 §4.3
-        rtt_sample(n, o, &e, now);
+        e.window = seg.window();
+        if (ts && o.timestamps) e.ts_recent = o.timestamps->value; // RFC 7323 §4.3
+        const Negotiated n = negotiated_of(e, 0, rtt_of(ts, ts_offset, o, &e, now));
         remove(i, bucket);
         AcceptSlot& s = push_accept();
         s.accepted.negotiated = n;
-        return out;
     }
 
     const Context* ctx_;
@@ -936,6 +968,7 @@ class Listener {
     Array<TxRecord, tx_capacity> tx_{};
     std::size_t tx_head_ = 0, tx_count_ = 0;
     bool cookie_sent_ = false;
+    Error config_error_ = Error::None;
     Time last_cookie_{};
     ListenerStats stats_{};
 };
