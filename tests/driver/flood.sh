@@ -20,8 +20,8 @@ command -v hping3 >/dev/null || { echo "SKIP: hping3 is missing"; exit 77; }
 work="$(mktemp -d)"
 . "$(dirname "${BASH_SOURCE[0]}")/interop_common.sh"
 command -v pgrep >/dev/null || skip "pgrep (procps) is missing"
-srv="synack-fs-$$"
-atk="synack-fa-$$"
+srv="se-fs-$$"
+atk="se-fa-$$"
 netns_pair "$srv" "$atk"
 ip -n "$atk" route add 198.18.0.0/24 via 198.19.1.2
 ip netns exec "$srv" sysctl -qw net.ipv4.ip_forward=1
