@@ -156,6 +156,7 @@ int main(int argc, char** argv) {
             if (p.address.family == local.address.family) static_cast<void>(d.endpoint().add_address(local.address, p.length));
         }
         if (const Error e = d.listen(local); e != Error::None) return std::fprintf(stderr, "listen: %s\n", to_string(e)), 1;
+        if (status_ms > 0) d.wake_every = Duration::milliseconds(status_ms < 50 ? status_ms : 50);
         if (i == 0) {
             d.trace_limit = trace;
             if (!pcap.empty()) {
