@@ -5,7 +5,8 @@
 // side of the link its address(es), listens on --listen, accepts handshakes
 // (SYN cookies with --cookies always), closes each connection gracefully
 // once the peer has closed (or after --hold-ms), and prints for each
-// connection its negotiated parameters (--quiet: only the totals). Finished
+// connection its negotiated parameters (--quiet: only the totals; SIGTERM
+// stops it and prints them too). Finished
 // flows are freed by the endpoint; --idle-ms bounds flows nobody closes.
 // The ladder diagrams of the first connections are printed from a bounded
 // trace (--trace N segments, 64 by default, 0 for none); -v prints the
@@ -14,6 +15,7 @@
 // Run it only inside a network namespace of your own (see
 // tests/driver/interop.sh): it configures interfaces.
 #include <atomic>
+#include <csignal>
 #include <cstdio>
 #include <cstring>
 #include <deque>
@@ -48,6 +50,10 @@ struct ShardState {
 };
 
 std::mutex print_mutex; // whole lines from several shards
+
+// SIGTERM / SIGINT: stop, and print the totals as after --count.
+volatile std::sig_atomic_t stop_requested = 0;
+extern "C" void on_stop(int) { stop_requested = 1; }
 
 } // namespace
 
@@ -141,6 +147,8 @@ int main(int argc, char** argv) {
     }
     if (kernel_side.empty()) kernel_side.push_back({IpAddress::v4(198, 18, 0, 1), 24});
     if (!random_secrets(ctx.secrets)) return 1;
+    std::signal(SIGTERM, on_stop);
+    std::signal(SIGINT, on_stop);
 
     std::vector<TunDevice> tun;
     tun.reserve(queues);
@@ -156,7 +164,8 @@ int main(int argc, char** argv) {
             if (p.address.family == local.address.family) static_cast<void>(d.endpoint().add_address(local.address, p.length));
         }
         if (const Error e = d.listen(local); e != Error::None) return std::fprintf(stderr, "listen: %s\n", to_string(e)), 1;
-        if (status_ms > 0) d.wake_every = Duration::milliseconds(status_ms < 50 ? status_ms : 50);
+        // Wake now and then even when nothing is due: --status-ms, SIGTERM.
+        d.wake_every = Duration::milliseconds(status_ms > 0 && status_ms < 100 ? status_ms : 100);
         if (i == 0) {
             d.trace_limit = trace;
             if (!pcap.empty()) {
@@ -240,6 +249,7 @@ int main(int argc, char** argv) {
                     std::fflush(stdout);
                 }
             }
+            if (stop_requested != 0) finished = true;
             if (finished.load()) return true;
             if (totals.closed.load() < count) return false;
             // --count reached; --linger-ms: until every flow has been freed.
@@ -307,5 +317,5 @@ int main(int argc, char** argv) {
                 static_cast<unsigned long long>(es.closed_port_resets),
                 static_cast<unsigned long long>(es.reset_queue_full), static_cast<unsigned long long>(s.tx_overflow),
                 static_cast<unsigned long long>(write_drops));
-    return totals.closed.load() >= count ? 0 : 3;
+    return totals.closed.load() >= count || stop_requested != 0 ? 0 : 3;
 }
