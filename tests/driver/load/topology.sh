@@ -10,8 +10,10 @@
 #   PREFIX-s  vs 198.19.1.2/24 (the kernel server listens here, :8081);
 #             route 198.19.2.0/24 via 198.19.1.1; forwarding on;
 #             synack-server's TUN: kernel side 198.18.0.1/24, synack
-#             198.18.0.2:8080; blackhole 198.18.128.0/17 (spoofed sources:
-#             their SYN-ACKs go nowhere)
+#             198.18.0.2:8080; 198.18.128.0/17 (spoofed sources) routed
+#             back to PREFIX-c, which does not forward and drops their
+#             SYN-ACKs (a blackhole route would make the kernel server drop
+#             the SYN before making a cookie: no route for its reply)
 #
 # Both servers are one veth hop from the clients (synack's through one more
 # forwarding step into its TUN). Only 198.18.0.0/15. The EXIT trap kills
@@ -36,7 +38,7 @@ load_topology() {
     ip -n "$ns_s" link set "$vs" up
     ip -n "$ns_c" route add 198.18.0.0/16 via 198.19.1.2
     ip -n "$ns_s" route add 198.19.2.0/24 via 198.19.1.1
-    ip -n "$ns_s" route add blackhole 198.18.128.0/17
+    ip -n "$ns_s" route add 198.18.128.0/17 via 198.19.1.1
     ip netns exec "$ns_s" sysctl -qw net.ipv4.ip_forward=1 net.ipv4.conf.all.rp_filter=0 \
         net.ipv4.conf.default.rp_filter=0 net.core.somaxconn=4096 net.ipv4.tcp_max_syn_backlog=4096
     ip netns exec "$ns_c" sysctl -qw net.ipv4.ip_local_port_range="1024 65535" net.ipv4.tcp_tw_reuse=1
