@@ -88,6 +88,7 @@ for s in "${servers[@]}"; do
     kernel-t1) start_kernel 1; ep=$kernel_ep ;;
     kernel-t2) start_kernel 2; ep=$kernel_ep ;;
     esac
+    load "$s-warmup" "$ep" 2000 64 # not counted: the first connections after start-up are slow on both
     for k in 1 64 512; do
         load "$s-$k" "$ep" "${counts[$k]}" "$k"
         rate[$s-$k]=$(rate_of "$s-$k"); done[$s-$k]=$(done_of "$s-$k")
