@@ -287,6 +287,7 @@ int main(int argc, char** argv) {
         s.tx_overflow += l.tx_overflow;
         const EndpointStats& x = e.stats();
         es.datagrams_in += x.datagrams_in;
+        es.datagrams_out += x.datagrams_out;
         es.not_tcp += x.not_tcp;
         es.malformed_ip += x.malformed_ip;
         es.not_local += x.not_local;
@@ -308,7 +309,7 @@ int main(int argc, char** argv) {
                 static_cast<unsigned long long>(s.accepted), totals.closed.load());
     std::printf("ENDPOINT datagrams=%llu flows=%llu reaped=%llu idle_aborted=%llu pool_full=%llu per_source_refused=%llu "
                 "martians=%llu not_local=%llu not_tcp=%llu malformed_ip=%llu closed_port_resets=%llu "
-                "reset_queue_full=%llu listener_tx_overflow=%llu write_drops=%llu\n",
+                "reset_queue_full=%llu listener_tx_overflow=%llu write_drops=%llu datagrams_out=%llu\n",
                 static_cast<unsigned long long>(es.datagrams_in), static_cast<unsigned long long>(flows_now()),
                 static_cast<unsigned long long>(es.reaped), static_cast<unsigned long long>(es.idle_aborted),
                 static_cast<unsigned long long>(es.pool_full), static_cast<unsigned long long>(es.per_source_refused),
@@ -316,6 +317,6 @@ int main(int argc, char** argv) {
                 static_cast<unsigned long long>(es.not_tcp), static_cast<unsigned long long>(es.malformed_ip),
                 static_cast<unsigned long long>(es.closed_port_resets),
                 static_cast<unsigned long long>(es.reset_queue_full), static_cast<unsigned long long>(s.tx_overflow),
-                static_cast<unsigned long long>(write_drops));
+                static_cast<unsigned long long>(write_drops), static_cast<unsigned long long>(es.datagrams_out));
     return totals.closed.load() >= count || stop_requested != 0 ? 0 : 3;
 }

@@ -8,9 +8,14 @@
 // answers only RTN_LOCAL destinations):
 //   source 0.0.0.0/8, 255.255.255.255, 224.0.0.0/4, 127.0.0.0/8 (a packet
 //   from a device is never from loopback: route_localnet is off by default),
-//   a subnet broadcast of ours, or one of our own addresses (accept_local is
-//   off by default)                                       -> martian source
+//   a subnet broadcast of ours (with rp_filter 1 or 2, the Debian/systemd
+//   default; with the kernel's built-in rp_filter=0 Linux 6.18 skips that
+//   lookup and answers such a SYN, towards the broadcast address: synack
+//   never does), or one of our own addresses (accept_local is off by
+//   default)                                               -> martian source
 //   destination 0.0.0.0/8, 127.0.0.0/8                   -> martian destination
+// (tests/driver/martians.sh sends each of these to the running kernel and
+// to synack-server: neither answers.)
 //   destination 255.255.255.255, a subnet broadcast of ours, 224.0.0.0/4:
 //   not a unicast packet for this host; TCP drops it.
 // 240.0.0.0/4 (class E) is ordinary unicast for Linux since 2.6.25.
