@@ -32,6 +32,10 @@ class ShardedDriver {
     ShardedDriver(std::vector<TunDevice>& queues, const Context& ctx, const EndpointLimits& limits) {
         for (TunDevice& q : queues) shards_.push_back(std::make_unique<Driver>(q, ctx, limits));
     }
+    // The same over any devices (one per shard).
+    ShardedDriver(const std::vector<Device*>& devices, const Context& ctx, const EndpointLimits& limits) {
+        for (Device* q : devices) shards_.push_back(std::make_unique<Driver>(*q, ctx, limits));
+    }
 
     [[nodiscard]] std::size_t size() const noexcept { return shards_.size(); }
     [[nodiscard]] Driver& shard(std::size_t i) noexcept { return *shards_[i]; }
