@@ -22,6 +22,8 @@
 #      after 0, 10,000 and 100,000 flows served.
 #
 # Results: Markdown tables on stdout and in build/bench-live/results.md.
+# SYNACK_BENCH_SECTIONS="rate flood many" (the default: all) picks parts
+# (rate: 1 and 3; flood: 2; many: 4).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 [ "$(id -u)" -eq 0 ] || { echo "bench-live.sh needs root (network namespaces, a TUN device)"; exit 1; }
@@ -77,7 +79,11 @@ say ""
 say "Command: scripts/bench-live.sh (Release build, synack-server --quiet; clients: synack-loadgen)."
 say ""
 
+sections=" ${SYNACK_BENCH_SECTIONS:-rate flood many} "
+want() { [[ "$sections" == *" $1 "* ]]; }
+
 # ---- 1. connections/s ----
+if want rate; then
 declare -A counts=([1]=2000 [64]=20000 [512]=40000)
 servers=("synack-q1" "synack-q2" "kernel-t1" "kernel-t2")
 declare -A rate done
@@ -103,6 +109,7 @@ for k in 1 64 512; do
     say "| $k | ${counts[$k]} | ${rate[synack-q1-$k]} (${done[synack-q1-$k]}) | ${rate[synack-q2-$k]} (${done[synack-q2-$k]}) | ${rate[kernel-t1-$k]} (${done[kernel-t1-$k]}) | ${rate[kernel-t2-$k]} (${done[kernel-t2-$k]}) |"
 done
 say ""
+fi
 
 # ---- 2. SYN flood ----
 flood() { # flood LABEL TARGET RATE -> $work/LABEL-flood.out (the flood), $work/LABEL-legit.out (legitimate)
@@ -118,6 +125,7 @@ flood() { # flood LABEL TARGET RATE -> $work/LABEL-flood.out (the flood), $work/
 kcookies() { "${S[@]}" nstat -asz TcpExtSyncookiesSent 2>/dev/null | awk '$1 == "TcpExtSyncookiesSent" { print $2 }'; }
 declare -A absorbed sent
 flood_cases=()
+if want flood; then
 for r in 0 100000; do
     for s in synack-q1 synack-q2 kernel-t2; do
         c="$s-r$r"
@@ -157,6 +165,9 @@ for c in "${flood_cases[@]}"; do
     say "| $name | ${sent[$c]} | ${absorbed[$c]} | $(done_of "$c-legit") | $(rate_of "$c-legit") | $(p50_of "$c-legit") / $(p99_of "$c-legit") |"
 done
 say ""
+fi
+
+if want rate; then
 say "## Connection-setup latency, 64 in flight, no flood (µs; under flood: the table above)"
 say ""
 say "| server | p50 | p99 |"
@@ -166,7 +177,10 @@ for s in "${servers[@]}"; do
 done
 say ""
 
+fi
+
 # ---- 4. latency and memory after many flows ----
+if want many; then
 declare -A lat rss
 for s in synack-q1 kernel-t1; do
     if [ "$s" = synack-q1 ]; then start_synack 1; ep=$synack_ep; else start_kernel 1; ep=$kernel_ep; fi
@@ -190,3 +204,4 @@ for stage in 0 10000 100000; do
 done
 say ""
 say "synack-server: --max-flows 65536 (endpoint memory fixed at start-up: $endpoint_mem bytes)."
+fi

@@ -68,7 +68,7 @@ inline std::optional<Prefix> parse_prefix(const std::string& s) {
 // Creates the device (`queues` > 1: a multi-queue device, one TunDevice per
 // queue) and gives the kernel's side of the link its addresses.
 inline bool bring_up(std::vector<TunDevice>& tun, const std::string& name, std::size_t queues,
-                     const std::vector<Prefix>& kernel_side, int mtu) {
+                     const std::vector<Prefix>& kernel_side, int mtu, int txqueuelen = 0) {
     OsStatus st;
     if (queues > 1) {
         st = open_queues(name, queues, tun);
@@ -77,6 +77,7 @@ inline bool bring_up(std::vector<TunDevice>& tun, const std::string& name, std::
         st = tun.back().open(name);
     }
     if (st) st = tun.front().set_mtu(mtu);
+    if (st && txqueuelen > 0) st = tun.front().set_txqueuelen(txqueuelen);
     if (st) st = tun.front().set_up();
     for (const Prefix& p : kernel_side) {
         if (st) st = tun.front().add_address(p.address, p.length);

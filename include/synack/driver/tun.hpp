@@ -180,6 +180,19 @@ class TunDevice final : public Device {
         return {};
     }
 
+    // The device's queue towards us (txqueuelen; Linux's TUN default is
+    // 500 datagrams): what waits while the program is busy, beyond which
+    // the kernel drops. A longer queue rides out bursts, at the cost of the
+    // latency it holds.
+    OsStatus set_txqueuelen(int n) const {
+        Socket s(AF_INET);
+        if (s.fd < 0) return OsStatus::fail("socket AF_INET");
+        ifreq ifr = request();
+        ifr.ifr_qlen = n;
+        if (ioctl(s.fd, SIOCSIFTXQLEN, &ifr) < 0) return OsStatus::fail("ioctl SIOCSIFTXQLEN");
+        return {};
+    }
+
     OsStatus set_up() const {
         Socket s(AF_INET);
         if (s.fd < 0) return OsStatus::fail("socket AF_INET");
