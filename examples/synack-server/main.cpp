@@ -306,6 +306,12 @@ int main(int argc, char** argv) {
         memory += e.memory_bytes();
         write_drops += shards.shard(i).stats().write_drops;
     }
+    for (std::size_t i = 0; i < shards.size() && shards.size() > 1; ++i) {
+        const TcpEndpoint& e = shards.shard(i).endpoint();
+        std::printf("SHARD %zu accepted=%llu reaped=%llu datagrams=%llu\n", i,
+                    static_cast<unsigned long long>(e.stats().accepted), static_cast<unsigned long long>(e.stats().reaped),
+                    static_cast<unsigned long long>(e.stats().datagrams_in));
+    }
     std::printf("MEMORY endpoint_bytes=%zu max_flows=%u queues=%zu rss_kib=%ld\n", memory, limits.max_flows,
                 shards.size(), resident_kib());
     std::printf("STATS syns=%llu synacks=%llu cookies_sent=%llu cookies_accepted=%llu accepted=%llu closed=%ld\n",

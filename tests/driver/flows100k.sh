@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
-# tests/driver/flows100k.sh SERVER LOADGEN — 100,000 connections served by
-# synack-server through its TUN device, and everything given back.
+# tests/driver/flows100k.sh SERVER LOADGEN [N [QUEUES]] — N (100,000)
+# connections served by synack-server through its TUN device (QUEUES > 1:
+# a multi-queue device, one shard per queue, each must have taken some),
+# and everything given back.
 #
 # Namespaces of its own (tests/driver/load/topology.sh, prefix se-k$$): the
 # kernel's clients (synack-loadgen: 64 in flight, open + close, from 16
@@ -20,6 +22,7 @@ set -euo pipefail
 server="$(readlink -f "$1")"
 loadgen="$(readlink -f "$2")"
 n="${3:-100000}"
+queues="${4:-1}"
 
 work="$(mktemp -d)"
 skip() { echo "SKIP: $*"; rm -rf "$work"; exit 77; }
@@ -31,7 +34,7 @@ command -v sysctl >/dev/null || skip "sysctl (procps) is missing"
 load_topology "se-k$$" || skip "cannot create a network namespace here"
 
 ip netns exec "$ns_s" timeout 280 "$server" --quiet --count "$n" --timeout 270 --idle-ms 2000 \
-    --linger-ms 20000 --status-ms 1000 --max-flows 8192 > "$work/server.out" 2>&1 &
+    --linger-ms 20000 --status-ms 1000 --max-flows 8192 --queues "$queues" > "$work/server.out" 2>&1 &
 spid=$!
 for _ in $(seq 1 100); do grep -q READY "$work/server.out" && break; sleep 0.1; done
 grep -q READY "$work/server.out" || { cat "$work/server.out"; exit 1; }
@@ -54,6 +57,11 @@ echo "closed=$closed accepted=$accepted flows=$flows reaped=$reaped"
 [ "$flows" = 0 ] || { echo "flows left in the endpoint: $flows"; exit 1; }
 [ "$reaped" -ge "$n" ] || { echo "reaped $reaped < $n"; exit 1; }
 
+if [ "$queues" -gt 1 ]; then
+    shards=$(grep -c '^SHARD [0-9]* accepted=[1-9]' "$work/server.out" || true)
+    [ "$shards" = "$queues" ] || { echo "only $shards of $queues shards accepted flows"; exit 1; }
+fi
+
 first=$(grep '^STATUS' "$work/server.out" | head -1 | sed -n 's/.*rss_kib=\([0-9]*\).*/\1/p')
 last=$(sed -n 's/^MEMORY .*rss_kib=\([0-9]*\).*/\1/p' "$work/server.out")
 echo "RSS after start-up ${first} KiB, after $n flows ${last} KiB"
@@ -62,4 +70,4 @@ if ldd "$server" 2>/dev/null | grep -q 'libasan'; then
 else
     [ $((last - first)) -lt 2048 ] || { echo "resident memory grew by $((last - first)) KiB"; exit 1; }
 fi
-echo "PASS flows100k"
+echo "PASS flows100k ($n connections, $queues queue(s))"
