@@ -102,50 +102,61 @@ int main(int argc, char** argv) {
     if (kernel_side.empty()) kernel_side.push_back({IpAddress::v4(198, 18, 0, 1), 24});
     if (!random_secrets(ctx.secrets)) return 1;
 
-    TunDevice tun;
-    if (!bring_up(tun, tun_name, kernel_side, 1500)) return 1;
-    Driver d(tun, ctx);
+    std::vector<TunDevice> tun;
+    if (!bring_up(tun, tun_name, 1, kernel_side, 1500)) return 1;
+    EndpointLimits limits;
+    limits.max_flows = 4;
+    Driver d(tun.front(), ctx, limits);
+    for (const Prefix& p : kernel_side) {
+        if (p.address.family == local.address.family) static_cast<void>(d.endpoint().add_address(local.address, p.length));
+    }
+    d.trace_limit = 4096; // a handful of flows: keep every segment for the ladders
     if (!pcap.empty()) {
         if (const OsStatus st = d.open_pcap(pcap); !st) return std::fprintf(stderr, "%s\n", st.message().c_str()), 1;
     }
     std::string outcome = "none";
     bool finished = false;
     bool second_started = false;
-    d.on_event = [&](Driver::Flow& f, const Event& e) {
+    std::vector<std::uint8_t> cookie; // the last Fast Open cookie a SYN-ACK gave us (RFC 7413 §4.1.3)
+    d.on_delivery = [&](Driver&, const Delivery& dv) {
+        if (!dv.fastopen_cookie.empty()) cookie.assign(dv.fastopen_cookie.begin(), dv.fastopen_cookie.end());
+    };
+    d.on_event = [&](Driver& drv, const EndpointEvent& ev) {
+        const Event& e = ev.event;
+        const Endpoint peer = e.negotiated.flow.remote;
         switch (e.kind) {
         case EventKind::Established:
             outcome = "established";
             print_negotiated("ESTABLISHED", e.negotiated);
-            static_cast<void>(f.conn.close(monotonic_now())); // graceful active close
+            static_cast<void>(drv.endpoint().close(ev.flow, monotonic_now())); // graceful active close
             break;
         case EventKind::Refused:
             outcome = "refused";
-            std::printf("REFUSED %s\n", to_string(f.conn.flow().remote).c_str());
+            std::printf("REFUSED %s\n", to_string(peer).c_str());
             finished = true;
             break;
         case EventKind::TimedOut:
             if (outcome == "none") outcome = "timedout";
-            std::printf("TIMEDOUT %s\n", to_string(f.conn.flow().remote).c_str());
+            std::printf("TIMEDOUT %s\n", to_string(peer).c_str());
             finished = true;
             break;
         case EventKind::Reset:
-            std::printf("RESET %s\n", to_string(f.conn.flow().remote).c_str());
+            std::printf("RESET %s\n", to_string(peer).c_str());
             finished = true;
             break;
         case EventKind::PeerClosed: break;
         case EventKind::Closed:
-            std::printf("CLOSED %s\n", to_string(f.conn.flow().remote).c_str());
+            std::printf("CLOSED %s\n", to_string(peer).c_str());
             // --fastopen: the first connection brought a cookie; a second
             // one (next local port) sends it with data in its SYN.
-            if (fastopen && !second_started && !f.fastopen_cookie.empty()) {
+            if (fastopen && !second_started && !cookie.empty()) {
                 second_started = true;
-                std::printf("FASTOPEN-COOKIE %zu bytes\n", f.fastopen_cookie.size());
-                const std::vector<std::uint8_t> cookie = f.fastopen_cookie;
+                std::printf("FASTOPEN-COOKIE %zu bytes\n", cookie.size());
                 Endpoint next = local;
                 next.port = static_cast<std::uint16_t>(local.port + 1);
                 static const char hello[] = "hello";
-                d.connect_fast_open({next, *remote}, Bytes(cookie.data(), cookie.size()),
-                                    Bytes(reinterpret_cast<const std::uint8_t*>(hello), 5));
+                static_cast<void>(drv.connect_fast_open({next, *remote}, Bytes(cookie.data(), cookie.size()),
+                                                        Bytes(reinterpret_cast<const std::uint8_t*>(hello), 5)));
                 break;
             }
             finished = true;
@@ -154,9 +165,9 @@ int main(int argc, char** argv) {
         std::fflush(stdout);
     };
     if (fastopen) {
-        d.connect_fast_open({local, *remote}, Bytes{}, Bytes{}); // cookie request
+        static_cast<void>(d.connect_fast_open({local, *remote}, Bytes{}, Bytes{})); // cookie request
     } else {
-        d.connect({local, *remote});
+        static_cast<void>(d.connect({local, *remote}));
     }
     const OsStatus st = d.run([&](Driver&) { return finished; },
                               Duration::milliseconds(static_cast<std::int64_t>(timeout_s * 1000)));
@@ -164,8 +175,8 @@ int main(int argc, char** argv) {
         std::fprintf(stderr, "synack-client: %s\n", st.message().c_str());
         return 1;
     }
-    for (const auto& f : d.flows()) {
-        const std::string l = ladder_of(d, f->conn.flow().local, *remote, verbose);
+    for (const FourTuple& f : traced_flows(d)) {
+        const std::string l = ladder_of(d, f.local, f.remote, verbose);
         if (ladders) std::printf("\n%s", l.c_str());
     }
     std::printf("OUTCOME %s\n", outcome.c_str());

@@ -1,16 +1,27 @@
 // examples/synack-server/main.cpp — a synack Listener behind a TUN device.
 //
-// Creates the TUN interface, gives the kernel's side of the link its
-// address(es), listens on --listen, accepts handshakes (SYN cookies with
-// --cookies always), closes each connection gracefully once the peer has
-// closed (or after --hold-ms), and prints for each connection its
-// negotiated parameters and its ladder diagram. -v prints every segment as
-// tcpdump does; --pcap writes everything to a pcap file.
+// Creates the TUN interface (--queues N: a multi-queue device, one thread
+// and one endpoint shard per queue, sharing the secrets), gives the kernel's
+// side of the link its address(es), listens on --listen, accepts handshakes
+// (SYN cookies with --cookies always), closes each connection gracefully
+// once the peer has closed (or after --hold-ms), and prints for each
+// connection its negotiated parameters (--quiet: only the totals; SIGTERM
+// stops it and prints them too). Finished
+// flows are freed by the endpoint; --idle-ms bounds flows nobody closes.
+// The ladder diagrams of the first connections are printed from a bounded
+// trace (--trace N segments, 64 by default, 0 for none); --txqueuelen sets
+// the device's queue towards us (4096; Linux's TUN default 500 drops SYNs
+// of legitimate clients as soon as a flood outpaces us for a moment); -v prints the
+// traced segments as tcpdump does; --pcap writes everything to a pcap file.
 //
 // Run it only inside a network namespace of your own (see
 // tests/driver/interop.sh): it configures interfaces.
+#include <atomic>
+#include <csignal>
 #include <cstdio>
 #include <cstring>
+#include <deque>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -21,25 +32,54 @@ using namespace tun_example;
 
 namespace {
 const char* usage =
-    "usage: synack-server [--tun NAME] [--kernel-addr A/LEN]... [--listen ADDR:PORT]\n"
+    "usage: synack-server [--tun NAME] [--kernel-addr A/LEN]... [--listen ADDR:PORT] [--queues N]\n"
     "                     [--count N] [--timeout S] [--hold-ms MS] [--cookies off|auto|always]\n"
-    "                     [--fastopen] [--mss N] [--mtu N] [--pcap FILE] [--no-ladder] [--no-trace] [-v]\n"
-    "defaults: --tun synack0 --kernel-addr 198.18.0.1/24 --listen 198.18.0.2:8080 --count 1 --timeout 30\n";
-}
+    "                     [--backlog N] [--fastopen] [--mss N] [--mtu N] [--txqueuelen N] [--max-flows N]\n"
+    "                     [--max-per-source N] [--idle-ms MS] [--linger-ms MS] [--status-ms MS] [--pcap FILE] [--trace N]\n"
+    "                     [--no-ladder] [--no-trace] [--quiet] [-v]\n"
+    "defaults: --tun synack0 --kernel-addr 198.18.0.1/24 --listen 198.18.0.2:8080 --queues 1 --count 1\n"
+    "          --timeout 30 --max-flows 65536 --idle-ms 60000 --trace 64 --txqueuelen 4096\n";
+
+// Everything the shards report, shared (atomics: shards run on their own threads).
+struct Totals {
+    std::atomic<long> established{0};
+    std::atomic<long> closed{0};
+};
+
+// What one shard keeps: the flows to close after --hold-ms (oldest first).
+struct ShardState {
+    std::deque<std::pair<FlowHandle, Time>> hold;
+};
+
+std::mutex print_mutex; // whole lines from several shards
+
+// SIGTERM / SIGINT: stop, and print the totals as after --count.
+volatile std::sig_atomic_t stop_requested = 0;
+extern "C" void on_stop(int) { stop_requested = 1; }
+
+} // namespace
 
 int main(int argc, char** argv) {
     std::string tun_name = "synack0";
     std::vector<Prefix> kernel_side;
     Endpoint local{IpAddress::v4(198, 18, 0, 2), 8080};
-    int count = 1;
+    long count = 1;
     double timeout_s = 30;
     long hold_ms = -1; // close only after the peer does
+    long linger_ms = 0;
+    long status_ms = 0;
     bool verbose = false;
     bool ladders = true;
-    bool trace = true;
+    bool quiet = false;
+    std::size_t trace = 64;
+    std::size_t queues = 1;
     std::string pcap;
     int mtu = 1500;
+    int txqueuelen = 4096;
     Context ctx;
+    EndpointLimits limits;
+    limits.max_flows = 65536;
+    limits.idle_timeout = Duration::seconds(60);
     for (int i = 1; i < argc; ++i) {
         const std::string a = argv[i];
         const auto next = [&]() -> std::string {
@@ -59,28 +99,50 @@ int main(int argc, char** argv) {
             const auto e = parse_endpoint(next());
             if (!e) return std::fprintf(stderr, "bad --listen\n"), 2;
             local = *e;
+        } else if (a == "--queues") {
+            queues = std::strtoul(next().c_str(), nullptr, 10);
+            if (queues < 1 || queues > 64) return std::fprintf(stderr, "bad --queues\n"), 2;
         } else if (a == "--count") {
-            count = std::atoi(next().c_str());
+            count = std::atol(next().c_str());
         } else if (a == "--timeout") {
             timeout_s = std::atof(next().c_str());
         } else if (a == "--hold-ms") {
             hold_ms = std::atol(next().c_str());
+        } else if (a == "--linger-ms") { // after --count: run until no flow is left (or this long)
+            linger_ms = std::atol(next().c_str());
+        } else if (a == "--status-ms") { // a STATUS line this often
+            status_ms = std::atol(next().c_str());
         } else if (a == "--cookies") {
             const std::string m = next();
             ctx.config.syncookies = m == "always" ? SynCookies::Always : m == "off" ? SynCookies::Off : SynCookies::Auto;
+        } else if (a == "--backlog") {
+            ctx.config.backlog = static_cast<std::uint32_t>(std::strtoul(next().c_str(), nullptr, 10));
         } else if (a == "--fastopen") { // RFC 7413 server: cookies, data in the SYN
             ctx.config.fastopen = FastOpenMode::Server;
         } else if (a == "--mss") {
             ctx.config.mss = static_cast<std::uint16_t>(std::atoi(next().c_str()));
         } else if (a == "--mtu") {
             mtu = std::atoi(next().c_str());
+        } else if (a == "--txqueuelen") {
+            txqueuelen = std::atoi(next().c_str());
+        } else if (a == "--max-flows") {
+            limits.max_flows = static_cast<std::uint32_t>(std::strtoul(next().c_str(), nullptr, 10));
+        } else if (a == "--max-per-source") {
+            limits.max_per_source = static_cast<std::uint32_t>(std::strtoul(next().c_str(), nullptr, 10));
+        } else if (a == "--idle-ms") {
+            limits.idle_timeout = Duration::milliseconds(std::atol(next().c_str()));
         } else if (a == "--pcap") {
             pcap = next();
+        } else if (a == "--trace") {
+            trace = std::strtoul(next().c_str(), nullptr, 10);
         } else if (a == "--no-ladder") {
             ladders = false;
-        } else if (a == "--no-trace") { // keep no segments (floods): no ladders either
+        } else if (a == "--no-trace") { // keep no segments: no ladders either
             ladders = false;
-            trace = false;
+            trace = 0;
+        } else if (a == "--quiet") {
+            quiet = true;
+            ladders = false;
         } else if (a == "-v") {
             verbose = true;
         } else {
@@ -90,79 +152,182 @@ int main(int argc, char** argv) {
     }
     if (kernel_side.empty()) kernel_side.push_back({IpAddress::v4(198, 18, 0, 1), 24});
     if (!random_secrets(ctx.secrets)) return 1;
+    std::signal(SIGTERM, on_stop);
+    std::signal(SIGINT, on_stop);
 
-    TunDevice tun;
-    if (!bring_up(tun, tun_name, kernel_side, mtu)) return 1;
-    Driver d(tun, ctx);
-    if (!pcap.empty()) {
-        if (const OsStatus st = d.open_pcap(pcap); !st) return std::fprintf(stderr, "%s\n", st.message().c_str()), 1;
-    }
-    d.keep_trace = trace;
-    d.listen(local);
-    int closed = 0;
-    std::vector<Driver::Flow*> established;
-    d.on_event = [&](Driver::Flow& f, const Event& e) {
-        switch (e.kind) {
-        case EventKind::Established:
-            print_negotiated("ESTABLISHED", e.negotiated);
-            established.push_back(&f);
-            break;
-        case EventKind::PeerClosed: // passive close: our FIN once the peer's came
-            static_cast<void>(f.conn.close(monotonic_now()));
-            break;
-        case EventKind::Closed:
-        case EventKind::Reset:
-        case EventKind::TimedOut:
-        case EventKind::Refused:
-            std::printf("%s %s\n", e.kind == EventKind::Closed ? "CLOSED" : to_string(e.kind),
-                        to_string(f.conn.flow().remote).c_str());
-            std::fflush(stdout);
-            ++closed;
-            break;
+    std::vector<TunDevice> tun;
+    tun.reserve(queues);
+    if (!bring_up(tun, tun_name, queues, kernel_side, mtu, txqueuelen)) return 1;
+    ShardedDriver shards(tun, ctx, limits);
+    Totals totals;
+    std::vector<ShardState> state(shards.size());
+    for (std::size_t i = 0; i < shards.size(); ++i) {
+        Driver& d = shards.shard(i);
+        // Our address on the link, with the kernel side's prefix: its
+        // subnet broadcast is then a martian for the endpoint too.
+        for (const Prefix& p : kernel_side) {
+            if (p.address.family == local.address.family) static_cast<void>(d.endpoint().add_address(local.address, p.length));
         }
-    };
-    d.on_accept = [&](Driver::Flow&, const Accepted& a) {
-        if (a.state != State::SynReceived) return;
-        // Fast Open: the SYN's data, delivered before the handshake's end.
-        std::printf("ACCEPTED-0RTT %s data=\"%.*s\"\n", to_string(a.negotiated.flow.remote).c_str(),
-                    static_cast<int>(a.data.size()), reinterpret_cast<const char*>(a.data.data()));
-        std::fflush(stdout);
-    };
-    std::printf("READY %s listening on %s\n", tun.name().c_str(), to_string(local).c_str());
+        if (const Error e = d.listen(local); e != Error::None) return std::fprintf(stderr, "listen: %s\n", to_string(e)), 1;
+        // Wake now and then even when nothing is due: --status-ms, SIGTERM.
+        d.wake_every = Duration::milliseconds(status_ms > 0 && status_ms < 100 ? status_ms : 100);
+        if (i == 0) {
+            d.trace_limit = trace;
+            if (!pcap.empty()) {
+                if (const OsStatus st = d.open_pcap(pcap); !st) return std::fprintf(stderr, "%s\n", st.message().c_str()), 1;
+            }
+        }
+        ShardState& ss = state[i];
+        d.on_event = [&ss, &totals, hold_ms, quiet](Driver& drv, const EndpointEvent& e) {
+            const Connection* c = drv.endpoint().connection(e.flow);
+            switch (e.event.kind) {
+            case EventKind::Established:
+                ++totals.established;
+                if (hold_ms >= 0) ss.hold.emplace_back(e.flow, monotonic_now());
+                if (!quiet) {
+                    const std::lock_guard<std::mutex> g(print_mutex);
+                    print_negotiated("ESTABLISHED", e.event.negotiated);
+                }
+                break;
+            case EventKind::PeerClosed: // passive close: our FIN once the peer's came
+                static_cast<void>(drv.endpoint().close(e.flow, monotonic_now()));
+                break;
+            case EventKind::Closed:
+            case EventKind::Reset:
+            case EventKind::TimedOut:
+            case EventKind::Refused:
+                ++totals.closed;
+                if (!quiet && c != nullptr) {
+                    const std::lock_guard<std::mutex> g(print_mutex);
+                    std::printf("%s %s\n", e.event.kind == EventKind::Closed ? "CLOSED" : to_string(e.event.kind),
+                                to_string(c->flow().remote).c_str());
+                    std::fflush(stdout);
+                }
+                break;
+            }
+        };
+        d.on_delivery = [quiet](Driver& drv, const Delivery& dv) {
+            if (!dv.syn_data || quiet) return;
+            const Connection* c = drv.endpoint().connection(dv.flow);
+            if (c == nullptr) return;
+            // Fast Open: the SYN's data, delivered before the handshake's end.
+            const std::lock_guard<std::mutex> g(print_mutex);
+            std::printf("ACCEPTED-0RTT %s data=\"%.*s\"\n", to_string(c->flow().remote).c_str(),
+                        static_cast<int>(dv.payload.size()), reinterpret_cast<const char*>(dv.payload.data()));
+            std::fflush(stdout);
+        };
+    }
+    std::printf("READY %s listening on %s queues=%zu\n", tun.front().name().c_str(), to_string(local).c_str(),
+                shards.size());
     std::fflush(stdout);
 
+    const auto flows_now = [&] {
+        std::uint64_t n = 0;
+        for (std::size_t i = 0; i < shards.size(); ++i) n += shards.shard(i).endpoint().flows();
+        return n;
+    };
     const Time start = monotonic_now();
-    const OsStatus st = d.run(
+    std::atomic<long> next_status{status_ms};
+    std::atomic<bool> finished{false};
+    Time count_reached = Time::never();
+    std::mutex done_mutex;
+    const OsStatus st = shards.run(
         [&](Driver& drv) {
+            const Time now = monotonic_now();
             // --hold-ms: close established connections ourselves after a while.
-            if (hold_ms >= 0) {
-                for (auto& f : drv.flows()) {
-                    const State s = f->conn.state();
-                    if ((s == State::Established || s == State::CloseWait) && !f->events.empty() &&
-                        monotonic_now() - start >= Duration::milliseconds(hold_ms)) {
-                        static_cast<void>(f->conn.close(monotonic_now()));
-                    }
+            for (std::size_t i = 0; i < shards.size(); ++i) {
+                if (&shards.shard(i) != &drv) continue;
+                auto& hold = state[i].hold;
+                while (!hold.empty() && now - hold.front().second >= Duration::milliseconds(hold_ms)) {
+                    static_cast<void>(drv.endpoint().close(hold.front().first, now));
+                    hold.pop_front();
                 }
             }
-            return closed >= count;
+            if (status_ms > 0 && &drv == &shards.shard(0)) {
+                const long elapsed = static_cast<long>((now - start).ns / 1000000);
+                if (elapsed >= next_status.load()) {
+                    next_status = elapsed + status_ms;
+                    const std::lock_guard<std::mutex> g(print_mutex);
+                    std::printf("STATUS ms=%ld established=%ld closed=%ld flows=%llu rss_kib=%ld\n", elapsed,
+                                totals.established.load(), totals.closed.load(),
+                                static_cast<unsigned long long>(flows_now()), resident_kib());
+                    std::fflush(stdout);
+                }
+            }
+            if (stop_requested != 0) finished = true;
+            if (finished.load()) return true;
+            if (totals.closed.load() < count) return false;
+            // --count reached; --linger-ms: until every flow has been freed.
+            const std::lock_guard<std::mutex> g(done_mutex);
+            if (count_reached == Time::never()) count_reached = now;
+            if (linger_ms <= 0 || now - count_reached >= Duration::milliseconds(linger_ms) || flows_now() == 0) {
+                finished = true;
+            }
+            return finished.load();
         },
         Duration::milliseconds(static_cast<std::int64_t>(timeout_s * 1000)));
     if (!st) {
         std::fprintf(stderr, "synack-server: %s\n", st.message().c_str());
         return 1;
     }
+    const Driver& d0 = shards.shard(0);
     if (ladders || verbose) {
-        for (const auto& f : d.flows()) {
-            const std::string l = ladder_of(d, f->conn.flow().remote, f->conn.flow().local, verbose);
+        for (const FourTuple& f : traced_flows(d0)) {
+            const std::string l = ladder_of(d0, f.remote, f.local, verbose);
             if (ladders) std::printf("\n%s", l.c_str());
         }
     }
-    const ListenerStats& s = d.listener()->stats();
-    std::printf("MEMORY listener_bytes=%zu half_open_capacity=%u\n", d.listener()->memory_bytes(),
-                d.listener()->capacity());
-    std::printf("STATS syns=%llu synacks=%llu cookies_sent=%llu cookies_accepted=%llu accepted=%llu closed=%d\n",
+    ListenerStats s{};
+    EndpointStats es{};
+    std::size_t memory = 0;
+    std::uint64_t write_drops = 0;
+    for (std::size_t i = 0; i < shards.size(); ++i) {
+        const TcpEndpoint& e = shards.shard(i).endpoint();
+        const ListenerStats& l = e.listener(0).stats();
+        s.syns += l.syns;
+        s.synacks += l.synacks;
+        s.cookies_sent += l.cookies_sent;
+        s.cookies_accepted += l.cookies_accepted;
+        s.accepted += l.accepted;
+        s.tx_overflow += l.tx_overflow;
+        const EndpointStats& x = e.stats();
+        es.datagrams_in += x.datagrams_in;
+        es.datagrams_out += x.datagrams_out;
+        es.not_tcp += x.not_tcp;
+        es.malformed_ip += x.malformed_ip;
+        es.not_local += x.not_local;
+        es.closed_port_resets += x.closed_port_resets;
+        es.reaped += x.reaped;
+        es.idle_aborted += x.idle_aborted;
+        es.pool_full += x.pool_full;
+        es.per_source_refused += x.per_source_refused;
+        es.reset_queue_full += x.reset_queue_full;
+        for (std::size_t m = 0; m < es.martians.size(); ++m) es.martians[m] += x.martians[m];
+        memory += e.memory_bytes();
+        write_drops += shards.shard(i).stats().write_drops;
+    }
+    for (std::size_t i = 0; i < shards.size() && shards.size() > 1; ++i) {
+        const TcpEndpoint& e = shards.shard(i).endpoint();
+        std::printf("SHARD %zu accepted=%llu reaped=%llu datagrams=%llu\n", i,
+                    static_cast<unsigned long long>(e.stats().accepted), static_cast<unsigned long long>(e.stats().reaped),
+                    static_cast<unsigned long long>(e.stats().datagrams_in));
+    }
+    std::printf("MEMORY endpoint_bytes=%zu max_flows=%u queues=%zu rss_kib=%ld\n", memory, limits.max_flows,
+                shards.size(), resident_kib());
+    std::printf("STATS syns=%llu synacks=%llu cookies_sent=%llu cookies_accepted=%llu accepted=%llu closed=%ld\n",
                 static_cast<unsigned long long>(s.syns), static_cast<unsigned long long>(s.synacks),
                 static_cast<unsigned long long>(s.cookies_sent), static_cast<unsigned long long>(s.cookies_accepted),
-                static_cast<unsigned long long>(s.accepted), closed);
-    return closed >= count ? 0 : 3;
+                static_cast<unsigned long long>(s.accepted), totals.closed.load());
+    std::printf("ENDPOINT datagrams=%llu flows=%llu reaped=%llu idle_aborted=%llu pool_full=%llu per_source_refused=%llu "
+                "martians=%llu not_local=%llu not_tcp=%llu malformed_ip=%llu closed_port_resets=%llu "
+                "reset_queue_full=%llu listener_tx_overflow=%llu write_drops=%llu datagrams_out=%llu\n",
+                static_cast<unsigned long long>(es.datagrams_in), static_cast<unsigned long long>(flows_now()),
+                static_cast<unsigned long long>(es.reaped), static_cast<unsigned long long>(es.idle_aborted),
+                static_cast<unsigned long long>(es.pool_full), static_cast<unsigned long long>(es.per_source_refused),
+                static_cast<unsigned long long>(es.martian_total()), static_cast<unsigned long long>(es.not_local),
+                static_cast<unsigned long long>(es.not_tcp), static_cast<unsigned long long>(es.malformed_ip),
+                static_cast<unsigned long long>(es.closed_port_resets),
+                static_cast<unsigned long long>(es.reset_queue_full), static_cast<unsigned long long>(s.tx_overflow),
+                static_cast<unsigned long long>(write_drops), static_cast<unsigned long long>(es.datagrams_out));
+    return totals.closed.load() >= count || stop_requested != 0 ? 0 : 3;
 }

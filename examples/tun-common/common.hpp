@@ -4,6 +4,7 @@
 #pragma once
 
 #include <arpa/inet.h>
+#include <unistd.h>
 
 #include <cstdio>
 #include <cstdlib>
@@ -12,6 +13,7 @@
 #include <vector>
 
 #include "synack/driver/driver.hpp"
+#include "synack/driver/sharded.hpp"
 #include "synack/driver/ladder.hpp"
 #include "synack/wire/format.hpp"
 
@@ -63,13 +65,22 @@ inline std::optional<Prefix> parse_prefix(const std::string& s) {
     return Prefix{*a, static_cast<std::uint8_t>(len)};
 }
 
-// Creates the device and gives the kernel's side of the link its addresses.
-inline bool bring_up(TunDevice& tun, const std::string& name, const std::vector<Prefix>& kernel_side, int mtu) {
-    OsStatus st = tun.open(name);
-    if (st) st = tun.set_mtu(mtu);
-    if (st) st = tun.set_up();
+// Creates the device (`queues` > 1: a multi-queue device, one TunDevice per
+// queue) and gives the kernel's side of the link its addresses.
+inline bool bring_up(std::vector<TunDevice>& tun, const std::string& name, std::size_t queues,
+                     const std::vector<Prefix>& kernel_side, int mtu, int txqueuelen = 0) {
+    OsStatus st;
+    if (queues > 1) {
+        st = open_queues(name, queues, tun);
+    } else {
+        tun.emplace_back();
+        st = tun.back().open(name);
+    }
+    if (st) st = tun.front().set_mtu(mtu);
+    if (st && txqueuelen > 0) st = tun.front().set_txqueuelen(txqueuelen);
+    if (st) st = tun.front().set_up();
     for (const Prefix& p : kernel_side) {
-        if (st) st = tun.add_address(p.address, p.length);
+        if (st) st = tun.front().add_address(p.address, p.length);
     }
     if (!st) {
         std::fprintf(stderr, "tun %s: %s\n", name.c_str(), st.message().c_str());
@@ -114,6 +125,34 @@ inline std::string ladder_of(const Driver& d, const Endpoint& left, const Endpoi
         if (verbose) std::printf("%s %s\n", r.outbound ? ">" : "<", packet_to_string(r.src, r.dst, *v).c_str());
     }
     return b ? b->render() : std::string();
+}
+
+// The flows in the driver's trace, in order of first appearance, as
+// (ours, theirs): the ladders a program can draw.
+inline std::vector<FourTuple> traced_flows(const Driver& d) {
+    std::vector<FourTuple> out;
+    for (const TraceRecord& r : d.trace()) {
+        const auto v = TcpView::parse(r.tcp);
+        if (!v) continue;
+        const Endpoint src{r.src, v->source_port()};
+        const Endpoint dst{r.dst, v->destination_port()};
+        const FourTuple t = r.outbound ? FourTuple{src, dst} : FourTuple{dst, src};
+        bool seen = false;
+        for (const FourTuple& f : out) seen = seen || f == t;
+        if (!seen) out.push_back(t);
+    }
+    return out;
+}
+
+// Resident memory of this process in KiB (/proc/self/statm), 0 if unknown.
+inline long resident_kib() {
+    std::FILE* f = std::fopen("/proc/self/statm", "r");
+    if (f == nullptr) return 0;
+    long pages = 0;
+    long rss = 0;
+    const int n = std::fscanf(f, "%ld %ld", &pages, &rss);
+    std::fclose(f);
+    return n == 2 ? rss * (sysconf(_SC_PAGESIZE) / 1024) : 0;
 }
 
 } // namespace tun_example

@@ -16,8 +16,8 @@ n="${2:-1000}"
 
 work="$(mktemp -d)"
 . "$(dirname "${BASH_SOURCE[0]}")/interop_common.sh"
-a="synack-ra-$$"
-b="synack-rb-$$"
+a="se-ra-$$"
+b="se-rb-$$"
 netns_pair "$a" "$b"
 # The kernel client closes first and keeps TIME-WAIT: reuse its ports.
 ip netns exec "$a" sysctl -qw net.ipv4.tcp_tw_reuse=1

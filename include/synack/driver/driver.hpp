@@ -1,32 +1,34 @@
-// synack/driver/driver.hpp — the reference driver: the sans-IO machines on a
-// TUN device, with a monotonic clock, an epoll sleep until the next
-// deadline, and an optional pcap of everything read and written.
+// synack/driver/driver.hpp — the reference driver: a Device (device.hpp; the
+// TUN device is one) + a TcpEndpoint (handshake/endpoint.hpp) + the
+// monotonic clock, with an epoll sleep until the next deadline, an optional
+// pcap of everything read and written, and an optional bounded trace.
 //
-// Linux only. One Listener (optional) and any number of Connections share a
-// Context. Every packet read is parsed with the codec (parse_ip_packet) and
-// given to the Connection whose 4-tuple it matches, else to the Listener if
-// it is addressed to the Listener's endpoint, else answered with the RST
-// RFC 9293 §3.10.7.1 prescribes for a flow nobody owns (reset_for(), as
-// Linux does for a closed port). Every segment the machines poll goes back
-// through the device inside a minimal IP header (encode_ip_packet).
+// Linux only. Datagrams are read in batches and handed to the endpoint as
+// they are (it parses each once, routes it in O(1), answers strangers, drops
+// martians); after each batch the owner's callbacks see the endpoint's
+// events, then every datagram the endpoint has to send is written in
+// batches. Nothing here scans the flows: the endpoint's deadline heap says
+// when to wake, and finished flows are freed by the endpoint.
+//
+// One Driver is one shard: one thread, one device queue. sharded.hpp runs
+// one per queue of a multi-queue TUN device.
 #pragma once
 
 #include <sys/epoll.h>
+#include <unistd.h>
 
 #include <array>
+#include <cerrno>
 #include <cstdio>
 #include <functional>
 #include <memory>
-#include <optional>
 #include <string>
 #include <vector>
 
+#include "synack/driver/device.hpp"
 #include "synack/driver/pcap_format.hpp"
 #include "synack/driver/tun.hpp"
-#include "synack/handshake/connection.hpp"
-#include "synack/handshake/listener.hpp"
-#include "synack/handshake/reset.hpp"
-#include "synack/wire/packet.hpp"
+#include "synack/handshake/endpoint.hpp"
 
 namespace synack {
 
@@ -39,22 +41,32 @@ struct TraceRecord {
     std::vector<std::uint8_t> tcp;
 };
 
+struct DriverStats {
+    std::uint64_t reads = 0;       // datagrams read
+    std::uint64_t writes = 0;      // datagrams written
+    std::uint64_t write_drops = 0; // lost to a full device queue
+    std::uint64_t wakeups = 0;
+};
+
 class Driver {
   public:
-    // A Connection driven here, with what it reported.
-    struct Flow {
-        explicit Flow(Connection c) : conn(c) {}
-        Connection conn;
-        std::vector<Event> events;
-        bool accepted = false;              // from the Listener
-        bool finished = false;              // CLOSED and drained: skipped from then on
-        std::vector<std::uint8_t> syn_data; // Fast Open data its SYN carried
-        std::vector<std::uint8_t> fastopen_cookie; // the last cookie a SYN-ACK gave us (RFC 7413 §4.1.3)
-        std::vector<std::uint8_t> send_cookie;     // what connect_fast_open() sends (kept alive here)
-        std::vector<std::uint8_t> send_data;
-    };
+    static constexpr std::size_t batch_size = 32; // < Listener::tx_capacity / 2 (endpoint.hpp)
+    static constexpr std::size_t read_buffer = 65536;
+    static constexpr std::size_t write_buffer = 16384;
 
-    Driver(TunDevice& tun, const Context& ctx) : tun_(&tun), ctx_(&ctx) {}
+    // Allocates the endpoint's tables and the I/O buffers now. `dev` and
+    // `ctx` must outlive the driver.
+    Driver(Device& dev, const Context& ctx, const EndpointLimits& limits = EndpointLimits{})
+        : dev_(&dev), endpoint_(ctx, limits), rx_(batch_size * read_buffer), tx_(batch_size * write_buffer) {
+        for (std::size_t i = 0; i < batch_size; ++i) {
+            rx_batch_[i].storage = MutableBytes(rx_.data() + i * read_buffer, read_buffer);
+        }
+    }
+    ~Driver() {
+        if (pcap_ != nullptr) std::fclose(pcap_);
+    }
+    Driver(const Driver&) = delete;
+    Driver& operator=(const Driver&) = delete;
 
     // Writes every packet read and written to `path` (classic pcap, raw IP).
     OsStatus open_pcap(const std::string& path) {
@@ -65,31 +77,24 @@ class Driver {
         if (std::fwrite(h.data(), 1, h.size(), pcap_) != h.size()) return OsStatus::fail("write pcap");
         return {};
     }
-    ~Driver() {
-        if (pcap_ != nullptr) std::fclose(pcap_);
-    }
-    Driver(const Driver&) = delete;
-    Driver& operator=(const Driver&) = delete;
 
-    void listen(const Endpoint& local) { listener_ = std::make_unique<Listener>(*ctx_, local); }
+    [[nodiscard]] TcpEndpoint& endpoint() noexcept { return endpoint_; }
+    [[nodiscard]] const TcpEndpoint& endpoint() const noexcept { return endpoint_; }
 
-    // Active open; returns the flow's index.
-    std::size_t connect(const FourTuple& t) {
-        flows_.push_back(std::make_unique<Flow>(Connection(*ctx_)));
-        static_cast<void>(flows_.back()->conn.connect(t, monotonic_now()));
-        return flows_.size() - 1;
-    }
+    Error listen(const Endpoint& local) { return endpoint_.listen(local); }
+
+    // Active open now.
+    result<FlowHandle> connect(const FourTuple& t) { return endpoint_.connect(t, monotonic_now()); }
 
     // Active open with TCP Fast Open (config.fastopen Client or Both): the
-    // cookie (empty: ask for one) and the data to send in the SYN.
-    std::size_t connect_fast_open(const FourTuple& t, Bytes cookie, Bytes data) {
-        flows_.push_back(std::make_unique<Flow>(Connection(*ctx_)));
-        Flow& f = *flows_.back();
-        f.send_cookie.assign(cookie.begin(), cookie.end());
-        f.send_data.assign(data.begin(), data.end());
-        static_cast<void>(f.conn.connect_fast_open(t, Bytes(f.send_cookie.data(), f.send_cookie.size()),
-                                                   Bytes(f.send_data.data(), f.send_data.size()), monotonic_now()));
-        return flows_.size() - 1;
+    // cookie (empty: ask for one) and the data to send in the SYN. Both are
+    // copied and kept here for the flow's handshake.
+    result<FlowHandle> connect_fast_open(const FourTuple& t, Bytes cookie, Bytes data) {
+        kept_.emplace_back(cookie.begin(), cookie.end());
+        const Bytes c(kept_.back().data(), kept_.back().size());
+        kept_.emplace_back(data.begin(), data.end());
+        const Bytes d(kept_.back().data(), kept_.back().size());
+        return endpoint_.connect_fast_open(t, c, d, monotonic_now());
     }
 
     // Runs until `done(*this)` is true or `limit` has passed (a timeout is
@@ -98,209 +103,127 @@ class Driver {
     OsStatus run(Done&& done, Duration limit) {
         const int ep = epoll_create1(EPOLL_CLOEXEC);
         if (ep < 0) return OsStatus::fail("epoll_create1");
-        epoll_event ev{};
-        ev.events = EPOLLIN;
-        ev.data.fd = tun_->fd();
-        if (epoll_ctl(ep, EPOLL_CTL_ADD, tun_->fd(), &ev) < 0) {
-            const OsStatus st = OsStatus::fail("epoll_ctl");
-            ::close(ep);
-            return st;
+        if (dev_->wait_fd() >= 0) {
+            epoll_event ev{};
+            ev.events = EPOLLIN;
+            ev.data.fd = dev_->wait_fd();
+            if (epoll_ctl(ep, EPOLL_CTL_ADD, dev_->wait_fd(), &ev) < 0) {
+                const OsStatus st = OsStatus::fail("epoll_ctl");
+                ::close(ep);
+                return st;
+            }
         }
         const Time end = monotonic_now() + limit;
         OsStatus st = flush();
         while (st && !done(*this)) {
             const Time now = monotonic_now();
             if (now >= end) break;
-            Time next = end;
-            for (const auto& f : flows_) next = f->conn.next_deadline() < next ? f->conn.next_deadline() : next;
-            if (listener_ && listener_->next_deadline() < next) next = listener_->next_deadline();
+            Time next = endpoint_.next_deadline();
+            if (end < next) next = end;
+            if (wake_every.ns > 0 && now + wake_every < next) next = now + wake_every;
             const std::int64_t wait_ns = next.ns > now.ns ? next.ns - now.ns : 0;
-            const int wait_ms = static_cast<int>((wait_ns + 999999) / 1000000);
+            const int wait_ms = dev_->wait_fd() < 0 ? 0 : static_cast<int>((wait_ns + 999999) / 1000000);
             epoll_event got{};
             const int n = epoll_wait(ep, &got, 1, wait_ms);
             if (n < 0 && errno != EINTR) {
                 st = OsStatus::fail("epoll_wait");
                 break;
             }
+            ++stats_.wakeups;
             st = read_all();
             if (!st) break;
-            timers();
+            const Time t = monotonic_now();
+            if (endpoint_.next_deadline() <= t) endpoint_.on_timer(t);
             st = flush();
         }
         ::close(ep);
         return st;
     }
 
-    [[nodiscard]] const std::vector<std::unique_ptr<Flow>>& flows() const noexcept { return flows_; }
-    [[nodiscard]] std::vector<std::unique_ptr<Flow>>& flows() noexcept { return flows_; }
+    // The owner's hooks. on_event: every endpoint event (the owner acts
+    // through endpoint(): close(), abort()); on_delivery: a datagram gave a
+    // flow payload, a Fast Open SYN's data or cookie, or completed an
+    // accepted flow.
+    std::function<void(Driver&, const EndpointEvent&)> on_event;
+    std::function<void(Driver&, const Delivery&)> on_delivery;
+
+    // Keep up to this many segments in trace() (for ladders); 0, the
+    // default, keeps none. Bounded: the trace never outgrows it.
+    std::size_t trace_limit = 0;
+    // Wake at least this often even with nothing due (0: only when needed),
+    // so that done() is checked.
+    Duration wake_every{};
+
     [[nodiscard]] const std::vector<TraceRecord>& trace() const noexcept { return trace_; }
-    [[nodiscard]] const Listener* listener() const noexcept { return listener_.get(); }
-    [[nodiscard]] std::uint64_t resets_for_strangers() const noexcept { return strangers_; }
-    [[nodiscard]] std::uint64_t undecodable() const noexcept { return undecodable_; }
-
-    // Keep every segment in trace() (for ladders). Off under floods: the
-    // trace is the driver's only memory that grows with traffic.
-    bool keep_trace = true;
-
-    // Called for every event a Connection raises (after it is recorded).
-    std::function<void(Flow&, const Event&)> on_event;
-    // Called when a flow leaves the Listener's accept queue.
-    std::function<void(Flow&, const Accepted&)> on_accept;
+    [[nodiscard]] const DriverStats& stats() const noexcept { return stats_; }
 
   private:
     OsStatus read_all() {
-        std::array<std::uint8_t, 65536> buf{};
-        // At most half the Listener's transmit ring per batch, so that a
-        // flood's replies are polled before the ring overflows; bounded, so
-        // deadlines get their turn.
-        for (std::size_t i = 0; i < Listener::tx_capacity / 2; ++i) {
-            const ssize_t n = tun_->read(buf);
-            if (n < 0) return OsStatus::fail("read tun");
-            if (n == 0) return {};
-            const Bytes pkt(buf.data(), static_cast<std::size_t>(n));
-            record_pcap(pkt);
-            const result<IpPacket> p = parse_ip_packet(pkt);
-            if (!p) { // not TCP (ICMPv6 neighbour discovery, ...), or broken
-                ++undecodable_;
-                continue;
+        // Bounded, so that deadlines get their turn under a flood.
+        for (int round = 0; round < 64; ++round) {
+            std::size_t got = 0;
+            if (OsStatus st = dev_->read_batch(Span<PacketBuffer>(rx_batch_.data(), rx_batch_.size()), got); !st) {
+                return st;
             }
-            deliver(*p);
-        }
-        return flush();
-    }
-
-    void deliver(const IpPacket& p) {
-        const Time now = monotonic_now();
-        const result<TcpView> v = TcpView::parse(p.tcp);
-        if (!v) {
-            ++undecodable_;
-            return;
-        }
-        if (keep_trace) {
-            trace_.push_back({now, false, p.source, p.destination, std::vector<std::uint8_t>(p.tcp.begin(), p.tcp.end())});
-        }
-        const Endpoint from{p.source, v->source_port()};
-        const Endpoint to{p.destination, v->destination_port()};
-        if (Flow* f = find_flow(to, from)) {
-            feed(*f, p, now);
-            return;
-        }
-        if (listener_ && listener_->local() == to) {
-            const Received r = listener_->on_segment(p.source, p.destination, p.tcp, now);
-            // Accepted flows become Connections at once, so the peer's next
-            // segment (its FIN, say) finds them.
-            bool adopted = false;
-            while (auto a = listener_->accept()) {
-                adopt(*a);
-                adopted = true;
+            if (got == 0) return {};
+            stats_.reads += got;
+            const Time now = monotonic_now();
+            for (std::size_t i = 0; i < got; ++i) {
+                const Bytes pkt(rx_batch_[i].storage.data(), rx_batch_[i].length);
+                record_pcap(pkt);
+                if (trace_.size() < trace_limit) record_trace(now, false, pkt);
+                const Delivery d = endpoint_.on_datagram(pkt, now);
+                if (on_delivery && (!d.payload.empty() || !d.fastopen_cookie.empty() || d.accepted.valid())) {
+                    on_delivery(*this, d);
+                }
             }
-            // The Listener surfaces payload on the completing ACK without
-            // taking it: the new Connection does.
-            if (adopted && !r.payload.empty()) {
-                if (Flow* f = find_flow(to, from)) feed(*f, p, now);
-            }
-            return;
+            if (OsStatus st = flush(); !st) return st;
+            if (got < rx_batch_.size()) return {};
         }
-        // Nobody owns the flow: Linux's closed-port answer.
-        if (!verify_tcp_checksum(p.source, p.destination, p.tcp)) return;
-        if (const Optional<TcpHeader> r = reset_for(*v)) { // ports already swapped
-            std::array<std::uint8_t, 60> seg{};
-            const result<std::size_t> n = r->encode(seg);
-            if (!n) return;
-            fill_tcp_checksum(to.address, from.address, MutableBytes(seg.data(), *n));
-            ++strangers_;
-            static_cast<void>(send({to, from}, Bytes(seg.data(), *n)));
-        }
+        return {};
     }
 
-    // The live Connection of the flow from `remote` to `local`, if any.
-    Flow* find_flow(const Endpoint& local, const Endpoint& remote) noexcept {
-        for (auto& f : flows_) {
-            const FourTuple& t = f->conn.flow();
-            if (!f->finished && f->conn.state() != State::Closed && t.local == local && t.remote == remote) return f.get();
-        }
-        return nullptr;
-    }
-
-    // One segment into a flow's Connection; a Fast Open cookie its SYN-ACK
-    // carried is kept for the caller.
-    static void feed(Flow& f, const IpPacket& p, Time now) {
-        const Received r = f.conn.on_segment(p.source, p.destination, p.tcp, now);
-        if (!r.fastopen_cookie.empty()) f.fastopen_cookie.assign(r.fastopen_cookie.begin(), r.fastopen_cookie.end());
-    }
-
-    void timers() {
-        const Time now = monotonic_now();
-        if (listener_ && listener_->next_deadline() <= now) listener_->on_timer(now);
-        for (auto& f : flows_) {
-            if (f->conn.next_deadline() <= now) f->conn.on_timer(now);
-        }
-    }
-
+    // Events first (what the owner does about them, close() on PeerClosed,
+    // leaves in the same segment as the ACK already due), then datagrams.
     OsStatus flush() {
-        std::array<std::uint8_t, 2048> buf{};
-        const Time now = monotonic_now();
-        if (listener_) {
-            while (auto tx = listener_->poll_transmit(buf, now)) {
-                if (OsStatus st = send(tx->flow, Bytes(buf.data(), tx->length), tx->ecn); !st) return st;
-            }
-            while (auto a = listener_->accept()) adopt(*a);
-        }
-        // Events may make the caller act (close()), which queues segments:
-        // poll until every flow is quiet (bounded).
         for (int round = 0; round < 4; ++round) {
             bool any = false;
-            for (std::size_t i = 0; i < flows_.size(); ++i) {
-                Flow& f = *flows_[i];
-                if (f.finished) continue;
-                // Events first: what the caller does about them (close() on
-                // PeerClosed) then leaves in the same segment as the ACK
-                // already due (a FIN-ACK rather than an ACK and a FIN).
-                while (auto e = f.conn.poll_event()) {
-                    any = true;
-                    f.events.push_back(*e);
-                    if (on_event) on_event(f, *e);
-                }
-                while (auto tx = f.conn.poll_transmit(buf, now)) {
-                    any = true;
-                    if (OsStatus st = send(tx->flow, Bytes(buf.data(), tx->length), tx->ecn); !st) return st;
-                }
-                // CLOSED with nothing left to say: no longer polled.
-                if (f.conn.state() == State::Closed && f.conn.next_deadline() == Time::never()) f.finished = true;
+            while (const Optional<EndpointEvent> e = endpoint_.poll_event()) {
+                any = true;
+                if (on_event) on_event(*this, *e);
             }
+            const Time now = monotonic_now();
+            std::size_t n = 0;
+            while (const Optional<Datagram> d =
+                       endpoint_.poll_transmit(MutableBytes(tx_.data() + n * write_buffer, write_buffer), now)) {
+                any = true;
+                out_[n] = Bytes(tx_.data() + n * write_buffer, d->length);
+                if (++n == batch_size) {
+                    if (OsStatus st = write(n); !st) return st;
+                    n = 0;
+                }
+            }
+            if (OsStatus st = write(n); !st) return st;
             if (!any) break;
         }
         return {};
     }
 
-    // A flow leaving the accept queue: a Connection that carries it on. One
-    // accepted ESTABLISHED raises no event of its own, so Established is
-    // reported here; a Fast Open child (SYN-RECEIVED, its SYN's data already
-    // here) raises Established itself when the peer's ACK comes.
-    void adopt(const Accepted& a) {
-        flows_.push_back(std::make_unique<Flow>(a.connection(*ctx_)));
-        Flow& f = *flows_.back();
-        f.accepted = true;
-        f.syn_data.assign(a.data.begin(), a.data.end());
-        if (on_accept) on_accept(f, a);
-        if (a.state == State::Established) {
-            const Event e{EventKind::Established, a.negotiated};
-            f.events.push_back(e);
-            if (on_event) on_event(f, e);
+    OsStatus write(std::size_t n) {
+        if (n == 0) return {};
+        const Time now = monotonic_now();
+        for (std::size_t i = 0; i < n; ++i) {
+            record_pcap(out_[i]);
+            if (trace_.size() < trace_limit) record_trace(now, true, out_[i]);
         }
+        stats_.writes += n;
+        return dev_->write_batch(Span<const Bytes>(out_.data(), n), stats_.write_drops);
     }
 
-    OsStatus send(const FourTuple& flow, Bytes tcp, std::uint8_t ecn = 0) {
-        std::array<std::uint8_t, 2048> pkt{};
-        const result<std::size_t> n = encode_ip_packet(flow.local.address, flow.remote.address, ecn, 64, tcp, pkt);
-        if (!n) return {"encode_ip_packet", EINVAL};
-        const Bytes out(pkt.data(), *n);
-        if (keep_trace) {
-            trace_.push_back({monotonic_now(), true, flow.local.address, flow.remote.address,
-                              std::vector<std::uint8_t>(tcp.begin(), tcp.end())});
-        }
-        record_pcap(out);
-        return tun_->write(out);
+    void record_trace(Time at, bool outbound, Bytes pkt) {
+        const result<IpPacket> p = parse_ip_packet(pkt);
+        if (!p) return;
+        trace_.push_back({at, outbound, p->source, p->destination, std::vector<std::uint8_t>(p->tcp.begin(), p->tcp.end())});
     }
 
     void record_pcap(Bytes pkt) {
@@ -313,14 +236,16 @@ class Driver {
         std::fflush(pcap_);
     }
 
-    TunDevice* tun_;
-    const Context* ctx_;
-    std::unique_ptr<Listener> listener_;
-    std::vector<std::unique_ptr<Flow>> flows_;
+    Device* dev_;
+    TcpEndpoint endpoint_;
+    std::vector<std::uint8_t> rx_;
+    std::vector<std::uint8_t> tx_;
+    std::array<PacketBuffer, batch_size> rx_batch_{};
+    std::array<Bytes, batch_size> out_{};
+    std::vector<std::vector<std::uint8_t>> kept_; // Fast Open cookies and data of active opens
     std::vector<TraceRecord> trace_;
     std::FILE* pcap_ = nullptr;
-    std::uint64_t strangers_ = 0;
-    std::uint64_t undecodable_ = 0;
+    DriverStats stats_{};
 };
 
 } // namespace synack

@@ -1,8 +1,13 @@
-// synack/driver/tun.hpp — a Linux TUN device, created and configured from
-// code (no shelling out), and the clock and entropy the machines are fed.
+// synack/driver/tun.hpp — a Linux TUN device (a driver/device.hpp Device),
+// created and configured from code (no shelling out), and the clock and
+// entropy the machines are fed.
 //
 // Linux only: /dev/net/tun with IFF_TUN | IFF_NO_PI (bare IPv4/IPv6 packets,
-// Documentation/networking/tuntap.rst); addresses, MTU and link state set
+// Documentation/networking/tuntap.rst), optionally IFF_MULTI_QUEUE: each
+// TunDevice opened with the same name is one more queue of the same
+// interface, and the kernel spreads flows over the queues by their hash, so
+// one thread per queue sees every packet of its flows (open_queues()).
+// Addresses, MTU and link state set
 // with the SIOCSIF* ioctls (IPv6 addresses through struct in6_ifreq).
 // Every OS error is returned with the step that failed and errno, never
 // swallowed. This header and driver/ are the only code in synack that does
@@ -27,26 +32,15 @@
 #include <cstring>
 #include <ctime>
 #include <string>
+#include <utility>
 
 #include "synack/core/bytes.hpp"
 #include "synack/core/siphash.hpp"
 #include "synack/core/time.hpp"
+#include "synack/driver/device.hpp"
 #include "synack/wire/address.hpp"
 
 namespace synack {
-
-// The outcome of an OS call: ok, or the step that failed and its errno.
-struct OsStatus {
-    const char* step = nullptr; // nullptr: success
-    int error = 0;              // errno
-    [[nodiscard]] bool ok() const noexcept { return step == nullptr; }
-    explicit operator bool() const noexcept { return ok(); }
-    [[nodiscard]] std::string message() const {
-        if (ok()) return "ok";
-        return std::string(step) + ": " + std::strerror(error);
-    }
-    static OsStatus fail(const char* step) noexcept { return {step, errno}; }
-};
 
 // CLOCK_MONOTONIC as the machines' Time (their epoch is the caller's).
 inline Time monotonic_now() noexcept {
@@ -78,11 +72,9 @@ inline OsStatus random_key(SipKey& key) noexcept {
     return {};
 }
 
-class TunDevice {
+class TunDevice final : public Device {
   public:
     TunDevice() = default;
-    TunDevice(const TunDevice&) = delete;
-    TunDevice& operator=(const TunDevice&) = delete;
     TunDevice(TunDevice&& o) noexcept : fd_(o.fd_), name_(std::move(o.name_)) { o.fd_ = -1; }
     TunDevice& operator=(TunDevice&& o) noexcept {
         if (this != &o) {
@@ -93,16 +85,17 @@ class TunDevice {
         }
         return *this;
     }
-    ~TunDevice() { close_fd(); }
+    ~TunDevice() override { close_fd(); }
 
     // Creates (or attaches to) the TUN interface `name` (at most 15 bytes),
-    // non-blocking.
-    OsStatus open(const std::string& name) {
+    // non-blocking. `multi_queue`: IFF_MULTI_QUEUE, so that more queues can
+    // attach (every queue of an interface must say so).
+    OsStatus open(const std::string& name, bool multi_queue = false) {
         close_fd();
         fd_ = ::open("/dev/net/tun", O_RDWR | O_NONBLOCK | O_CLOEXEC);
         if (fd_ < 0) return OsStatus::fail("open /dev/net/tun");
         ifreq ifr{};
-        ifr.ifr_flags = IFF_TUN | IFF_NO_PI;
+        ifr.ifr_flags = static_cast<short>(IFF_TUN | IFF_NO_PI | (multi_queue ? IFF_MULTI_QUEUE : 0));
         std::strncpy(ifr.ifr_name, name.c_str(), IFNAMSIZ - 1);
         if (ioctl(fd_, TUNSETIFF, &ifr) < 0) {
             const OsStatus st = OsStatus::fail("ioctl TUNSETIFF");
@@ -112,6 +105,36 @@ class TunDevice {
         name_ = ifr.ifr_name;
         return {};
     }
+
+    // Device: reads until `batch` is full or nothing waits.
+    OsStatus read_batch(Span<PacketBuffer> batch, std::size_t& got) noexcept override {
+        got = 0;
+        for (PacketBuffer& b : batch) {
+            const ssize_t n = ::read(fd_, b.storage.data(), b.storage.size());
+            if (n < 0) {
+                if (errno == EAGAIN || errno == EWOULDBLOCK) return {};
+                if (errno == EINTR) continue;
+                return OsStatus::fail("read tun");
+            }
+            b.length = static_cast<std::size_t>(n);
+            ++got;
+        }
+        return {};
+    }
+    // Device: one write(2) per datagram (a TUN queue takes one per call);
+    // the kernel's backlog being full (ENOBUFS, EAGAIN) loses the datagram.
+    OsStatus write_batch(Span<const Bytes> datagrams, std::size_t& dropped) noexcept override {
+        for (const Bytes& d : datagrams) {
+            if (::write(fd_, d.data(), d.size()) >= 0) continue;
+            if (errno == EAGAIN || errno == EWOULDBLOCK || errno == ENOBUFS) {
+                ++dropped;
+                continue;
+            }
+            return OsStatus::fail("write tun");
+        }
+        return {};
+    }
+    [[nodiscard]] int wait_fd() const noexcept override { return fd_; }
 
     // The address the kernel's side of the link takes (the kernel routes
     // prefix/len into the device); IPv4 or IPv6.
@@ -157,6 +180,19 @@ class TunDevice {
         return {};
     }
 
+    // The device's queue towards us (txqueuelen; Linux's TUN default is
+    // 500 datagrams): what waits while the program is busy, beyond which
+    // the kernel drops. A longer queue rides out bursts, at the cost of the
+    // latency it holds.
+    OsStatus set_txqueuelen(int n) const {
+        Socket s(AF_INET);
+        if (s.fd < 0) return OsStatus::fail("socket AF_INET");
+        ifreq ifr = request();
+        ifr.ifr_qlen = n;
+        if (ioctl(s.fd, SIOCSIFTXQLEN, &ifr) < 0) return OsStatus::fail("ioctl SIOCSIFTXQLEN");
+        return {};
+    }
+
     OsStatus set_up() const {
         Socket s(AF_INET);
         if (s.fd < 0) return OsStatus::fail("socket AF_INET");
@@ -164,18 +200,6 @@ class TunDevice {
         if (ioctl(s.fd, SIOCGIFFLAGS, &ifr) < 0) return OsStatus::fail("ioctl SIOCGIFFLAGS");
         ifr.ifr_flags = static_cast<short>(ifr.ifr_flags | IFF_UP | IFF_RUNNING);
         if (ioctl(s.fd, SIOCSIFFLAGS, &ifr) < 0) return OsStatus::fail("ioctl SIOCSIFFLAGS");
-        return {};
-    }
-
-    // One packet, or 0 when none is waiting (non-blocking); -1 with errno.
-    ssize_t read(MutableBytes buf) const noexcept {
-        const ssize_t n = ::read(fd_, buf.data(), buf.size());
-        if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) return 0;
-        return n;
-    }
-    OsStatus write(Bytes packet) const noexcept {
-        const ssize_t n = ::write(fd_, packet.data(), packet.size());
-        if (n < 0) return OsStatus::fail("write tun");
         return {};
     }
 
@@ -211,5 +235,17 @@ class TunDevice {
     int fd_ = -1;
     std::string name_;
 };
+
+// `n` queues of one multi-queue TUN interface `name` (IFF_MULTI_QUEUE):
+// configure the interface through any of them.
+template <class Vector>
+OsStatus open_queues(const std::string& name, std::size_t n, Vector& out) {
+    for (std::size_t i = 0; i < n; ++i) {
+        TunDevice q;
+        if (OsStatus st = q.open(i == 0 ? name : out.front().name(), true); !st) return st;
+        out.push_back(std::move(q));
+    }
+    return {};
+}
 
 } // namespace synack

@@ -71,19 +71,20 @@ struct IpPacket {
     return pkt;
 }
 
-// Writes a minimal IP header followed by `tcp_segment` into `out` and returns
-// the bytes written. IPv4: IHL 5, DSCP 0, identification 0 with DF set (an
-// atomic datagram, RFC 6864 §4.1; Linux does the same for its SYN-ACKs), no
-// options. IPv6: traffic class = ECN, flow label 0 (unlabelled, RFC 6437 §2),
-// no extension headers. `ttl` is the hop limit for IPv6. The family is that
-// of `src`. Errors: AddressFamilyMismatch (src and dst differ),
-// Ipv4BadTotalLength / Ipv6BadPayloadLength (segment too long for the length
-// field), BufferTooSmall.
-[[nodiscard]] constexpr result<std::size_t> encode_ip_packet(const IpAddress& src, const IpAddress& dst,
-                                                             std::uint8_t ecn, std::uint8_t ttl, Bytes tcp_segment,
-                                                             MutableBytes out) noexcept {
+// Writes a minimal IP header for a TCP segment of `tcp_length` bytes into
+// `out` and returns the header's length (20 or 40); the segment itself goes
+// right after it (an Endpoint writes it there first, so nothing is copied).
+// IPv4: IHL 5, DSCP 0, identification 0 with DF set (an atomic datagram,
+// RFC 6864 §4.1; Linux does the same for its SYN-ACKs), no options. IPv6:
+// traffic class = ECN, flow label 0 (unlabelled, RFC 6437 §2), no extension
+// headers. `ttl` is the hop limit for IPv6. The family is that of `src`.
+// Errors: AddressFamilyMismatch (src and dst differ), Ipv4BadTotalLength /
+// Ipv6BadPayloadLength (segment too long for the length field),
+// BufferTooSmall (`out` cannot hold header + segment).
+[[nodiscard]] constexpr result<std::size_t> encode_ip_header(const IpAddress& src, const IpAddress& dst,
+                                                             std::uint8_t ecn, std::uint8_t ttl,
+                                                             std::size_t tcp_length, MutableBytes out) noexcept {
     if (src.family != dst.family) return Error::AddressFamilyMismatch;
-    std::size_t header = 0;
     if (src.is_v4()) {
         Ipv4Header h;
         h.ecn = ecn;
@@ -93,27 +94,31 @@ struct IpPacket {
         h.protocol = ip_protocol_tcp;
         h.source = src;
         h.destination = dst;
-        if (const Error e = h.set_payload_length(tcp_segment.size()); e != Error::None) return e;
+        if (const Error e = h.set_payload_length(tcp_length); e != Error::None) return e;
         if (out.size() < h.total_length) return Error::BufferTooSmall;
-        const auto written = h.encode(out);
-        if (!written) return written.failure();
-        header = written.value();
-    } else {
-        Ipv6Header h;
-        h.ecn = ecn;
-        h.flow_label = 0;
-        h.next_header = ip_protocol_tcp;
-        h.hop_limit = ttl;
-        h.source = src;
-        h.destination = dst;
-        if (const Error e = h.set_payload_length(tcp_segment.size()); e != Error::None) return e;
-        if (out.size() < ipv6_header_length + tcp_segment.size()) return Error::BufferTooSmall;
-        const auto written = h.encode(out);
-        if (!written) return written.failure();
-        header = written.value();
+        return h.encode(out);
     }
-    copy_bytes(out, header, tcp_segment);
-    return header + tcp_segment.size();
+    Ipv6Header h;
+    h.ecn = ecn;
+    h.flow_label = 0;
+    h.next_header = ip_protocol_tcp;
+    h.hop_limit = ttl;
+    h.source = src;
+    h.destination = dst;
+    if (const Error e = h.set_payload_length(tcp_length); e != Error::None) return e;
+    if (out.size() < ipv6_header_length + tcp_length) return Error::BufferTooSmall;
+    return h.encode(out);
+}
+
+// encode_ip_header() followed by a copy of `tcp_segment`; returns the bytes
+// written (same errors).
+[[nodiscard]] constexpr result<std::size_t> encode_ip_packet(const IpAddress& src, const IpAddress& dst,
+                                                             std::uint8_t ecn, std::uint8_t ttl, Bytes tcp_segment,
+                                                             MutableBytes out) noexcept {
+    const result<std::size_t> header = encode_ip_header(src, dst, ecn, ttl, tcp_segment.size(), out);
+    if (!header) return header;
+    copy_bytes(out, *header, tcp_segment);
+    return *header + tcp_segment.size();
 }
 
 } // namespace synack

@@ -1,0 +1,207 @@
+#!/usr/bin/env bash
+# scripts/bench-live.sh — synack-server against the Linux kernel as a
+# server, live, side by side in one run, on one topology
+# (tests/driver/load/topology.sh: clients in one network namespace, both
+# servers in another, one veth hop apart; synack-server behind its TUN
+# device). Root and /dev/net/tun; namespaces of its own (prefix se-b),
+# removed at the end; only 198.18.0.0/15. Bounded: about three minutes.
+#
+#   1. connections/s (open + close, C++ load generator, 16 source
+#      addresses) at 1, 64 and 512 in flight: synack-server with 1 and 2
+#      queues, the kernel server (epoll, accept + close) with 1 and 2
+#      threads;
+#   2. a spoofed SYN flood (synack-synflood, 6 s, as fast as it goes and
+#      at a fixed 100,000 SYN/s) while 5,000 legitimate connections are
+#      made: SYNs per second each server answered (synack: --cookies
+#      always; the kernel: tcp_syncookies=2), whether every legitimate
+#      connection completed, and their setup latency;
+#   3. connection-setup latency p50/p99 (connect() to established, 64 in
+#      flight) without and with the flood (from 1 and 2);
+#   4. connect() latency at 1 in flight (the SYN -> SYN-ACK round trip as
+#      the client's kernel sees it) and synack-server's resident memory
+#      after 0, 10,000 and 100,000 flows served.
+#
+# Results: Markdown tables on stdout and in build/bench-live/results.md.
+# SYNACK_BENCH_SECTIONS="rate flood many" (the default: all) picks parts
+# (rate: 1 and 3; flood: 2; many: 4).
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+[ "$(id -u)" -eq 0 ] || { echo "bench-live.sh needs root (network namespaces, a TUN device)"; exit 1; }
+[ -c /dev/net/tun ] || { echo "bench-live.sh needs /dev/net/tun"; exit 1; }
+
+build=build/bench-live
+cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=Release -DSYNACK_BUILD_TESTS=OFF -DSYNACK_BUILD_EXAMPLES=ON >/dev/null
+cmake --build "$build" --target synack-server synack-loadgen synack-kserver synack-synflood \
+    --parallel "${SYNACK_JOBS:-2}" >/dev/null
+bin="$(pwd)/$build/examples/synack-server"
+server="$bin/synack-server"; loadgen="$bin/synack-loadgen"; kserver="$bin/synack-kserver"; synflood="$bin/synack-synflood"
+
+work="$(mktemp -d)"
+. tests/driver/load/topology.sh
+load_topology "se-b$$"
+S=(ip netns exec "$ns_s")
+C=(ip netns exec "$ns_c")
+out="$build/results.md"
+: > "$out"
+say() { echo "$*" | tee -a "$out"; }
+
+spid=""
+start_synack() { # start_synack QUEUES [extra args]
+    local q="$1"; shift
+    "${S[@]}" "$server" --quiet --queues "$q" --count 1000000000 --timeout 140 --status-ms 100 \
+        --max-flows 65536 "$@" > "$work/srv.out" 2>&1 &
+    spid=$!
+    for _ in $(seq 1 100); do grep -q READY "$work/srv.out" && return 0; sleep 0.05; done
+    cat "$work/srv.out"; exit 1
+}
+start_kernel() { # start_kernel THREADS
+    "${S[@]}" "$kserver" --listen 198.19.1.2:8081 --count 1000000000 --timeout 140 --threads "$1" \
+        > "$work/srv.out" 2>&1 &
+    spid=$!
+    for _ in $(seq 1 100); do grep -q LISTENING "$work/srv.out" && return 0; sleep 0.05; done
+    cat "$work/srv.out"; exit 1
+}
+stop_server() { kill -TERM "$spid" 2>/dev/null || true; wait "$spid" 2>/dev/null || true; spid=""; }
+load() { # load LABEL TARGET COUNT INFLIGHT -> $work/LABEL.out
+    "${C[@]}" timeout 90 "$loadgen" --connect "$2" --count "$3" --inflight "$4" --sources 198.19.2.1:16 \
+        --timeout 80 --label "$1" > "$work/$1.out" 2>&1 || true
+}
+rate_of() { sed -n 's/^RATE .* = \([0-9]*\) connections\/s/\1/p' "$work/$1.out"; }
+done_of() { sed -n 's/^RATE [^ ]* \([0-9]*\/[0-9]*\) .*/\1/p' "$work/$1.out"; }
+p50_of() { sed -n 's/.*p50_us=\([0-9]*\).*/\1/p' "$work/$1.out"; }
+p99_of() { sed -n 's/.*p99_us=\([0-9]*\).*/\1/p' "$work/$1.out"; }
+rss_of() { awk '/^VmRSS/ { print $2 }' "/proc/$1/status" 2>/dev/null || echo 0; }
+synack_ep=198.18.0.2:8080
+kernel_ep=198.19.1.2:8081
+
+say "# synack live benchmarks ($(date -u +%Y-%m-%d), $(nproc) cores, $(uname -r), $(. /etc/os-release && echo "$PRETTY_NAME"))"
+say ""
+say "Command: scripts/bench-live.sh (Release build, synack-server --quiet; clients: synack-loadgen)."
+say ""
+
+sections=" ${SYNACK_BENCH_SECTIONS:-rate flood many} "
+want() { [[ "$sections" == *" $1 "* ]]; }
+
+# ---- 1. connections/s ----
+if want rate; then
+declare -A counts=([1]=2000 [64]=20000 [512]=40000)
+servers=("synack-q1" "synack-q2" "kernel-t1" "kernel-t2")
+declare -A rate done
+for s in "${servers[@]}"; do
+    case "$s" in
+    synack-q1) start_synack 1; ep=$synack_ep ;;
+    synack-q2) start_synack 2; ep=$synack_ep ;;
+    kernel-t1) start_kernel 1; ep=$kernel_ep ;;
+    kernel-t2) start_kernel 2; ep=$kernel_ep ;;
+    esac
+    load "$s-warmup" "$ep" 2000 64 # not counted: the first connections after start-up are slow on both
+    for k in 1 64 512; do
+        load "$s-$k" "$ep" "${counts[$k]}" "$k"
+        rate[$s-$k]=$(rate_of "$s-$k"); done[$s-$k]=$(done_of "$s-$k")
+    done
+    stop_server
+done
+say "## Connections per second (open + close; 16 client addresses)"
+say ""
+say "| in flight | connections | synack-server, 1 queue | synack-server, 2 queues | kernel, 1 thread | kernel, 2 threads |"
+say "|---|---|---|---|---|---|"
+for k in 1 64 512; do
+    say "| $k | ${counts[$k]} | ${rate[synack-q1-$k]} (${done[synack-q1-$k]}) | ${rate[synack-q2-$k]} (${done[synack-q2-$k]}) | ${rate[kernel-t1-$k]} (${done[kernel-t1-$k]}) | ${rate[kernel-t2-$k]} (${done[kernel-t2-$k]}) |"
+done
+say ""
+fi
+
+# ---- 2. SYN flood ----
+flood() { # flood LABEL TARGET RATE -> $work/LABEL-flood.out (the flood), $work/LABEL-legit.out (legitimate)
+    "${C[@]}" timeout 20 "$synflood" --target "$2" --spoof 198.18.128.0/17 --seconds 6 --rate "$3" \
+        > "$work/$1-flood.out" 2>&1 &
+    local fp=$!
+    sleep 1
+    load "$1-legit" "$2" 5000 64
+    wait "$fp" || true
+}
+# The kernel's SYN cookies sent so far in the server namespace (absolute,
+# without touching nstat's history file).
+kcookies() { "${S[@]}" nstat -asz TcpExtSyncookiesSent 2>/dev/null | awk '$1 == "TcpExtSyncookiesSent" { print $2 }'; }
+declare -A absorbed sent
+flood_cases=()
+if want flood; then
+for r in 0 100000; do
+    for s in synack-q1 synack-q2 kernel-t2; do
+        c="$s-r$r"
+        flood_cases+=("$c")
+        case "$s" in
+        synack-q1) start_synack 1 --cookies always; ep=$synack_ep ;;
+        synack-q2) start_synack 2 --cookies always; ep=$synack_ep ;;
+        kernel-t2)
+            "${S[@]}" sysctl -qw net.ipv4.tcp_syncookies=2
+            start_kernel 2; ep=$kernel_ep
+            before=$(kcookies) ;;
+        esac
+        flood "$c" "$ep" "$r"
+        secs=$(sed -n 's/.*seconds=\([0-9.]*\).*/\1/p' "$work/$c-flood.out")
+        sent[$c]=$(sed -n 's/.*rate=\([0-9]*\).*/\1/p' "$work/$c-flood.out")
+        if [ "$s" = kernel-t2 ]; then
+            cookies=$(( $(kcookies) - before ))
+            stop_server
+            "${S[@]}" sysctl -qw net.ipv4.tcp_syncookies=1
+        else
+            stop_server
+            cookies=$(sed -n 's/^STATS .*cookies_sent=\([0-9]*\).*/\1/p' "$work/srv.out")
+        fi
+        absorbed[$c]=$(awk -v c="${cookies:-0}" -v t="${secs:-1}" 'BEGIN { printf "%.0f", c / t }')
+    done
+done
+say "## SYN flood (spoofed sources, 6 s) with 5,000 legitimate connections (64 in flight)"
+say ""
+say "Flood as fast as synack-synflood sends (the kernel's own SYN processing runs in the sender's"
+say "softirq and slows it), then at a fixed 100,000 SYN/s for both."
+say ""
+say "| server | flood offered, SYN/s | answered with a cookie, SYN/s | legitimate completed | legitimate conn/s | setup p50 / p99 µs |"
+say "|---|---|---|---|---|---|"
+for c in "${flood_cases[@]}"; do
+    name=${c/-r0/, max rate}; name=${name/-r100000/, 100k SYN/s}
+    case "$c" in kernel*) name="$name (tcp_syncookies=2)" ;; esac
+    say "| $name | ${sent[$c]} | ${absorbed[$c]} | $(done_of "$c-legit") | $(rate_of "$c-legit") | $(p50_of "$c-legit") / $(p99_of "$c-legit") |"
+done
+say ""
+fi
+
+if want rate; then
+say "## Connection-setup latency, 64 in flight, no flood (µs; under flood: the table above)"
+say ""
+say "| server | p50 | p99 |"
+say "|---|---|---|"
+for s in "${servers[@]}"; do
+    say "| $s | $(p50_of "$s-64") | $(p99_of "$s-64") |"
+done
+say ""
+
+fi
+
+# ---- 4. latency and memory after many flows ----
+if want many; then
+declare -A lat rss
+for s in synack-q1 kernel-t1; do
+    if [ "$s" = synack-q1 ]; then start_synack 1; ep=$synack_ep; else start_kernel 1; ep=$kernel_ep; fi
+    served=0
+    for stage in 0 10000 100000; do
+        [ "$stage" -gt "$served" ] && load "$s-fill-$stage" "$ep" $((stage - served)) 64
+        served=$stage
+        load "$s-probe-$stage" "$ep" 1000 1
+        lat[$s-$stage]="$(p50_of "$s-probe-$stage")/$(p99_of "$s-probe-$stage")"
+        rss[$s-$stage]=$(rss_of "$spid")
+    done
+    stop_server
+    [ "$s" = synack-q1 ] && endpoint_mem=$(sed -n 's/^MEMORY endpoint_bytes=\([0-9]*\).*/\1/p' "$work/srv.out")
+done
+say "## After many flows: connect() latency at 1 in flight, p50/p99 µs (1,000 probes), and resident memory"
+say ""
+say "| flows served | synack-server latency | synack-server RSS (KiB) | kernel server latency |"
+say "|---|---|---|---|"
+for stage in 0 10000 100000; do
+    say "| $stage | ${lat[synack-q1-$stage]} | ${rss[synack-q1-$stage]} | ${lat[kernel-t1-$stage]} |"
+done
+say ""
+say "synack-server: --max-flows 65536 (endpoint memory fixed at start-up: $endpoint_mem bytes)."
+fi
