@@ -45,7 +45,10 @@ using Packet = std::vector<std::uint8_t>;
 std::vector<Packet> drain(TcpEndpoint& e, Time now) {
     std::vector<Packet> out;
     std::array<std::uint8_t, 2048> buf{};
-    while (const auto d = e.poll_transmit(buf, now)) out.emplace_back(buf.begin(), buf.begin() + static_cast<long>(d->length));
+    while (const auto d = e.poll_transmit(buf, now)) {
+        REQUIRE(d->ok());
+        out.emplace_back(buf.begin(), buf.begin() + static_cast<long>(d->length));
+    }
     return out;
 }
 
@@ -248,6 +251,40 @@ TEST_CASE("endpoint: a segment nobody owns gets the closed-port RST; a RST gets 
     CHECK(server.stats().closed_port_bad_checksum == 1);
     CHECK(server.stats().closed_port_resets == 1);
     CHECK(server.flows() == 0);
+}
+
+TEST_CASE("endpoint: a buffer too small names the size needed; the datagram stays queued") {
+    TcpEndpoint server(ctx(15), limits(4));
+    REQUIRE(server.listen(server_ep) == Error::None);
+    // A closed-port RST (IPv4: 20 + 20 bytes), then the Listener's SYN-ACK.
+    server.on_datagram(datagram(client_ip, 1234, server_ip, 9999, TcpFlag::Syn, 500), at(0));
+    server.on_datagram(datagram(client_ip, 1235, server_ip, 8080, TcpFlag::Syn, 900), at(0));
+    std::array<std::uint8_t, 39> tiny{};
+    auto d = server.poll_transmit(tiny, at(0));
+    REQUIRE(d);
+    CHECK(d->error == Error::BufferTooSmall);
+    CHECK(d->length == 0);
+    CHECK(d->needed == 40);
+    // Asking again with the same buffer gives the same answer: nothing lost.
+    d = server.poll_transmit(tiny, at(0));
+    REQUIRE(d);
+    CHECK(d->needed == 40);
+    std::array<std::uint8_t, 40> rst{};
+    d = server.poll_transmit(rst, at(0));
+    REQUIRE(d);
+    REQUIRE(d->ok());
+    CHECK(tcp_of(Packet(rst.begin(), rst.end())).flags().rst());
+    // The SYN-ACK: too small for its options, then whole.
+    std::array<std::uint8_t, 41> small{}; // room for a RST, not for the SYN-ACK's MSS option
+    d = server.poll_transmit(small, at(0));
+    REQUIRE(d);
+    CHECK(d->error == Error::BufferTooSmall);
+    CHECK(d->needed > small.size());
+    const auto out = drain(server, at(0));
+    REQUIRE(out.size() == 1);
+    CHECK(out[0].size() == d->needed);
+    CHECK(tcp_of(out[0]).flags().syn());
+    CHECK(tcp_of(out[0]).flags().ack());
 }
 
 TEST_CASE("endpoint: closed-port RSTs wait in a bounded queue; the excess is counted") {

@@ -196,6 +196,10 @@ class Driver {
             std::size_t n = 0;
             while (const Optional<Datagram> d =
                        endpoint_.poll_transmit(MutableBytes(tx_.data() + n * write_buffer, write_buffer), now)) {
+                // write_buffer (16 KiB) holds any datagram the machines write
+                // (headers + Fast Open data of at most one MSS); stop rather
+                // than spin should that ever change.
+                if (!d->ok()) break;
                 any = true;
                 out_[n] = Bytes(tx_.data() + n * write_buffer, d->length);
                 if (++n == batch_size) {

@@ -123,10 +123,16 @@ struct EndpointEvent {
     bool accepted = false; // the flow came from a Listener
 };
 
-// One IP datagram written by poll_transmit().
+// One IP datagram written by poll_transmit(), or why none was: the
+// machines' contract (connection.hpp, Transmit) one layer up. With error
+// BufferTooSmall nothing was written, `needed` is the datagram's size, and
+// it stays queued for the next call with a buffer that large.
 struct Datagram {
     std::size_t length = 0;
     FourTuple flow{}; // from flow.local to flow.remote
+    Error error = Error::None;
+    std::size_t needed = 0;
+    [[nodiscard]] constexpr bool ok() const noexcept { return error == Error::None; }
 };
 
 class TcpEndpoint {
@@ -385,9 +391,13 @@ class TcpEndpoint {
 
     // The next IP datagram into `buf` (header + segment; 40 + 60 + the
     // largest payload a flow sends suffice; with Fast Open data, 100 + mss).
+    // A buffer too small is an error naming the size (see Datagram); the
+    // datagram stays queued.
     Optional<Datagram> poll_transmit(MutableBytes buf, Time now) noexcept {
         while (reset_count_ != 0) {
             const ResetRecord r = resets_[reset_head_];
+            const std::size_t hl = header_size(r.flow.local.address);
+            if (buf.size() < hl + tcp_min_header) return too_small(r.flow, hl + tcp_min_header);
             reset_head_ = (reset_head_ + 1) % lim_.reset_queue;
             --reset_count_;
             TcpFields h;
@@ -396,8 +406,6 @@ class TcpEndpoint {
             h.seq = r.seq;
             h.ack = r.ack;
             h.flags = r.flags;
-            const std::size_t hl = header_size(r.flow.local.address);
-            if (buf.size() < hl) return nullopt;
             const result<std::size_t> n =
                 h.encode(buf.subspan(hl), OptionValues{}, r.flow.local.address, r.flow.remote.address, Bytes{});
             if (!n) continue;
@@ -406,8 +414,9 @@ class TcpEndpoint {
         for (std::uint32_t li = 0; li < listener_count_; ++li) {
             Listener& l = *listeners_[li];
             const std::size_t hl = header_size(l.local().address);
-            if (buf.size() < hl) return nullopt;
+            if (buf.size() < hl) return too_small(FourTuple{l.local(), {}}, hl + Listener::max_segment_size());
             while (const Optional<Transmit> tx = l.poll_transmit(buf.subspan(hl), now)) {
+                if (!tx->ok()) return too_small(tx->flow, hl + tx->needed);
                 if (const Optional<Datagram> d = finish(buf, tx->flow, tx->length, tx->ecn)) return d;
             }
         }
@@ -415,8 +424,9 @@ class TcpEndpoint {
             const std::uint32_t i = dirty_head_;
             Slot& s = slots_[i];
             const std::size_t hl = header_size(s.conn.flow().local.address);
-            if (buf.size() < hl) return nullopt;
+            if (buf.size() < hl) return too_small(s.conn.flow(), hl + s.conn.max_segment_size());
             if (const Optional<Transmit> tx = s.conn.poll_transmit(buf.subspan(hl), now)) {
+                if (!tx->ok()) return too_small(tx->flow, hl + tx->needed);
                 if (const Optional<Datagram> d = finish(buf, tx->flow, tx->length, tx->ecn)) return d;
                 continue;
             }
@@ -514,6 +524,9 @@ class TcpEndpoint {
     }
 
     // The IP header in front of the segment already at buf[header_size, ...).
+    static constexpr Datagram too_small(const FourTuple& flow, std::size_t needed) noexcept {
+        return Datagram{0, flow, Error::BufferTooSmall, needed};
+    }
     Optional<Datagram> finish(MutableBytes buf, const FourTuple& flow, std::size_t tcp_len, std::uint8_t ecn) noexcept {
         const result<std::size_t> h = encode_ip_header(flow.local.address, flow.remote.address, ecn, ttl, tcp_len, buf);
         if (!h) return nullopt; // (the segment fitted; only a family mismatch, which flows never have)
