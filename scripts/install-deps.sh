@@ -4,7 +4,7 @@
 # are skipped, and apt-get runs only when something is missing, so this is
 # fast on a prepared machine.
 #
-#   build      build-essential cmake ninja-build
+#   build      build-essential cmake ninja-build bison flex
 #   tests      catch2 (v2.13 on Debian 12), tcpdump tshark (capture cross-checks),
 #              iproute2, procps, python3, hping3 (the TUN driver's interop and flood tests)
 #   bench      libbenchmark-dev, libtins-dev (bench_versus compares against libtins)
@@ -12,7 +12,7 @@
 set -euo pipefail
 
 packages=(
-    build-essential cmake ninja-build
+    build-essential cmake ninja-build bison flex
     catch2
     libbenchmark-dev libtins-dev
     clang libclang-rt-14-dev

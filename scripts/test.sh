@@ -2,11 +2,14 @@
 # scripts/test.sh — THE test command (README and CI run exactly this).
 #
 #   1. scripts/install-deps.sh (skipped with SYNACK_SKIP_DEPS=1)
-#   2. preset dev        g++ Debug, tests + examples, -Werror: build, ctest
-#   3. preset asan-ubsan g++ Debug + ASan/UBSan: build, ctest
-#   4. preset clang      clang++ Debug, -Werror: build, ctest
-#   5. preset release    Release benchmarks: build only (proves they compile)
-#   6. preset fuzz       (if clang++ exists) build fuzz_<name>, run each for
+#   2. scripts/build-packetdrill.sh (the real packetdrill, from ../shared, for
+#      the kernel_<scenario> tests of the dev preset)
+#   3. preset dev        g++ Debug, tests + examples, -Werror: build, ctest
+#                        (also every scenario against the Linux kernel)
+#   4. preset asan-ubsan g++ Debug + ASan/UBSan: build, ctest
+#   5. preset clang      clang++ Debug, -Werror: build, ctest
+#   6. preset release    Release benchmarks: build only (proves they compile)
+#   7. preset fuzz       (if clang++ exists) build fuzz_<name>, run each for
 #                        SYNACK_FUZZ_SECONDS (default 30) over its corpus
 # Any failure stops the script with a non-zero status.
 #
@@ -39,6 +42,11 @@ run_preset() {
     step "test $preset"
     ctest --preset "$preset" --output-on-failure -j "$jobs"
 }
+
+# The kernel verdict of the scenario scripts needs the real packetdrill; a clean
+# clone has none prebuilt, so the suite builds it (idempotent, a few seconds).
+step "build packetdrill"
+bash scripts/build-packetdrill.sh
 
 # g++ must be warning-free too (DESIGN.md); -Werror is added here rather than
 # in the dev preset so local edit-compile loops are not blocked by a warning.
