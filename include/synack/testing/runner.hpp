@@ -249,6 +249,8 @@ class Runner {
         bool has_isn = false;
         std::uint32_t script_isn = 0;
         std::uint32_t live_isn = 0;
+        bool has_remote_isn = false;
+        std::uint32_t remote_isn = 0; // the peer's SYN's seq (script and live alike)
         std::map<std::uint32_t, std::uint32_t> ts_map; // script TS val -> live TS val
         bool has_first_ts = false;
         std::uint32_t first_script_ts = 0;
@@ -273,6 +275,8 @@ class Runner {
         std::uint32_t readable = 0;
         std::uint32_t received = 0;
         bool fo_data_syn = false;
+        bool fo_syn = false;   // this socket sent a Fast Open SYN (cookie request or data)
+        bool deferred = false; // TCP_FASTOPEN_CONNECT with a cookie: connect() returned, SYN deferred to a write
         // socket options
         std::uint16_t user_mss = 0;
         std::uint8_t syncnt = 0;
@@ -367,7 +371,16 @@ class Runner {
 
     // A backquoted command: what it sets, mapped onto Sysctls.
     bool command(const Event& e) {
-        std::string_view text = e.text;
+        std::string joined;
+        for (std::size_t i = 0; i < e.text.size(); ++i) {
+            if (e.text[i] == '\\' && i + 1 < e.text.size() && e.text[i + 1] == '\n') {
+                joined += ' ';
+                ++i;
+                continue;
+            }
+            joined += e.text[i];
+        }
+        std::string_view text = joined;
         std::size_t start = 0;
         while (start <= text.size()) {
             std::size_t end = text.find('\n', start);
@@ -547,7 +560,12 @@ class Runner {
         return socks_.back().get();
     }
 
-    int lowest_fd() const {
+    // packetdrill maps the script's file descriptors to the live ones: the
+    // number a script's socket()/accept() returns is a name (a name used
+    // again now names the new socket).
+    int script_fd(const Event& e) const {
+        const Expr& r = e.syscall.result;
+        if (r.kind == Expr::Kind::Integer && r.integer >= 0 && r.integer < 1 << 20) return static_cast<int>(r.integer);
         int fd = 3;
         while (fds_.count(fd) != 0) ++fd;
         return fd;
@@ -663,10 +681,15 @@ class Runner {
                 s->readable += static_cast<std::uint32_t>(r.payload.size());
                 s->received += static_cast<std::uint32_t>(r.payload.size());
             }
-            if (!r.fastopen_cookie.empty()) {
-                fo_cache_[std::vector<std::uint8_t>(t.remote.address.bytes.data(), t.remote.address.bytes.data() + 16)] = {
-                    std::vector<std::uint8_t>(r.fastopen_cookie.data(), r.fastopen_cookie.data() + r.fastopen_cookie.size()),
-                    0};
+            const result<TcpView> sv = TcpView::parse(b);
+            if (s->fo_syn && sv && sv->flags().syn() && sv->flags().ack()) {
+                // Linux tcp_rcv_fastopen_synack() + tcp_fastopen_cache_set():
+                // per server address, across connections, the peer's MSS
+                // option, and its cookie when the SYN-ACK carries a valid one.
+                auto& entry = fo_cache_[std::vector<std::uint8_t>(t.remote.address.bytes.data(), t.remote.address.bytes.data() + 16)];
+                if (const std::uint16_t m = mss_option(b); m != 0) entry.second = m;
+                if (!r.fastopen_cookie.empty())
+                    entry.first.assign(r.fastopen_cookie.data(), r.fastopen_cookie.data() + r.fastopen_cookie.size());
             }
             trace(std::string("-> connection: ") + (r.error == Error::None ? "ok" : to_string(r.error)));
             return;
@@ -698,6 +721,14 @@ class Runner {
         fill_tcp_checksum(t.local.address, t.remote.address, MutableBytes(o.data(), o.size()));
         closed_out_.push_back({now_, t, std::move(o), 0});
     }
+    static std::uint16_t mss_option(Bytes seg) {
+        const result<TcpView> v = TcpView::parse(seg);
+        if (!v) return 0;
+        for (const auto& o : v->options())
+            if (o.kind == 2 && o.data.size() == 2) return static_cast<std::uint16_t>(o.data[0] << 8U | o.data[1]);
+        return 0;
+    }
+
     void deliver_to(Sock& s, const FourTuple& t, Bytes b) {
         const Received r = s.conn->on_segment(t.remote.address, t.local.address, b, now_);
         if (r.in_order) {
@@ -822,7 +853,14 @@ class Runner {
 
     // ---- packets
 
-    std::uint32_t ack_offset(const Flow& f) const { return f.has_isn ? f.live_isn - f.script_isn : 0; }
+    // packetdrill's numbering: the peer's sequence numbers are absolute in
+    // its SYNs and relative to its ISN elsewhere; ours are relative to our
+    // ISN (in SYNs: to the script's ISN, usually 0).
+    static std::uint32_t ack_offset(const Flow& f, bool syn) {
+        if (!f.has_isn) return 0;
+        return syn ? f.live_isn - f.script_isn : f.live_isn;
+    }
+    static std::uint32_t remote_offset(const Flow& f, bool syn) { return syn || !f.has_remote_isn ? 0 : f.remote_isn; }
 
     bool unsupported_packet(const Event& e) {
         const PacketSpec& p = e.packet;
@@ -877,7 +915,8 @@ class Runner {
             case K::Sack: {
                 o.push_back(5);
                 o.push_back(static_cast<std::uint8_t>(2 + 8 * x.sack.size()));
-                const std::uint32_t off = f ? ack_offset(*f) : 0;
+                const bool syn = e.packet.flags.find('S') != std::string::npos;
+                const std::uint32_t off = f ? ack_offset(*f, syn) : 0;
                 for (const auto& [l, r] : x.sack) {
                     put32(o, l + off);
                     put32(o, r + off);
@@ -945,14 +984,20 @@ class Runner {
             t.local.port = p.dst_port;
         }
         Flow& f = flow_of(t);
+        const std::uint16_t flags = flag_bits(p.flags);
+        const bool syn = (flags & 0x02) != 0;
+        if (syn) {
+            f.has_remote_isn = true;
+            f.remote_isn = p.seq_start;
+        }
         std::vector<std::uint8_t> seg;
         put16(seg, t.remote.port);
         put16(seg, t.local.port);
-        put32(seg, p.seq_start);
-        const std::uint16_t flags = flag_bits(p.flags);
-        put32(seg, (flags & 0x10) ? p.ack + ack_offset(f) : p.ack);
+        put32(seg, p.seq_start + remote_offset(f, syn));
+        put32(seg, (flags & 0x10) ? p.ack + ack_offset(f, syn) : p.ack);
         std::vector<std::uint8_t> opts;
         if (!option_bytes(e, &f, opts)) return false;
+        if (syn) translate_cookie(t, opts, true);
         seg.push_back(static_cast<std::uint8_t>(((20 + opts.size()) / 4) << 4U | ((flags >> 8U) & 1U)));
         seg.push_back(static_cast<std::uint8_t>(flags));
         put16(seg, p.win);
@@ -978,10 +1023,11 @@ class Runner {
         if (fl & 0x40) s += 'E';
         if (fl & 0x80) s += 'W';
         if (fl & 0x10) s += '.';
-        const std::uint32_t seq = v.seq().raw() - (f.has_isn ? f.live_isn - f.script_isn : 0);
+        const bool syn = v.flags().syn();
+        const std::uint32_t seq = v.seq().raw() - ack_offset(f, syn);
         s += " " + std::to_string(seq) + ":" + std::to_string(seq + v.payload().size()) + "(" +
              std::to_string(v.payload().size()) + ")";
-        if (fl & 0x10) s += " ack " + std::to_string(v.ack().raw());
+        if (fl & 0x10) s += " ack " + std::to_string(v.ack().raw() - remote_offset(f, syn));
         s += " win " + std::to_string(v.window());
         if (!v.option_bytes().empty()) {
             s += " <";
@@ -1016,6 +1062,53 @@ class Runner {
         return s;
     }
 
+    static std::uint16_t act_bits(const TcpView& v) { return v.flags().bits(); }
+
+    Optional<FourTuple> flow_under_test() const {
+        if (child_) return *child_;
+        if (under_test_ && under_test_->conn) return under_test_->tuple;
+        return nullopt;
+    }
+
+    // The Fast Open key the listener on `t.local` uses, if the script set one.
+    Optional<SipKey> listener_key(const FourTuple& t) {
+        for (auto& s : socks_)
+            if (s->listener && s->bound_port && *s->bound_port == t.local.port) return s->fo_key ? s->fo_key : sys_.fastopen_key;
+        return nullopt;
+    }
+
+    // The Listener's Fast Open cookie is SipHash-2-4 over the family byte and
+    // both addresses; Linux's over the addresses alone
+    // (handshake/fastopen_linux.hpp, for the lead to fold into the
+    // Listener). Until then the runner translates between the two under the
+    // same key: an inbound cookie that is Linux's becomes the Listener's, an
+    // outbound one that is the Listener's is compared as Linux's. Both are
+    // the same MAC of the same key and addresses, so a cookie is valid under
+    // one exactly when it is under the other.
+    void translate_cookie(const FourTuple& t, std::vector<std::uint8_t>& opts, bool inbound_dir) {
+        const Optional<SipKey> key = listener_key(t);
+        if (!key) return;
+        const FastOpenCookie ours = fastopen_cookie(*key, t.remote.address, t.local.address);
+        const Array<std::uint8_t, 8> linux_c = fastopen_linux_cookie(*key, t.remote.address, t.local.address);
+        for (std::size_t i = 0; i + 1 < opts.size();) {
+            const std::uint8_t k = opts[i];
+            if (k == 0 || k == 1) {
+                ++i;
+                continue;
+            }
+            const std::uint8_t l = opts[i + 1];
+            if (l < 2 || i + l > opts.size()) return;
+            const std::size_t at = k == 34 ? i + 2 : (k == 254 && l >= 4 && opts[i + 2] == 0xF9 && opts[i + 3] == 0x89) ? i + 4 : 0;
+            if (at != 0 && i + l - at == 8) {
+                const auto& from = inbound_dir ? linux_c : ours;
+                const auto& to = inbound_dir ? ours : linux_c;
+                if (std::equal(from.begin(), from.end(), opts.begin() + static_cast<std::ptrdiff_t>(at)))
+                    std::copy(to.begin(), to.end(), opts.begin() + static_cast<std::ptrdiff_t>(at));
+            }
+            i += l;
+        }
+    }
+
     bool outbound(const Event& e, std::int64_t start, std::int64_t end, bool any) {
         if (!unsupported_packet(e)) return false;
         const PacketSpec& p = e.packet;
@@ -1043,6 +1136,12 @@ class Runner {
         }
         Out o = std::move(out_.front());
         out_.pop_front();
+        if (const Optional<FourTuple> ut = flow_under_test(); ut && !(*ut == o.flow)) {
+            // packetdrill only sniffs the socket under test: packets of
+            // other sockets pass unchecked.
+            trace("(ignored: not the socket under test)");
+            return outbound(e, start, end, any);
+        }
         if (o.at > now_) now_ = o.at;
         const result<TcpView> pv = TcpView::parse(Bytes(o.bytes.data(), o.bytes.size()));
         if (!pv) return fail(e.pos, std::string("machine sent a malformed segment: ") + to_string(pv.error()));
@@ -1057,7 +1156,9 @@ class Runner {
             f.script_isn = p.seq_start;
             f.live_isn = v.seq().raw();
         }
-        const std::uint32_t seq = v.seq().raw() - (f.has_isn ? f.live_isn - f.script_isn : 0);
+        const bool syn = v.flags().syn();
+        const std::uint32_t seq = v.seq().raw() - ack_offset(f, syn);
+        const std::uint32_t ack = v.ack().raw() - ((act_bits(v) & 0x10) ? remote_offset(f, syn) : 0);
         auto mismatch = [&](const std::string& what, std::uint64_t exp, std::uint64_t act) {
             return fail(e.pos, "live packet field " + what + ": expected: " + std::to_string(exp) + " vs actual: " +
                                    std::to_string(act) + "\n  script: > " + (p.flags.empty() ? "-" : p.flags) + " " +
@@ -1073,7 +1174,7 @@ class Runner {
         if (v.reserved() != 0) return mismatch("tcp_reserved_bits", 0, v.reserved());
         if (seq != p.seq_start) return mismatch("tcp_seq", p.seq_start, seq);
         if (v.payload().size() != p.payload) return mismatch("payload length", p.payload, v.payload().size());
-        if (v.ack().raw() != p.ack) return mismatch("tcp_ack_seq", p.ack, v.ack().raw());
+        if (ack != p.ack) return mismatch("tcp_ack_seq", p.ack, ack);
         if (p.has_win && v.window() != p.win) return mismatch("tcp_window", p.win, v.window());
         if (v.urgent_pointer() != p.urg) return mismatch("tcp_urg_ptr", p.urg, v.urgent_pointer());
         if (p.ecn != PacketSpec::EcnCheck::None) {
@@ -1093,7 +1194,26 @@ class Runner {
         // Options.
         std::vector<std::uint8_t> script_opts;
         if (!option_bytes(e, nullptr, script_opts)) return false;
-        const Bytes actual = v.option_bytes();
+        std::vector<std::uint8_t> actual_opts(v.option_bytes().data(), v.option_bytes().data() + v.option_bytes().size());
+        if (syn) translate_cookie(o.flow, actual_opts, false);
+        // Outbound SACK blocks in the script's numbering of the peer.
+        for (std::size_t i = 0; i + 1 < actual_opts.size();) {
+            const std::uint8_t k = actual_opts[i];
+            if (k == 0 || k == 1) {
+                ++i;
+                continue;
+            }
+            const std::uint8_t l = actual_opts[i + 1];
+            if (l < 2 || i + l > actual_opts.size()) break;
+            if (k == 5) {
+                for (std::size_t b = i + 2; b + 4 <= i + l; b += 4) {
+                    const std::uint32_t x = load_be32(Bytes(actual_opts.data(), actual_opts.size()), b) - remote_offset(f, syn);
+                    for (unsigned q = 0; q < 4; ++q) actual_opts[b + q] = static_cast<std::uint8_t>(x >> (24U - 8U * q));
+                }
+            }
+            i += l;
+        }
+        const Bytes actual(actual_opts.data(), actual_opts.size());
         // TS values: remember the mapping (script -> live) for inbound ecr.
         for (const auto& ao : v.options()) {
             if (ao.kind != 8 || ao.data.size() != 8) continue;
@@ -1193,7 +1313,9 @@ class Runner {
             pd.event = &e;
             pd.sock = target;
             pd.has_end = s.has_end;
-            pd.end_us = s.has_end ? (e.time.kind == TimeKind::Relative ? start + s.end_us : s.end_us) : start;
+            // packetdrill: a relative call's end time counts from the same
+            // base as its start (the previous event), not from its start.
+            pd.end_us = s.has_end ? (e.time.kind == TimeKind::Relative ? start - e.time.start_us + s.end_us : s.end_us) : start;
             if (s.name == "poll") {
                 std::int64_t ms = -1;
                 if (s.args.size() >= 3) int_expr(s.args[2], ms);
@@ -1256,7 +1378,7 @@ class Runner {
         if (n == "accept" || n == "accept4") {
             drain_accepts(*s);
             if (s->ready.empty()) return false;
-            if (consume) r.ret = take_child(*s);
+            if (consume) r.ret = take_child(*s, *pd.event);
             return true;
         }
         if (n == "connect" || n == "sendto" || n == "sendmsg") {
@@ -1283,10 +1405,10 @@ class Runner {
         return true;
     }
 
-    int take_child(Sock& l) {
+    int take_child(Sock& l, const Event& e) {
         Sock* c = l.ready.front();
         l.ready.pop_front();
-        c->fd = lowest_fd();
+        c->fd = script_fd(e);
         fds_[c->fd] = c;
         return c->fd;
     }
@@ -1312,7 +1434,7 @@ class Runner {
             }
             Sock* k = new_sock();
             k->nonblock = (type & 04000) != 0;
-            k->fd = lowest_fd();
+            k->fd = script_fd(e);
             fds_[k->fd] = k;
             under_test_ = k;
             child_.reset();
@@ -1333,7 +1455,7 @@ class Runner {
                     if (c->conn) c->conn->abort(now_);
                 k->ready.clear();
                 k->listener.reset();
-            } else if (k->conn) {
+            } else if (k->conn && !k->deferred) {
                 const State st = k->conn->state();
                 if ((k->linger_on && k->linger_s == 0) || k->readable > 0) {
                     // SO_LINGER 0, or unread data (Linux tcp_close()): RST.
@@ -1416,7 +1538,7 @@ class Runner {
                 }
                 return true;
             }
-            r.ret = take_child(*k);
+            r.ret = take_child(*k, e);
             return true;
         }
         if (n == "connect") return do_connect(e, r, target, false);
@@ -1424,10 +1546,18 @@ class Runner {
             std::int64_t flags = 0;
             if (n == "sendto" && s.args.size() >= 4) int_expr(s.args[3], flags);
             if (n == "sendmsg" && s.args.size() >= 3) int_expr(s.args[2], flags);
-            if ((flags & 0x20000000) != 0) return do_connect(e, r, target, true);
             Sock* k = sock_arg(e, 0, ok);
             if (!ok) return false;
-            if (k && k->fo_connect && k->conn == nullptr) return skip(e.pos, "a write after TCP_FASTOPEN_CONNECT needs a data path");
+            if (!k) return ebadf();
+            std::int64_t blen = 0;
+            if (s.args.size() >= 3 && (n == "sendto" || n == "send" || n == "write")) int_expr(s.args[2], blen);
+            if (s.args.size() >= 2 && s.args[1].kind == Expr::Kind::Word && s.args[1].text == "NULL" && blen > 0) {
+                r.ret = -1; // copying from the user's buffer fails
+                r.err = 14;
+                return true;
+            }
+            if ((flags & 0x20000000) != 0) return do_connect(e, r, target, true);
+            if (k->deferred) return skip(e.pos, "a write after TCP_FASTOPEN_CONNECT needs a data path");
             return skip(e.pos, n + "() of payload needs a data path");
         }
         if (n == "read" || n == "recv" || n == "recvfrom" || n == "recvmsg" || n == "readv") {
@@ -1579,6 +1709,12 @@ class Runner {
             if (s.name == "sendto" && s.args.size() >= 3) int_expr(s.args[2], l);
             if (s.name == "sendmsg") return skip(e.pos, "sendmsg() with MSG_FASTOPEN: msghdr payloads are not modelled");
             len = static_cast<std::size_t>(std::max<std::int64_t>(l, 0));
+            // Linux tcp_sendmsg_fastopen(): an AF_UNSPEC destination is refused.
+            if (s.args.size() >= 5 && s.args[4].kind == Expr::Kind::Word && s.args[4].text == "AF_UNSPEC") {
+                r.ret = -1;
+                r.err = 95;
+                return true;
+            }
         }
         k->ctx = std::make_unique<Context>();
         k->ctx->config = base_config(*k);
@@ -1600,12 +1736,29 @@ class Runner {
         if (use_fo && k->ctx->config.fastopen_client()) {
             const std::vector<std::uint8_t> key(remote_ip_.bytes.data(), remote_ip_.bytes.data() + 16);
             const auto it = fo_cache_.find(key);
-            if (it != fo_cache_.end()) k->fo_cookie = it->second.first;
-            if (k->fo_connect && !fastopen && !k->fo_cookie.empty())
-                return skip(e.pos, "TCP_FASTOPEN_CONNECT with a cached cookie defers the SYN to a write: needs a data path");
+            std::uint16_t room = 0;
+            if (it != fo_cache_.end()) {
+                k->fo_cookie = it->second.first;
+                // Linux tcp_send_syn_data(): the SYN's data fits in the MSS
+                // (the cached peer MSS clamping the path's) less the 40
+                // bytes of option space.
+                const std::uint16_t path = 1460;
+                const std::uint16_t m = it->second.second != 0 ? std::min(path, it->second.second) : path;
+                room = static_cast<std::uint16_t>(m > 40 ? m - 40 : 0);
+            }
+            if (!k->fo_cookie.empty() && len > room) len = room; // the rest would follow the handshake (a data path)
+            if (k->fo_connect && !fastopen && !k->fo_cookie.empty()) {
+                // Linux tcp_fastopen_defer_connect(): connect() returns at
+                // once and the SYN waits for the first write.
+                k->deferred = true;
+                k->cs = Sock::Cs::Connected;
+                r.ret = 0;
+                return true;
+            }
+            k->fo_syn = true;
             k->fo_payload.assign(len, 0);
             err = k->conn->connect_fast_open(k->tuple, Bytes(k->fo_cookie.data(), k->fo_cookie.size()),
-                                             Bytes(k->fo_payload.data(), k->fo_payload.size()), now_);
+                                             Bytes(k->fo_payload.data(), k->fo_payload.size()), now_, room);
         } else {
             err = k->conn->connect(k->tuple, now_);
         }
@@ -1616,7 +1769,7 @@ class Runner {
             // Linux tcp_sendmsg_fastopen(): with a cookie, the data queued
             // with the SYN counts as sent; without one, EINPROGRESS.
             if (!k->fo_cookie.empty() && !k->fo_payload.empty()) {
-                r.ret = static_cast<std::int64_t>(std::min<std::size_t>(k->fo_payload.size(), opt_.family == IpFamily::V4 ? 536 : 1220));
+                r.ret = static_cast<std::int64_t>(k->fo_payload.size());
                 if (!k->nonblock) r.blocked = true;
                 return true;
             }
@@ -1675,6 +1828,12 @@ class Runner {
                     return true;
                 }
                 k->user_mss = static_cast<std::uint16_t>(v);
+                if (k->listener) {
+                    if (k->listener->half_open() != 0 || k->listener->accept_queue_length() != 0)
+                        return skip(e.pos, "TCP_MAXSEG on a busy listener is not modelled");
+                    make_listener(*k, static_cast<std::int64_t>(k->ctx->config.accept_queue) - 1);
+                }
+                if (k->conn) return skip(e.pos, "TCP_MAXSEG on a connected socket is not modelled");
                 return true;
             }
             if (level == 6 && name == 7 && is_int) { // TCP_SYNCNT: 1..127
