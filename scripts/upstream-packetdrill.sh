@@ -14,7 +14,7 @@ drill=${1:?usage: upstream-packetdrill.sh SYNACK_DRILL [PACKETDRILL_TREE]}
 case $drill in /*) ;; *) drill=$(pwd)/$drill ;; esac
 here=$(cd "$(dirname "$0")/.." && pwd)
 tree=${2:-$here/../shared/packetdrill}
-[ -d "$tree/gtests/net/tcp" ] || tree=/work/shared/packetdrill
+
 suite=$tree/gtests/net/tcp
 if [ ! -d "$suite" ]; then
     echo "SKIP: packetdrill tree not found ($tree)"

@@ -38,13 +38,14 @@ packetdrill flags understood:
   --ip_version=ipv4|ipv6       address family (ipv4-mapped-ipv6 runs as ipv4)
   --local_ip=ADDR              our address   (default 192.168.0.1 / fd3d:a0b:17d6::1)
   --remote_ip=ADDR             the script's peer (default 192.0.2.1 / fd3d:fa7b:d17d::1)
+  --mtu=N                      device MTU: our MSS is N-40 (IPv4) or N-60 (IPv6); default 1500
   --tolerance_usecs=N          timing tolerance (default 4000)
   --tolerance_percent=P        tolerance as a share of the gap between events
   --bind_port=N --connect_port=N  (default 8080)
   -D NAME=VALUE, --define=NAME=VALUE   a definition the script's words use
   -v, --verbose                trace every packet and call
 accepted and ignored (no effect in virtual time): --gateway_ip, --netmask_ip,
-  --mss, --mtu, --speed, --init_scripts, --non_fatal, --wire_*, --so_*,
+  --mss, --speed, --init_scripts, --non_fatal, --wire_*, --so_*,
   --tcp_ts_ecr_scaled, --tcp_ts_tick_usecs, --send_omit_free, --dry_run
 )";
 
@@ -128,7 +129,15 @@ bool apply_flag(Flags& f, const std::string& name, const std::string& value, std
         return true;
     }
     if (name == "verbose") { f.run.verbose = true; return true; }
-    static const char* const ignored[] = {"gateway_ip", "netmask_ip", "mss", "mtu", "speed", "init_scripts", "non_fatal",
+    if (name == "mtu") {
+        if (!num(v) || v < 128 || v > 65535) {
+            err = "--mtu needs 128..65535";
+            return false;
+        }
+        f.run.mtu = static_cast<std::uint16_t>(v);
+        return true;
+    }
+    static const char* const ignored[] = {"gateway_ip", "netmask_ip", "mss", "speed", "init_scripts", "non_fatal",
                                           "tcp_ts_ecr_scaled", "tcp_ts_tick_usecs", "send_omit_free", "dry_run",
                                           "persistent_tun_dev", "so_filename", "so_flags", "tun_dev", "strict_segments",
                                           "wire_client", "wire_server", "wire_server_ip", "wire_server_at",
@@ -237,6 +246,8 @@ int main(int argc, char** argv) {
         }
         // Options written in the script itself (packetdrill applies them too).
         Flags f = flags;
+        f.local.clear();
+        f.remote.clear();
         bool bad_option = false;
         for (const synack::testing::ScriptOption& o : script.options) {
             std::string err;
@@ -249,8 +260,24 @@ int main(int argc, char** argv) {
             ++failed;
             continue;
         }
+        // Addresses a script sets itself fix its family (simple1.pkt's
+        // --local_ip=192.168.0.2); the command line's apply otherwise.
+        synack::Optional<synack::IpFamily> script_family;
+        for (const std::string* a : {&f.local, &f.remote}) {
+            synack::IpAddress ip;
+            if (!a->empty() && parse_ip(*a, ip)) script_family = ip.family;
+        }
+        if (f.local.empty()) f.local = flags.local;
+        if (f.remote.empty()) f.remote = flags.remote;
+        if (script_family && flags.family && *flags.family != *script_family) {
+            std::cout << "SKIP: " << path << ": the script's own addresses fix "
+                      << (*script_family == synack::IpFamily::V4 ? "IPv4" : "IPv6") << ", not the --ip_version asked for\n";
+            ++skipped;
+            continue;
+        }
         std::vector<synack::IpFamily> families;
-        if (f.family) families.push_back(*f.family);
+        if (script_family) families.push_back(*script_family);
+        else if (f.family) families.push_back(*f.family);
         else if (ends_with(path, "v4.pkt")) families.push_back(synack::IpFamily::V4);
         else if (ends_with(path, "v6.pkt")) families.push_back(synack::IpFamily::V6);
         else families = {synack::IpFamily::V4, synack::IpFamily::V6};

@@ -75,6 +75,7 @@ struct RunOptions {
     double tolerance_percent = 0;       // packetdrill --tolerance_percent
     std::uint16_t bind_port = 8080;     // packetdrill's live_bind_port / live_connect_port
     std::uint16_t connect_port = 8080;
+    std::uint16_t mtu = 1500;           // packetdrill --mtu: our MSS is derived from it
     bool verbose = false;
 };
 
@@ -321,6 +322,7 @@ class Runner {
     std::map<int, Sock*> fds_;
     Sock* under_test_ = nullptr; // socket that inbound lines go to
     Optional<FourTuple> child_;   // after an inbound SYN to a listener: the child flow
+    bool dontwait_ = false;       // the call in progress has MSG_DONTWAIT
     std::map<std::pair<std::uint16_t, std::uint16_t>, Flow> flows_; // (local port, remote port)
     std::deque<Out> out_;
     std::deque<Out> closed_out_; // replies of the closed-port responder
@@ -350,12 +352,17 @@ class Runner {
 
     // ------------------------------------------------------------ configuration
 
-    Config base_config(const Sock& s) const {
+    // `passive`: for a listener (Linux tcp_ecn=2 answers ECN setup but does
+    // not ask for it).
+    Config base_config(const Sock& s, bool passive = false) const {
         Config c;
         c.timestamps = sys_.timestamps;
         c.sack = sys_.sack;
         c.window_scale = sys_.window_scaling ? Optional<std::uint8_t>(sys_.wscale()) : nullopt;
-        c.ecn = sys_.ecn == 1;
+        c.ecn = sys_.ecn == 1 || (passive && sys_.ecn == 2);
+        // The MSS we announce: the device MTU less the IP and TCP headers
+        // (packetdrill's --mtu, default 1500: 1460 for IPv4, 1440 for IPv6).
+        c.mss = static_cast<std::uint16_t>(opt_.mtu - (opt_.family == IpFamily::V4 ? 40 : 60));
         c.syn_retries = s.syncnt != 0 ? s.syncnt : sys_.syn_retries;
         c.synack_retries = sys_.synack_retries;
         c.syn_linear_timeouts = sys_.syn_linear_timeouts;
@@ -1556,7 +1563,12 @@ class Runner {
                 r.err = 14;
                 return true;
             }
-            if ((flags & 0x20000000) != 0) return do_connect(e, r, target, true);
+            if ((flags & 0x20000000) != 0 && !(k->conn && k->cs != Sock::Cs::None && !k->deferred)) {
+                dontwait_ = (flags & 0x40) != 0;
+                const bool ok2 = do_connect(e, r, target, true);
+                dontwait_ = false;
+                return ok2;
+            }
             if (k->deferred) return skip(e.pos, "a write after TCP_FASTOPEN_CONNECT needs a data path");
             return skip(e.pos, n + "() of payload needs a data path");
         }
@@ -1566,6 +1578,11 @@ class Runner {
             if (!k) return ebadf();
             std::int64_t len = 0;
             if (s.args.size() >= 3) int_expr(s.args[2], len);
+            if (s.args.size() >= 2 && s.args[1].kind == Expr::Kind::Word && s.args[1].text == "NULL" && len > 0 && k->readable > 0) {
+                r.ret = -1; // copying to the user's buffer fails; the data stays
+                r.err = 14;
+                return true;
+            }
             if (k->readable == 0) {
                 if (k->eof) {
                     r.ret = 0;
@@ -1662,7 +1679,7 @@ class Runner {
 
     void make_listener(Sock& k, std::int64_t backlog) {
         k.ctx = std::make_unique<Context>();
-        k.ctx->config = base_config(k);
+        k.ctx->config = base_config(k, true);
         // Linux: one listen backlog bounds the accept queue (full when it
         // holds more than the backlog) and the half-open queue.
         const std::uint32_t b = static_cast<std::uint32_t>(std::clamp<std::int64_t>(backlog, 0, 4096));
@@ -1742,7 +1759,7 @@ class Runner {
                 // Linux tcp_send_syn_data(): the SYN's data fits in the MSS
                 // (the cached peer MSS clamping the path's) less the 40
                 // bytes of option space.
-                const std::uint16_t path = 1460;
+                const std::uint16_t path = k->ctx->config.mss;
                 const std::uint16_t m = it->second.second != 0 ? std::min(path, it->second.second) : path;
                 room = static_cast<std::uint16_t>(m > 40 ? m - 40 : 0);
             }
@@ -1770,10 +1787,10 @@ class Runner {
             // with the SYN counts as sent; without one, EINPROGRESS.
             if (!k->fo_cookie.empty() && !k->fo_payload.empty()) {
                 r.ret = static_cast<std::int64_t>(k->fo_payload.size());
-                if (!k->nonblock) r.blocked = true;
+                if (!k->nonblock && !dontwait_) r.blocked = true;
                 return true;
             }
-            if (k->nonblock) {
+            if (k->nonblock || dontwait_) {
                 r.ret = -1;
                 r.err = 115;
                 return true;
