@@ -37,6 +37,7 @@
 #pragma once
 
 #include <algorithm>
+#include <array>
 #include <cstdint>
 #include <deque>
 #include <map>
@@ -1291,7 +1292,13 @@ class Runner {
     bool int_expr(const Expr& x, std::int64_t& v) {
         switch (x.kind) {
         case Expr::Kind::Integer: v = x.integer; return true;
-        case Expr::Kind::Word: return runner_detail::constant(x.text, v);
+        case Expr::Kind::Word: {
+            if (runner_detail::constant(x.text, v)) return true;
+            const int en = runner_detail::errno_value(x.text); // getsockopt(SO_ERROR, [ECONNREFUSED])
+            if (en < 0) return false;
+            v = en;
+            return true;
+        }
         case Expr::Kind::Or: {
             std::int64_t a = 0, b = 0;
             if (!int_expr(x.items[0], a) || !int_expr(x.items[1], b)) return false;

@@ -672,6 +672,7 @@ class Parser {
             return true;
         }
         // flags: WORD ['.'] | '.' | '-'
+        const SourcePos flags_pos = peek().pos;
         if (peek().is('.')) {
             p.flags = next().text;
         } else if (peek().is('-')) {
@@ -684,7 +685,7 @@ class Parser {
         }
         for (const char f : p.flags) {
             if (std::string_view("FSRP.EWUA").find(f) == std::string_view::npos)
-                return fail(peek().pos, std::string("unknown TCP flag '") + f + "' in \"" + p.flags + "\"");
+                return fail(flags_pos, std::string("unknown TCP flag '") + f + "' in \"" + p.flags + "\"");
         }
         // seq: A:B(N)
         if (!u32(p.seq_start, "a sequence number (start:end(length))")) return false;

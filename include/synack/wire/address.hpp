@@ -134,7 +134,10 @@ constexpr bool parse_dotted_quad(const char* s, std::size_t n, std::uint8_t out[
         // An IPv4 tail: the rest holds a '.'.
         bool dot = false;
         std::size_t end = i;
-        while (end < n && s[end] != ':') dot = dot || s[end++] == '.';
+        while (end < n && s[end] != ':') {
+            if (s[end] == '.') dot = true;
+            ++end;
+        }
         if (dot) {
             if (end != n) return nullopt;
             std::uint8_t b[4] = {0, 0, 0, 0};
