@@ -324,6 +324,7 @@ class Runner {
     Sock* under_test_ = nullptr; // socket that inbound lines go to
     Optional<FourTuple> child_;   // after an inbound SYN to a listener: the child flow
     bool dontwait_ = false;       // the call in progress has MSG_DONTWAIT
+    std::uint32_t ignored_ = 0;   // packets of sockets not under test, passed over
     std::map<std::pair<std::uint16_t, std::uint16_t>, Flow> flows_; // (local port, remote port)
     std::deque<Out> out_;
     std::deque<Out> closed_out_; // replies of the closed-port responder
@@ -795,6 +796,9 @@ class Runner {
         std::int64_t start = 0, end = 0;
         bool any = false;
         event_times(e, start, end, any);
+        // Virtual time stays far inside Time's range (nanoseconds in int64).
+        constexpr std::int64_t max_us = 1'000'000'000'000; // ~11.6 days
+        if (start > max_us || end > max_us) return fail(e.pos, "script time beyond 10^6 seconds");
         bool ok = true;
         switch (e.kind) {
         case Event::Kind::Packet:
@@ -1148,6 +1152,7 @@ class Runner {
             // packetdrill only sniffs the socket under test: packets of
             // other sockets pass unchecked.
             trace("(ignored: not the socket under test)");
+            if (++ignored_ > 100000) return fail(e.pos, "too many packets from other sockets");
             return outbound(e, start, end, any);
         }
         if (o.at > now_) now_ = o.at;
@@ -1333,7 +1338,7 @@ class Runner {
             if (s.name == "poll") {
                 std::int64_t ms = -1;
                 if (s.args.size() >= 3) int_expr(s.args[2], ms);
-                if (ms >= 0) pd.deadline = now_ + Duration::milliseconds(ms);
+                if (ms >= 0) pd.deadline = now_ + Duration::milliseconds(std::min<std::int64_t>(ms, 1'000'000'000));
             }
             pending_ = pd;
             trace(s.name + "() blocks");
