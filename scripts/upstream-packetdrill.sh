@@ -14,6 +14,8 @@ drill=${1:?usage: upstream-packetdrill.sh SYNACK_DRILL [PACKETDRILL_TREE]}
 case $drill in /*) ;; *) drill=$(pwd)/$drill ;; esac
 here=$(cd "$(dirname "$0")/.." && pwd)
 tree=${2:-$here/../shared/packetdrill}
+# A git worktree under wt/ sits one level deeper.
+[ -n "${2:-}" ] || [ -d "$tree/gtests/net/tcp" ] || tree=$here/../../shared/packetdrill
 
 suite=$tree/gtests/net/tcp
 if [ ! -d "$suite" ]; then

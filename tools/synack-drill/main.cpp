@@ -29,9 +29,10 @@ constexpr std::string_view usage = R"(usage: synack-drill [packetdrill flags] FI
 Runs each packetdrill script against synack's handshake machines in virtual
 time and prints one verdict per run: PASS, FAIL with line:column and the
 reason, or SKIP with the reason (the script needs a data path, UDP/ICMP, a
-socket option or sysctl the machines do not model). Without --ip_version a
-script runs for IPv4 and for IPv6 (a name ending in v4.pkt or v6.pkt fixes
-one). Exit status: 0 all passed, 1 a run failed, 77 none failed but one was
+socket option or sysctl the machines do not model). A script runs for the
+family its own --local_ip/--remote_ip lines, --ip_version, the command line's
+addresses or its name (…v4.pkt, …v6.pkt) fix, in that order, else for IPv4
+and for IPv6. Exit status: 0 all passed, 1 a run failed, 77 none failed but one was
 skipped, 2 usage error.
 
 packetdrill flags understood:
@@ -276,8 +277,14 @@ int main(int argc, char** argv) {
             continue;
         }
         std::vector<synack::IpFamily> families;
+        synack::Optional<synack::IpFamily> flag_family; // --local_ip/--remote_ip on the command line
+        for (const std::string* a : {&flags.local, &flags.remote}) {
+            synack::IpAddress ip;
+            if (!a->empty() && parse_ip(*a, ip)) flag_family = ip.family;
+        }
         if (script_family) families.push_back(*script_family);
         else if (f.family) families.push_back(*f.family);
+        else if (flag_family) families.push_back(*flag_family);
         else if (ends_with(path, "v4.pkt")) families.push_back(synack::IpFamily::V4);
         else if (ends_with(path, "v6.pkt")) families.push_back(synack::IpFamily::V6);
         else families = {synack::IpFamily::V4, synack::IpFamily::V6};

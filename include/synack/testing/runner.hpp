@@ -198,7 +198,10 @@ inline std::int64_t linux_state(State s) {
 // fresh network namespace has them (net.ipv4.tcp_*), with the defaults.sh
 // of packetdrill's suite applied where it is called.
 struct Sysctls {
-    std::uint32_t rmem_max = 6291456;  // tcp_rmem[2]
+    // tcp_rmem[2]: 32 MB since Linux 6.12 or so, hence window scale 10 (the
+    // capture-a-handshake-replay scenario passes against this machine's 6.18
+    // kernel with it, untouched sysctls).
+    std::uint32_t rmem_max = 33554432;
     std::uint32_t core_rmem_max = 212992;
     bool timestamps = true;
     bool sack = true;
@@ -208,6 +211,7 @@ struct Sysctls {
     std::uint8_t synack_retries = 5;
     std::uint8_t syn_linear_timeouts = 4;
     int syncookies = 1;
+    std::uint32_t invalid_ratelimit_ms = 500; // tcp_invalid_ratelimit
     std::uint32_t fastopen = 1;
     Optional<SipKey> fastopen_key;
 
@@ -374,6 +378,10 @@ class Runner {
         c.fastopen = client && server ? FastOpenMode::Both : client ? FastOpenMode::Client : server ? FastOpenMode::Server : FastOpenMode::Off;
         if (s.fo_qlen != 0) c.fastopen_pending = s.fo_qlen;
         if (s.user_mss != 0) c.mss = std::min<std::uint16_t>(c.mss, s.user_mss);
+        // Linux tcp_select_initial_window(): the first window is the 64 KB
+        // the SYN can announce, rounded down to a multiple of the MSS.
+        c.rcv_wnd = 65535U / c.mss * c.mss;
+        c.challenge_ack_window = Duration::milliseconds(sys_.invalid_ratelimit_ms);
         if (s.user_timeout_ms != 0) c.user_timeout = Duration::milliseconds(s.user_timeout_ms);
         return c;
     }
@@ -420,9 +428,13 @@ class Runner {
         while (i < s.size()) {
             while (i < s.size() && (s[i] == ' ' || s[i] == '\t' || s[i] == '\\' || s[i] == '\r')) ++i;
             if (i >= s.size()) break;
+            // A word; quotes group spaces into it and are dropped (sh).
             std::string cur;
-            while (i < s.size() && s[i] != ' ' && s[i] != '\t') {
-                if (s[i] != '"' && s[i] != '\'') cur += s[i];
+            char quote = 0;
+            while (i < s.size() && (quote != 0 || (s[i] != ' ' && s[i] != '\t'))) {
+                if (quote == 0 && (s[i] == '"' || s[i] == '\'')) quote = s[i];
+                else if (quote != 0 && s[i] == quote) quote = 0;
+                else cur += s[i];
                 ++i;
             }
             w.push_back(cur);
@@ -456,13 +468,13 @@ class Runner {
                 if (w[i][0] == '-') continue;
                 const std::size_t eq = w[i].find('=');
                 if (eq == std::string::npos) return skip(e.pos, "sysctl read not modelled: " + w[i]);
+                const std::string key = w[i].substr(0, eq);
                 std::string value = w[i].substr(eq + 1);
-                // "4096 540000 ..." arrives split into words: join the numbers.
-                while (i + 1 < w.size() && !w[i + 1].empty() && w[i + 1][0] != '-' && w[i + 1].find('=') == std::string::npos &&
-                       w[i + 1] != ">" && w[i + 1].find('/') == std::string::npos) {
+                // An unquoted "4096 540000 ..." arrives split into words: join the numbers.
+                while (i + 1 < w.size() && !w[i + 1].empty() && w[i + 1][0] >= '0' && w[i + 1][0] <= '9' &&
+                       w[i + 1].find('=') == std::string::npos)
                     value += " " + w[++i];
-                }
-                if (!sysctl(e, w[i].substr(0, w[i].find('=')).empty() ? w[i] : w[i].substr(0, eq), value)) return false;
+                if (!sysctl(e, key, value)) return false;
             }
             return true;
         }
@@ -516,6 +528,12 @@ class Runner {
         if (key == "net.ipv4.tcp_syn_retries") { if (!need_int()) return false; sys_.syn_retries = static_cast<std::uint8_t>(v); return true; }
         if (key == "net.ipv4.tcp_synack_retries") { if (!need_int()) return false; sys_.synack_retries = static_cast<std::uint8_t>(v); return true; }
         if (key == "net.ipv4.tcp_syn_linear_timeouts") { if (!need_int()) return false; sys_.syn_linear_timeouts = static_cast<std::uint8_t>(v); return true; }
+        if (key == "net.ipv4.tcp_invalid_ratelimit") {
+            if (!need_int()) return false;
+            if (v < 0 || v > 86400000) return skip(e.pos, "tcp_invalid_ratelimit out of range: " + value);
+            sys_.invalid_ratelimit_ms = static_cast<std::uint32_t>(v);
+            return true;
+        }
         if (key == "net.ipv4.tcp_syncookies") { if (!need_int()) return false; sys_.syncookies = static_cast<int>(v); return true; }
         if (key == "net.ipv4.tcp_fastopen") {
             if (!need_int()) return false;
@@ -998,7 +1016,7 @@ class Runner {
         Flow& f = flow_of(t);
         const std::uint16_t flags = flag_bits(p.flags);
         const bool syn = (flags & 0x02) != 0;
-        if (syn) {
+        if (syn && !f.has_remote_isn) { // the flow's first SYN fixes the peer's ISN (a later SYN does not)
             f.has_remote_isn = true;
             f.remote_isn = p.seq_start;
         }
@@ -1928,7 +1946,7 @@ class Runner {
         } else if (level == 6 && name == 2) {
             // Linux do_tcp_getsockopt(TCP_MAXSEG): the current send MSS once
             // connected, else user_mss or TCP_MSS_DEFAULT (536).
-            if (k->conn && k->conn->synchronized()) got = k->conn->negotiated().mss;
+            if (k->conn && k->conn->synchronized()) got = mss_cache(*k);
             else got = k->user_mss != 0 ? k->user_mss : 536;
         } else if (level == 6 && name == 7) {
             got = k->syncnt != 0 ? k->syncnt : sys_.syn_retries;
@@ -1983,6 +2001,15 @@ class Runner {
         return true;
     }
 
+    // Linux's mss_cache (tcpi_snd_mss, TCP_MAXSEG once connected): the
+    // send MSS, at least TCP_MIN_SND_MSS = 48 (__tcp_mtu_to_mss()), less the
+    // timestamp option every segment carries (tcp_mtu_to_mss()).
+    static std::int64_t mss_cache(const Sock& k) {
+        const Negotiated n = k.conn->negotiated();
+        const std::int64_t m = std::max<std::int64_t>(n.mss != 0 ? n.mss : k.conn->config().mss, 48);
+        return m - (n.timestamps ? 12 : 0);
+    }
+
     TcpInfo info_of(const Sock& k) const {
         TcpInfo t;
         if (k.listener) {
@@ -2006,7 +2033,7 @@ class Runner {
         }
         if (n.ecn) t.options |= 8;
         if (k.fo_data_syn || n.tfo_data != 0) t.options |= 32; // TCPI_OPT_SYN_DATA
-        t.snd_mss = n.mss != 0 ? n.mss : cfg.mss;
+        t.snd_mss = mss_cache(k);
         t.advmss = cfg.mss;
         t.rcv_mss = 536; // Linux's initial rcv_mss estimate (TCP_MSS_DEFAULT) until data arrives
         t.has_rtt = n.has_rtt;
