@@ -32,7 +32,7 @@ const std::string passive_open =
     "+0 bind(3, ..., ...) = 0\n"
     "+0 listen(3, 1) = 0\n"
     "+0 < S 0:0(0) win 32792 <mss 1000,nop,wscale 7>\n"
-    "+0 > S. 0:0(0) ack 1 <mss 1460,nop,wscale 7>\n"
+    "+0 > S. 0:0(0) ack 1 <mss 1460,nop,wscale 10>\n"
     "+.1 < . 1:1(0) ack 1 win 257\n"
     "+0 accept(3, ..., ...) = 4\n"
     "+0 getsockopt(4, SOL_TCP, TCP_MAXSEG, [1000], [4]) = 0\n"
@@ -68,11 +68,11 @@ TEST_CASE("wrong fields, options, missing packets and timing fail with the reaso
         const char* reason;
     };
     const Case cases[] = {
-        {"+0 > S. 0:0(0) ack 1 win 1 <mss 1460,nop,wscale 7>", "tcp_window"},
-        {"+0 > S. 0:0(0) ack 2 <mss 1460,nop,wscale 7>", "tcp_ack_seq"},
-        {"+0 > S 0:0(0) ack 1 <mss 1460,nop,wscale 7>", "tcp_ack"},
-        {"+0 > S. 0:0(0) ack 1 <mss 1400,nop,wscale 7>", "bad outbound TCP options"},
-        {"+0 > S. 0:0(0) ack 1 <mss 1460,nop,wscale 7,nop,nop,nop,nop>", "bad outbound TCP options"},
+        {"+0 > S. 0:0(0) ack 1 win 1 <mss 1460,nop,wscale 10>", "tcp_window"},
+        {"+0 > S. 0:0(0) ack 2 <mss 1460,nop,wscale 10>", "tcp_ack_seq"},
+        {"+0 > S 0:0(0) ack 1 <mss 1460,nop,wscale 10>", "tcp_ack"},
+        {"+0 > S. 0:0(0) ack 1 <mss 1400,nop,wscale 10>", "bad outbound TCP options"},
+        {"+0 > S. 0:0(0) ack 1 <mss 1460,nop,wscale 10,nop,nop,nop,nop>", "bad outbound TCP options"},
         {"+0 > S. 0:0(0) ack 1", "bad outbound TCP options"},
         {"+0.5 > S. 0:0(0) ack 1 <...>", "timing error"},
         {"+0 > S. 0:1(1) ack 1 <...>", "payload length"},
