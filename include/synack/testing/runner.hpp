@@ -444,6 +444,13 @@ class Runner {
 
     bool shell_part(const Event& e, std::string_view part) {
         std::vector<std::string> w = words(part);
+        // A shell comment: from a word starting with '#' to the line's end.
+        for (std::size_t i = 0; i < w.size(); ++i) {
+            if (!w[i].empty() && w[i][0] == '#') {
+                w.resize(i);
+                break;
+            }
+        }
         if (w.empty()) return true;
         const std::string& cmd = w[0];
         auto ends_with = [](std::string_view s, std::string_view suf) {
@@ -571,6 +578,8 @@ class Runner {
         };
         for (const char* k : ignored)
             if (key == k) return true;
+        // The machines have no Fast Open blackhole detection: as Linux with it off.
+        if (key == "net.ipv4.tcp_fastopen_blackhole_timeout_sec" && is_int && v == 0) return true;
         return skip(e.pos, "sysctl " + key + " has no counterpart in Config");
     }
 
@@ -622,7 +631,9 @@ class Runner {
                     s.so_error = 110;
                     break;
                 case EventKind::Reset:
-                    s.so_error = s.cs == Sock::Cs::Connecting ? 111 : 104;
+                    // Linux tcp_reset(): EPIPE in CLOSE-WAIT, else ECONNRESET
+                    // (ECONNREFUSED in SYN-SENT comes as Refused).
+                    s.so_error = s.eof ? 32 : 104;
                     s.cs = Sock::Cs::Failed;
                     break;
                 case EventKind::PeerClosed: s.eof = true; break;
@@ -1618,6 +1629,19 @@ class Runner {
                     r.ret = 0;
                     return true;
                 }
+                if (k->so_error != 0) { // Linux tcp_recvmsg(): the pending error, once
+                    r.ret = -1;
+                    r.err = k->so_error;
+                    k->so_error = 0;
+                    return true;
+                }
+                std::int64_t rflags = 0;
+                if (n == "recv" && s.args.size() >= 4) int_expr(s.args[3], rflags);
+                if (k->nonblock || (rflags & 0x40) != 0) { // nothing received in order: EAGAIN
+                    r.ret = -1;
+                    r.err = 11;
+                    return true;
+                }
                 return skip(e.pos, n + "() beyond the data the handshake delivered needs a data path");
             }
             const std::uint32_t take = static_cast<std::uint32_t>(std::min<std::int64_t>(len, k->readable));
@@ -1919,7 +1943,16 @@ class Runner {
                 return true;
             }
             if (level == 6 && name == 30 && is_int) {
-                k->fo_connect = v != 0;
+                // Linux do_tcp_setsockopt(): 0 or 1; the client bit of
+                // tcp_fastopen must be on (else EOPNOTSUPP); only before connect (EINVAL).
+                r.ret = -1;
+                if (v < 0 || v > 1) r.err = 22;
+                else if ((sys_.fastopen & 1U) == 0) r.err = 95;
+                else if (k->conn || k->listener) r.err = 22;
+                else {
+                    r.ret = 0;
+                    k->fo_connect = v != 0;
+                }
                 return true;
             }
             if (level == 6 && name == 33) {
