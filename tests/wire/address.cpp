@@ -3,6 +3,10 @@
 // Endpoint / FourTuple compare field by field.
 #include "synack/wire/address.hpp"
 
+#include <string>
+
+#include "synack/wire/format.hpp"
+
 #include <array>
 #include <cstdint>
 
@@ -156,3 +160,43 @@ TEST_CASE("address: Endpoint and FourTuple compare field by field", "[address]")
     CHECK(v6.reversed().local.port == 50000);
     CHECK(v6 != t);
 }
+
+// ---- parse_address (text -> IpAddress; the inverse of format_address)
+
+TEST_CASE("parse_address reads IPv4 dotted quads", "[address][parse]") {
+    auto p = [](const char* s) { return parse_address(s, std::char_traits<char>::length(s)); };
+    REQUIRE(p("192.0.2.1").has_value());
+    CHECK(*p("192.0.2.1") == IpAddress::v4(192, 0, 2, 1));
+    CHECK(*p("0.0.0.0") == IpAddress::v4(0, 0, 0, 0));
+    CHECK(*p("255.255.255.255") == IpAddress::v4(255, 255, 255, 255));
+    for (const char* bad : {"", "1.2.3", "1.2.3.4.5", "256.1.1.1", "1..2.3", "1.2.3.4 ", "a.b.c.d", "1.2.3.-4", "0001.2.3.4", "1.2.3.4/24"})
+        CHECK_FALSE(p(bad).has_value());
+}
+
+TEST_CASE("parse_address reads IPv6 text forms (RFC 4291 2.2)", "[address][parse]") {
+    auto p = [](const char* s) { return parse_address(s, std::char_traits<char>::length(s)); };
+    CHECK(*p("2001:db8::1") == IpAddress::v6_groups({0x2001, 0xdb8, 0, 0, 0, 0, 0, 1}));
+    CHECK(*p("::") == IpAddress::v6_groups({0, 0, 0, 0, 0, 0, 0, 0}));
+    CHECK(*p("::1") == IpAddress::v6_groups({0, 0, 0, 0, 0, 0, 0, 1}));
+    CHECK(*p("fe80::") == IpAddress::v6_groups({0xfe80, 0, 0, 0, 0, 0, 0, 0}));
+    CHECK(*p("1:2:3:4:5:6:7:8") == IpAddress::v6_groups({1, 2, 3, 4, 5, 6, 7, 8}));
+    CHECK(*p("FD3D:0a0b:17d6::1") == IpAddress::v6_groups({0xfd3d, 0x0a0b, 0x17d6, 0, 0, 0, 0, 1}));
+    CHECK(*p("::ffff:192.0.2.1") == IpAddress::v6_groups({0, 0, 0, 0, 0, 0xffff, 0xc000, 0x0201}));
+    CHECK(*p("1:2:3:4:5:6:1.2.3.4") == IpAddress::v6_groups({1, 2, 3, 4, 5, 6, 0x0102, 0x0304}));
+    for (const char* bad : {":", ":::", "1::2::3", "1:2:3:4:5:6:7", "1:2:3:4:5:6:7:8:9", "12345::", "g::1", "1:", ":1",
+                            "1:2:3:4:5:6:7::8", "::1.2.3", "::1.2.3.4:5", "2001:db8::1%eth0"})
+        CHECK_FALSE(p(bad).has_value());
+}
+
+TEST_CASE("parse_address inverts format_address", "[address][parse]") {
+    for (const IpAddress& a : {IpAddress::v4(198, 18, 0, 1), IpAddress::v6_groups({0x2001, 0xdb8, 0, 0, 1, 0, 0, 2}),
+                               IpAddress::v6_groups({0, 0, 0, 0, 0, 0, 0, 0}), IpAddress::v6_groups({1, 0, 0, 0, 0, 0, 0, 0})}) {
+        const std::string s = to_string(a);
+        const auto back = parse_address(s.data(), s.size());
+        INFO(s);
+        REQUIRE(back.has_value());
+        CHECK(*back == a);
+    }
+}
+
+static_assert(parse_address("10.0.0.1", 8).has_value(), "parse_address is constexpr");

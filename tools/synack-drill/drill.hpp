@@ -156,64 +156,8 @@ inline Optional<std::vector<std::uint8_t>> parse_hex(std::string_view s) {
     return out;
 }
 
-inline Optional<IpAddress> parse_ipv4(std::string_view s) {
-    std::array<std::uint8_t, 4> b{};
-    for (std::size_t i = 0; i < 4; ++i) {
-        const std::size_t dot = s.find('.');
-        if ((i < 3) != (dot != std::string_view::npos)) return nullopt;
-        const auto v = parse_uint(s.substr(0, dot), 255);
-        if (!v) return nullopt;
-        b[i] = static_cast<std::uint8_t>(*v);
-        s = dot == std::string_view::npos ? std::string_view{} : s.substr(dot + 1);
-    }
-    return IpAddress::v4(b[0], b[1], b[2], b[3]);
-}
-
-// RFC 4291 §2.2 text: hex groups, at most one "::", an IPv4 tail allowed.
-inline Optional<IpAddress> parse_ipv6(std::string_view s) {
-    auto groups = [](std::string_view part, std::vector<std::uint16_t>& out, bool allow_v4_tail) {
-        if (part.empty()) return true;
-        while (true) {
-            const std::size_t colon = part.find(':');
-            const std::string_view g = part.substr(0, colon);
-            if (colon == std::string_view::npos && allow_v4_tail && g.find('.') != std::string_view::npos) {
-                const auto v4 = parse_ipv4(g);
-                if (!v4) return false;
-                out.push_back(static_cast<std::uint16_t>(v4->bytes[0] << 8U | v4->bytes[1]));
-                out.push_back(static_cast<std::uint16_t>(v4->bytes[2] << 8U | v4->bytes[3]));
-                return true;
-            }
-            if (g.empty() || g.size() > 4) return false;
-            std::uint16_t v = 0;
-            for (const char c : g) {
-                const int h = hex_value(c);
-                if (h < 0) return false;
-                v = static_cast<std::uint16_t>(v * 16 + h);
-            }
-            out.push_back(v);
-            if (colon == std::string_view::npos) return true;
-            part = part.substr(colon + 1);
-        }
-    };
-    std::vector<std::uint16_t> head;
-    std::vector<std::uint16_t> tail;
-    const std::size_t gap = s.find("::");
-    if (gap == std::string_view::npos) {
-        if (!groups(s, head, true) || head.size() != 8) return nullopt;
-    } else {
-        if (s.find("::", gap + 1) != std::string_view::npos) return nullopt;
-        if (!groups(s.substr(0, gap), head, false) || !groups(s.substr(gap + 2), tail, true)) return nullopt;
-        if (head.size() + tail.size() > 7) return nullopt;
-    }
-    Array<std::uint16_t, 8> g{};
-    for (std::size_t i = 0; i < head.size(); ++i) g[i] = head[i];
-    for (std::size_t i = 0; i < tail.size(); ++i) g[8 - tail.size() + i] = tail[i];
-    return IpAddress::v6_groups(g);
-}
-
-inline Optional<IpAddress> parse_ip(std::string_view s) {
-    return s.find(':') != std::string_view::npos ? parse_ipv6(s) : parse_ipv4(s);
-}
+// Addresses: the library's parser (wire/address.hpp), one definition.
+inline Optional<IpAddress> parse_ip(std::string_view s) { return parse_address(s.data(), s.size()); }
 
 // Drops a `// comment` or `# comment` outside double quotes.
 inline std::string_view strip_comment(std::string_view s) {

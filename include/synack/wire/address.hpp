@@ -1,13 +1,15 @@
 // synack/wire/address.hpp — IPv4/IPv6 addresses, endpoints and 4-tuples.
 //
-// Plain values, constexpr, no allocation. Text conversion lives in
-// wire/format.hpp (so <string> stays out of this header).
+// Plain values, constexpr, no allocation. Text output lives in
+// wire/format.hpp (so <string> stays out of this header); text input is
+// parse_address() below.
 #pragma once
 
 #include <cstdint>
 
 #include "synack/core/array.hpp"
 #include "synack/core/bytes.hpp"
+#include "synack/core/optional.hpp"
 
 namespace synack {
 
@@ -83,5 +85,110 @@ struct FourTuple {
     [[nodiscard]] constexpr FourTuple reversed() const noexcept { return {remote, local}; }
     friend constexpr bool operator==(const FourTuple&, const FourTuple&) = default;
 };
+
+namespace detail {
+constexpr bool parse_dotted_quad(const char* s, std::size_t n, std::uint8_t out[4]) noexcept {
+    std::size_t i = 0;
+    for (std::size_t part = 0; part < 4; ++part) {
+        if (part != 0) {
+            if (i >= n || s[i] != '.') return false;
+            ++i;
+        }
+        std::uint32_t v = 0;
+        std::size_t digits = 0;
+        while (i < n && s[i] >= '0' && s[i] <= '9') {
+            v = v * 10 + static_cast<std::uint32_t>(s[i] - '0');
+            if (++digits > 3 || v > 255) return false;
+            ++i;
+        }
+        if (digits == 0) return false;
+        out[part] = static_cast<std::uint8_t>(v);
+    }
+    return i == n;
+}
+} // namespace detail
+
+// An address from text: IPv4 dotted quad ("192.0.2.1") or IPv6 (RFC 4291
+// §2.2: hex groups, at most one "::", an IPv4 tail allowed: "::ffff:1.2.3.4").
+// nullopt for anything else (no zone ids, no prefix lengths).
+[[nodiscard]] constexpr Optional<IpAddress> parse_address(const char* s, std::size_t n) noexcept {
+    bool colon = false;
+    for (std::size_t i = 0; i < n; ++i) colon = colon || s[i] == ':';
+    if (!colon) {
+        std::uint8_t b[4] = {0, 0, 0, 0};
+        if (!detail::parse_dotted_quad(s, n, b)) return nullopt;
+        return IpAddress::v4(b[0], b[1], b[2], b[3]);
+    }
+    Array<std::uint16_t, 8> head{};
+    Array<std::uint16_t, 8> tail{};
+    std::size_t nh = 0, nt = 0;
+    bool gap = false;
+    std::size_t i = 0;
+    if (n >= 2 && s[0] == ':' && s[1] == ':') {
+        gap = true;
+        i = 2;
+    } else if (n >= 1 && s[0] == ':') {
+        return nullopt;
+    }
+    while (i < n) {
+        // An IPv4 tail: the rest holds a '.'.
+        bool dot = false;
+        std::size_t end = i;
+        while (end < n && s[end] != ':') {
+            if (s[end] == '.') dot = true;
+            ++end;
+        }
+        if (dot) {
+            if (end != n) return nullopt;
+            std::uint8_t b[4] = {0, 0, 0, 0};
+            if (!detail::parse_dotted_quad(s + i, n - i, b)) return nullopt;
+            for (std::size_t k = 0; k < 2; ++k) {
+                const std::uint16_t g = static_cast<std::uint16_t>(b[2 * k] << 8U | b[2 * k + 1]);
+                if (gap) {
+                    if (nt >= 8) return nullopt;
+                    tail[nt++] = g;
+                } else {
+                    if (nh >= 8) return nullopt;
+                    head[nh++] = g;
+                }
+            }
+            i = n;
+            break;
+        }
+        if (end == i || end - i > 4) return nullopt;
+        std::uint16_t v = 0;
+        for (std::size_t k = i; k < end; ++k) {
+            const char c = s[k];
+            int h = -1;
+            if (c >= '0' && c <= '9') h = c - '0';
+            else if (c >= 'a' && c <= 'f') h = c - 'a' + 10;
+            else if (c >= 'A' && c <= 'F') h = c - 'A' + 10;
+            if (h < 0) return nullopt;
+            v = static_cast<std::uint16_t>(v * 16 + h);
+        }
+        if (gap) {
+            if (nt >= 8) return nullopt;
+            tail[nt++] = v;
+        } else {
+            if (nh >= 8) return nullopt;
+            head[nh++] = v;
+        }
+        i = end;
+        if (i == n) break;
+        ++i; // ':'
+        if (i < n && s[i] == ':') {
+            if (gap) return nullopt;
+            gap = true;
+            ++i;
+        } else if (i == n) {
+            return nullopt; // trailing single ':'
+        }
+    }
+    if (gap ? nh + nt > 7 : nh != 8) return nullopt;
+    Array<std::uint16_t, 8> g{};
+    for (std::size_t k = 0; k < nh; ++k) g[k] = head[k];
+    for (std::size_t k = 0; k < nt; ++k) g[8 - nt + k] = tail[k];
+    return IpAddress::v6_groups(g);
+}
 
 } // namespace synack

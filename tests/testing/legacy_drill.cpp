@@ -1,4 +1,4 @@
-// Tests for tools/synack-drill/drill.hpp, the scenario runner: the
+// Tests for tools/synack-drill/drill.hpp, the runner of the older scenario language (SCENARIOS.md; moved from tests/handshake/drill.cpp):
 // script parser (times, config keys, segment lines, errors with line
 // numbers), relative numbering, and the runner's verdicts — it must pass a
 // correct script and fail, with tcpdump lines, every kind of wrong one.
