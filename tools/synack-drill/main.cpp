@@ -3,10 +3,6 @@
 // taking packetdrill's own command-line flags so that a runner written for
 // packetdrill can call it in its place.
 //
-// Scripts in the older scenario language of ../shared/SCENARIOS.md (no
-// system calls; `connect`, `listen`, `expect` lines) still run through
-// drill.hpp.
-//
 // Exit status: 0 every run passed; 1 a run failed (or a file could not be
 // read or parsed); 77 nothing failed but a run was skipped (`SKIP: reason`:
 // the script needs what the machines do not model); 2 usage errors.
@@ -17,7 +13,6 @@
 #include <string_view>
 #include <vector>
 
-#include "drill.hpp"
 #include "synack/testing/runner.hpp"
 #include "synack/testing/script.hpp"
 #include "synack/wire/address.hpp"
@@ -57,24 +52,6 @@ bool read_file(const std::string& path, std::string& out) {
     ss << f.rdbuf();
     out = ss.str();
     return static_cast<bool>(f) || f.eof();
-}
-
-// The older scenario language: lines like `0 connect`, `+0 expect ...`,
-// `config ...`, with no system call.
-bool old_format(std::string_view src) {
-    std::istringstream in{std::string(src)};
-    std::string line;
-    while (std::getline(in, line)) {
-        std::istringstream ls(line);
-        std::string a, b;
-        ls >> a >> b;
-        if (a.empty() || a.rfind("//", 0) == 0 || a[0] == '#') continue;
-        if (a == "config") return true;
-        if (line.find('(') == std::string::npos &&
-            (b == "connect" || b == "listen" || b == "expect" || b == "close" || b == "abort" || b == "consume" || b == "accept"))
-            return true;
-    }
-    return false;
 }
 
 struct Flags {
@@ -230,12 +207,6 @@ int main(int argc, char** argv) {
         if (!read_file(path, source)) {
             std::cout << "FAIL " << path << ": cannot read the file\n";
             ++failed;
-            continue;
-        }
-        if (old_format(source)) {
-            const synack::drill::Verdict v = synack::drill::run_script(source, path, flags.run.verbose ? &std::cout : nullptr);
-            std::cout << synack::drill::verdict_text(path, v);
-            (v.pass ? passed : failed) += 1;
             continue;
         }
         synack::testing::Script script;
