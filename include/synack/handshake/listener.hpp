@@ -133,7 +133,7 @@ struct ListenerStats {
 class Listener {
   public:
     static constexpr std::size_t tx_capacity = 64;
-    static constexpr std::size_t max_levels = 16; // synack_retries above 15 are treated as 15
+    static constexpr std::size_t max_levels = 16; // synack_retries above 15: a Config error (validate_listener_config)
 
     // The largest segment poll_transmit() writes (no payload): a buffer of
     // this size never gets BufferTooSmall.
