@@ -1471,6 +1471,10 @@ class Runner {
     void drain() {
         std::vector<std::uint8_t> buf(65535);
         while (const Optional<Transmit> t = m_->poll_transmit(buf, now_)) {
+            if (!t->ok()) { // larger than buf (Fast Open data): the segment stays queued
+                if (t->needed > buf.size()) buf.resize(t->needed);
+                continue;
+            }
             Emitted e{now_, t->flow, std::vector<std::uint8_t>(buf.begin(), buf.begin() + static_cast<long>(t->length))};
             note_first_syn(e);
             if (trace_) *trace_ << "    " << show(e.bytes, true, e.flow.remote.port, now_, true) << "\n";

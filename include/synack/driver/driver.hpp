@@ -241,7 +241,8 @@ class Driver {
         std::array<std::uint8_t, 2048> buf{};
         const Time now = monotonic_now();
         if (listener_) {
-            while (auto tx = listener_->poll_transmit(buf, now)) {
+            while (auto tx = listener_->poll_transmit(buf, now)) { // (60 bytes always suffice)
+                if (!tx->ok()) break;
                 if (OsStatus st = send(tx->flow, Bytes(buf.data(), tx->length), tx->ecn); !st) return st;
             }
             while (auto a = listener_->accept()) adopt(*a);
@@ -261,9 +262,18 @@ class Driver {
                     f.events.push_back(*e);
                     if (on_event) on_event(f, *e);
                 }
-                while (auto tx = f.conn.poll_transmit(buf, now)) {
+                // Fast Open data may need more than `buf`: max_segment_size()
+                // always suffices (a smaller buffer gets BufferTooSmall).
+                std::vector<std::uint8_t> big;
+                MutableBytes out(buf.data(), buf.size());
+                if (f.conn.max_segment_size() > buf.size()) {
+                    big.resize(f.conn.max_segment_size());
+                    out = MutableBytes(big.data(), big.size());
+                }
+                while (auto tx = f.conn.poll_transmit(out, now)) {
                     any = true;
-                    if (OsStatus st = send(tx->flow, Bytes(buf.data(), tx->length), tx->ecn); !st) return st;
+                    if (!tx->ok()) break;
+                    if (OsStatus st = send(tx->flow, Bytes(out.data(), tx->length), tx->ecn); !st) return st;
                 }
                 // CLOSED with nothing left to say: no longer polled.
                 if (f.conn.state() == State::Closed && f.conn.next_deadline() == Time::never()) f.finished = true;
