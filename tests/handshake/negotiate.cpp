@@ -18,6 +18,13 @@ static_assert(peer_mss(std::uint16_t{1400}, true) == 1400);
 static_assert(send_mss(1400, 1460) == 1400 && send_mss(9000, 1460) == 1460);
 static_assert(send_mss(8, 1460) == 48); // CVE-2019-11479 floor
 
+// ---- the initial window (Linux tcp_select_initial_window()) ----
+static_assert(initial_window(65535, 1460, false) == 64240); // 44 * 1460: Linux's SYN
+static_assert(initial_window(65535, 1460, true) == 65160);  // 45 * 1448: Linux's SYN-ACK with timestamps
+static_assert(initial_window(65535, 1400, false) == 64400);
+static_assert(initial_window(1000, 1460, true) == 1000);    // less than an MSS: as is
+static_assert(syn_window(initial_window(1U << 20U, 1460, false)) == 65535);
+
 // ---- window scale (RFC 7323 §2.3) ----
 static_assert(clamp_window_scale(14) == 14 && clamp_window_scale(15) == 14 && clamp_window_scale(255) == 14);
 

@@ -207,3 +207,24 @@ TEST_CASE("rto: set() restarts from a fixed value (RFC 6298 §5.7's 3 s)", "[rto
     CHECK(e.rttvar() == ms(40));
     CHECK(e.rto() == ms(240));
 }
+
+// fuzz_listener found it (issue 11, hostile clocks): a clock jumping from
+// INT64_MIN to INT64_MAX handed in an RTT of INT64_MAX and 4 * RTTVAR
+// overflowed. Samples beyond the bound are taken as the bound.
+TEST_CASE("rto: huge samples and backoffs do not overflow", "[rto][hostile]") {
+    const Duration max = Duration::seconds(120);
+    RtoEstimator e;
+    e.sample(Duration{INT64_MAX}, Duration::milliseconds(200), max);
+    CHECK(e.srtt() == max);
+    CHECK(e.rto() == max);
+    e.sample(Duration{INT64_MAX}, Duration::milliseconds(200), max);
+    CHECK(e.rto() == max);
+    // With an unbounded maximum too (a Context nobody validated).
+    RtoEstimator f;
+    f.sample(Duration{INT64_MAX}, Duration{}, Duration{INT64_MAX});
+    f.sample(Duration{INT64_MAX}, Duration{}, Duration{INT64_MAX});
+    CHECK(f.srtt() == RtoEstimator::sample_ceiling);
+    CHECK(f.rto().ns > 0);
+    for (int i = 0; i < 70; ++i) f.back_off(Duration{INT64_MAX});
+    CHECK(f.rto() == Duration{INT64_MAX});
+}

@@ -133,7 +133,7 @@ struct ListenerStats {
 class Listener {
   public:
     static constexpr std::size_t tx_capacity = 64;
-    static constexpr std::size_t max_levels = 16; // synack_retries above 15 are treated as 15
+    static constexpr std::size_t max_levels = 16; // synack_retries above 15: a Config error (validate_listener_config)
 
     // The largest segment poll_transmit() writes (no payload): a buffer of
     // this size never gets BufferTooSmall.
@@ -737,14 +737,14 @@ class Listener {
         if (!cfg().fastopen_server() || !o.fast_open) return 0;
         const bool exp = o.fast_open->experimental;
         const bool request = o.fast_open->is_request();
-        const FastOpenCheck c = request ? FastOpenCheck::Invalid
-                                        : fastopen_check(fo_keys_, endpoint_of(e).address, local_.address,
-                                                         o.fast_open->cookie_bytes());
+        const bool full = tfo_free_count_ == 0;
+        const FastOpenCheck c = request || full ? FastOpenCheck::Invalid
+                                                : fastopen_check(fo_keys_, endpoint_of(e).address, local_.address,
+                                                                 o.fast_open->cookie_bytes());
         const Bytes payload = seg.payload();
         const negotiate::FastOpenAnswer ans = negotiate::fastopen_answer(
-            true, true, tfo_free_count_ == 0, request, c == FastOpenCheck::Primary, c == FastOpenCheck::Backup,
-            !payload.empty());
-        if (tfo_free_count_ == 0) ++stats_.fastopen_pending_full;
+            true, true, full, request, c == FastOpenCheck::Primary, c == FastOpenCheck::Backup, !payload.empty());
+        if (full) ++stats_.fastopen_pending_full;
         else if (request) ++stats_.fastopen_cookie_requests;
         else if (c == FastOpenCheck::Invalid) ++stats_.fastopen_invalid;
         if (ans == negotiate::FastOpenAnswer::Cookie || ans == negotiate::FastOpenAnswer::DataCookie)

@@ -19,9 +19,14 @@ class RtoEstimator {
     constexpr RtoEstimator() noexcept = default;
     constexpr explicit RtoEstimator(Duration initial) noexcept : rto_(initial) {}
 
-    // RFC 6298 §2.2 (first sample) and §2.3 (later samples).
+    // RFC 6298 §2.2 (first sample) and §2.3 (later samples). A sample
+    // beyond `max` is taken as `max` (and never beyond a 36-year ceiling):
+    // a clock that jumped across its range, or a caller's Negotiated record,
+    // can hand in anything, and 7 * SRTT must stay inside int64.
     constexpr void sample(Duration r, Duration min, Duration max) noexcept {
         if (r.ns < 0) return;
+        if (r > max) r = max;
+        if (r > sample_ceiling) r = sample_ceiling;
         if (!has_sample_) {
             srtt_ = r;
             rttvar_ = Duration{r.ns / 2};
@@ -36,7 +41,9 @@ class RtoEstimator {
     }
 
     // RFC 6298 §5.5: back off (double, capped).
-    constexpr void back_off(Duration max) noexcept { rto_ = clamp(Duration{rto_.ns * 2}, Duration{}, max); }
+    constexpr void back_off(Duration max) noexcept {
+        rto_ = rto_.ns > INT64_MAX / 2 ? max : clamp(Duration{rto_.ns * 2}, Duration{}, max); // no overflow
+    }
     // Restart from a fixed value: RFC 6298 §5.7's 3 s after a handshake
     // whose SYN was retransmitted and gave no sample.
     constexpr void set(Duration d) noexcept { rto_ = d; }
@@ -47,6 +54,7 @@ class RtoEstimator {
     [[nodiscard]] constexpr bool has_sample() const noexcept { return has_sample_; }
 
     static constexpr Duration granularity = Duration::milliseconds(1);
+    static constexpr Duration sample_ceiling = Duration{INT64_MAX / 8};
 
   private:
     static constexpr Duration clamp(Duration d, Duration min, Duration max) noexcept {
