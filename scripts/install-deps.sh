@@ -5,7 +5,9 @@
 # fast on a prepared machine.
 #
 #   build      build-essential cmake ninja-build
-#   tests      catch2 (v2.13 on Debian 12), tcpdump tshark (capture cross-checks),
+#   tests      catch2 (v2.13 on Debian 12), tcpdump tshark (capture cross-checks;
+#              tshark brings wireshark-common: editcap, mergecap, which made the
+#              pcapng test captures), pkg-config (the consumer test),
 #              iproute2, procps, python3, hping3 (the TUN driver's interop and flood tests)
 #   bench      libbenchmark-dev, libtins-dev (bench_versus compares against libtins)
 #   fuzz       clang libclang-rt-14-dev (libFuzzer + sanitizer runtimes)
@@ -16,7 +18,7 @@ packages=(
     catch2
     libbenchmark-dev libtins-dev
     clang libclang-rt-14-dev
-    tcpdump tshark iproute2 procps python3 hping3
+    tcpdump tshark wireshark-common iproute2 procps python3 hping3 pkg-config
 )
 
 missing=()

@@ -63,6 +63,8 @@ enum class Error : std::uint8_t {
     // Encoding (wire/ipv4, wire/ipv6, wire/packet)
     AddressFamilyMismatch,  // an address of the wrong family for the header being written
     PcapBadRecordLength,    // a record's incl_len exceeds the snaplen or 256 KiB
+    PcapngBadBlock,         // a pcapng block's framing or fields are invalid
+    PcapngUnknownInterface, // a pcapng packet names an interface not described
     // Number of errors; keep last.
     Count_
 };
@@ -111,6 +113,8 @@ enum class Error : std::uint8_t {
     case Error::NotFound: return "not found";
     case Error::AddressFamilyMismatch: return "address family mismatch";
     case Error::PcapBadRecordLength: return "pcap: record length over snaplen or 256 KiB";
+    case Error::PcapngBadBlock: return "pcapng: malformed block";
+    case Error::PcapngUnknownInterface: return "pcapng: packet for an undescribed interface";
     case Error::Count_: break;
     }
     return "unknown error";
