@@ -238,6 +238,31 @@ if(MODE STREQUAL "pcapng")
     return()
 endif()
 
+# ---------------------------------------------------------------- corpus
+# --emit-corpus DIR: one file per packet, the IP packet's bytes exactly.
+if(MODE STREQUAL "corpus")
+    set(_dir "${WORK_DIR}/corpus")
+    file(REMOVE_RECURSE "${_dir}")
+    file(MAKE_DIRECTORY "${_dir}")
+    run_tool(c ARGS --emit-corpus "${_dir}" "${DATA_DIR}/${CAPTURE}.pcap")
+    expect_rc(c 0 "--emit-corpus")
+    file(GLOB _files "${_dir}/*")
+    list(LENGTH _files _n)
+    if(NOT _n EQUAL 10)
+        fail("--emit-corpus wrote ${_n} files, expected 10")
+    endif()
+    # Packet 1 of a_ipv4_default: the 60-byte SYN after the 14-byte Ethernet
+    # header of record 1 (file offset 24 + 16 + 14 = 54).
+    file_hex("${_dir}/${CAPTURE}-00001" 0 1000 _got)
+    file_hex("${DATA_DIR}/${CAPTURE}.pcap" 54 60 _want)
+    if(NOT _got STREQUAL _want)
+        fail("--emit-corpus packet 1:\n  ${_got}\nexpected\n  ${_want}")
+    endif()
+    run_tool(missing ARGS --emit-corpus "${WORK_DIR}/no/such/dir" "${DATA_DIR}/${CAPTURE}.pcap")
+    expect_rc(missing 2 "--emit-corpus into a missing directory")
+    return()
+endif()
+
 # ---------------------------------------------------------------- json
 if(MODE STREQUAL "json")
     run_tool(j ARGS --json "${DATA_DIR}/${CAPTURE}.pcap")

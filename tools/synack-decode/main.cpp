@@ -65,6 +65,10 @@ constexpr std::string_view usage_text =
     "            in its SYN / SYN-ACK and what the connection negotiated\n"
     "  --ladder  after the packets, each connection as a ladder diagram\n"
     "            (arrows with flags, seq/ack, options; each side's state)\n"
+    "  --emit-corpus DIR\n"
+    "            also write each packet's IP bytes (trimmed to the IP length)\n"
+    "            to DIR/<input name>-<packet number>, one file per packet: a\n"
+    "            seed corpus for fuzzers (and synack's testing/mutator.hpp)\n"
     "  --time    prefix each text line with the capture time (UTC,\n"
     "            HH:MM:SS.ffffff; tcpdump prints local time)\n"
     "  --hex     read hex dumps, one packet per line (stdin unless FILE):\n"
@@ -252,6 +256,7 @@ struct Settings {
     bool summary = false;
     bool ladder = false;
     std::string path; // "" or "-": stdin
+    std::string emit_corpus; // --emit-corpus DIR: write each IP packet there
 };
 
 // Where a packet came from, for messages and JSON.
@@ -773,6 +778,22 @@ class CaptureInput {
     int error_ = 0;
 };
 
+// --emit-corpus: DIR/<input stem>-<number, 5 digits>, the IP packet
+// without link-layer trailers (Ethernet padding, an FCS) when its own
+// length says where it ends.
+bool emit_corpus_file(const Settings& settings, std::uint32_t number, Bytes packet) {
+    std::string stem = settings.path.empty() || settings.path == "-" ? std::string("stdin") : settings.path;
+    if (const std::size_t slash = stem.find_last_of('/'); slash != std::string::npos) stem = stem.substr(slash + 1);
+    if (const std::size_t dot = stem.find('.'); dot != std::string::npos && dot != 0) stem = stem.substr(0, dot);
+    if (const result<IpPacket> ip = parse_ip_packet(packet); ip) packet = packet.first(ip->tcp_offset + ip->tcp.size());
+    char name[16];
+    std::snprintf(name, sizeof name, "-%05u", number);
+    std::ofstream out(settings.emit_corpus + "/" + stem + name, std::ios::binary | std::ios::trunc);
+    if (!out) return false;
+    for (const std::uint8_t b : packet) out.put(static_cast<char>(b));
+    return static_cast<bool>(out);
+}
+
 // pcap or pcapng (by magic), from a file or stdin.
 int run_capture(const Settings& settings, Decoder& d) {
     CaptureInput in(settings.path);
@@ -844,6 +865,9 @@ int run_capture(const Settings& settings, Decoder& d) {
             continue;
         }
         src.base = rec->data_offset() + ip->offset;
+        if (!settings.emit_corpus.empty() && !emit_corpus_file(settings, rec->number, ip->packet)) {
+            return io_error(errno);
+        }
         d.ip_packet(src, ip->packet);
     }
     if (in.failed()) return io_error(in.error());
@@ -955,6 +979,12 @@ int main(int argc, char** argv) {
             settings.summary = true;
         } else if (a == "--ladder") {
             settings.ladder = true;
+        } else if (a == "--emit-corpus") {
+            if (i + 1 >= argc) {
+                std::cerr << "synack-decode: --emit-corpus needs a directory\n" << usage_text;
+                return exit_usage;
+            }
+            settings.emit_corpus = argv[++i];
         } else if (a == "-h" || a == "--help") {
             std::cout << usage_text;
             return exit_ok;
@@ -975,6 +1005,10 @@ int main(int argc, char** argv) {
     }
     if (!settings.hex && !have_path) {
         std::cerr << "synack-decode: no input (a pcap file, or - for stdin)\n" << usage_text;
+        return exit_usage;
+    }
+    if (!settings.emit_corpus.empty() && settings.hex) {
+        std::cerr << "synack-decode: --emit-corpus reads captures, not --hex\n" << usage_text;
         return exit_usage;
     }
     Decoder d(settings);
