@@ -18,6 +18,7 @@
 //   (ASan on an exactly-sized heap buffer, and guard bytes).
 #include <arpa/inet.h>
 
+#include <span>
 #include <array>
 #include <cstddef>
 #include <cstdint>

@@ -14,6 +14,7 @@
 // pasted here.
 #include "synack_test.hpp"
 
+#include <span>
 #include <algorithm>
 #include <array>
 #include <cstddef>

@@ -525,7 +525,7 @@ inline std::size_t encode(Rng& r, const Packet& p, const MutatorOptions& o, std:
     f.checksum = 0;
     const MutableBytes s(seg, hl + p.payload_len);
     f.store(s, doff * 4); // the fixed 20 bytes, data offset and flags
-    seg[12] = static_cast<std::uint8_t>((doff << 4U) | (p.reserved << 1U) | ((f.flags.bits() >> 8U) & 1U));
+    seg[12] = static_cast<std::uint8_t>((doff << 4U) | (std::size_t{p.reserved} << 1U) | ((f.flags.bits() >> 8U) & 1U));
     std::memcpy(seg + hl, p.payload, p.payload_len);
     const std::size_t seg_len = hl + p.payload_len;
 
