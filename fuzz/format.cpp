@@ -18,11 +18,11 @@
 //   (ASan on an exactly-sized heap buffer, and guard bytes).
 #include <arpa/inet.h>
 
-#include <span>
 #include <array>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>

@@ -14,13 +14,13 @@
 // pasted here.
 #include "synack_test.hpp"
 
-#include <span>
 #include <algorithm>
 #include <array>
 #include <cstddef>
 #include <cstdint>
 #include <fstream>
 #include <iterator>
+#include <span>
 #include <sstream>
 #include <string>
 #include <string_view>
