@@ -214,6 +214,13 @@ if(MODE STREQUAL "pcapng")
     endfunction()
 
     decode_matches("${DATA_DIR}/${CAPTURE}" "${CAPTURE}" ${TCPDUMP_READS})
+    if(CAPTURE STREQUAL "mixed_link_types.pcapng")
+        # --json names each packet's interface and link type.
+        run_tool(j ARGS --json "${DATA_DIR}/${CAPTURE}")
+        expect_rc(j 0 "--json ${CAPTURE}")
+        expect_contains("${j_OUT}" "\"interface\":0,\"link_type\":1," "--json ${CAPTURE}")
+        expect_contains("${j_OUT}" "\"interface\":1,\"link_type\":101," "--json ${CAPTURE}")
+    endif()
     string(REPLACE "," ";" VARIANTS "${VARIANTS}")
     foreach(_v IN LISTS VARIANTS)
         string(REPLACE ":" ";" _parts "${_v}")

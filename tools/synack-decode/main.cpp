@@ -266,11 +266,13 @@ struct Source {
     std::optional<std::uint64_t> base;   // pcap: file offset of the bytes being decoded
     const PcapRecord* record = nullptr;  // pcap: the record
     bool nanosecond = false;
+    bool pcapng = false;                 // the record came from a pcapng file
 };
 
 // --json: one object per line and per packet, keys in this order:
 //   packet (1-based), line (hex input), time ("sec.frac" string, as tcpdump
-//   -tt), file_offset / caplen / len (pcap record);
+//   -tt), file_offset / caplen / len (pcap record), interface / link_type
+//   (pcapng: the packet's interface id in its section and its LINKTYPE_*);
 //   ip: family, version, src, dst, then IPv4 header_length, total_length,
 //     tos, dscp, ecn, id, flags {reserved, df, mf}, fragment_offset, ttl,
 //     protocol, checksum, checksum_computed, checksum_ok[, options hex] or
@@ -512,6 +514,10 @@ class Decoder {
             j.field("file_offset", src.record->offset);
             j.field("caplen", h.incl_len);
             j.field("len", h.orig_len);
+            if (src.pcapng) {
+                j.field("interface", src.record->interface);
+                j.field("link_type", src.record->link_type);
+            }
         }
     }
 
@@ -859,6 +865,7 @@ int run_capture(const Settings& settings, Decoder& d) {
         src.number = rec->number;
         src.record = &*rec;
         src.nanosecond = r.nanosecond();
+        src.pcapng = r.format() == CaptureReader::Format::Pcapng;
         const result<PcapIpPayload> ip = r.ip_payload(*rec);
         if (!ip) {
             d.link_problem(src, ip.error(), ip.offset(), rec->link_type);
