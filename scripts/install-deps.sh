@@ -4,8 +4,11 @@
 # are skipped, and apt-get runs only when something is missing, so this is
 # fast on a prepared machine.
 #
-#   build      build-essential cmake ninja-build bison flex
-#   tests      catch2 (v2.13 on Debian 12), tcpdump tshark (capture cross-checks),
+#   build      build-essential cmake ninja-build bison flex (bison, flex: packetdrill)
+#   tests      catch2 (v2.13 on Debian 12), tcpdump tshark (capture cross-checks;
+#              tshark brings wireshark-common: editcap, mergecap, which made the
+#              pcapng test captures), pkg-config (the consumer test),
+#              liblwip-dev (lwIP 2.1.3: the second TCP peer of tests/interop/lwip.cpp),
 #              iproute2, procps, python3, hping3 (the TUN driver's interop and flood tests)
 #   bench      libbenchmark-dev, libtins-dev (bench_versus compares against libtins)
 #   fuzz       clang libclang-rt-14-dev (libFuzzer + sanitizer runtimes)
@@ -16,7 +19,8 @@ packages=(
     catch2
     libbenchmark-dev libtins-dev
     clang libclang-rt-14-dev
-    tcpdump tshark iproute2 procps python3 hping3
+    tcpdump tshark wireshark-common iproute2 procps python3 hping3 pkg-config
+    liblwip-dev
 )
 
 missing=()

@@ -1,5 +1,6 @@
-# cmake -P script behind the CTest tests consumer_find_package and
-# consumer_add_subdirectory. Inputs (-D): MODE, SYNACK_SOURCE_DIR,
+# cmake -P script behind the CTest tests consumer_find_package,
+# consumer_pkg_config, consumer_add_subdirectory and consumer_single_header.
+# Inputs (-D): MODE, SYNACK_SOURCE_DIR,
 # SYNACK_BINARY_DIR, CONSUMER_SOURCE_DIR, WORK_DIR, PREFIX, CONFIG,
 # GENERATOR, CXX_COMPILER.
 cmake_minimum_required(VERSION 3.21)
@@ -37,7 +38,38 @@ if(CONFIG)
     list(APPEND _configure "-DCMAKE_BUILD_TYPE=${CONFIG}")
 endif()
 
-if(MODE STREQUAL "find_package")
+if(MODE STREQUAL "pkg_config")
+    if(NOT PREFIX)
+        message(FATAL_ERROR "run_consumer.cmake: -DPREFIX=... is required for pkg_config")
+    endif()
+    file(REMOVE_RECURSE "${PREFIX}")
+    run("${CMAKE_COMMAND}" --install "${SYNACK_BINARY_DIR}" --prefix "${PREFIX}" ${_config_args})
+    if(NOT EXISTS "${PREFIX}/share/pkgconfig/synack.pc")
+        message(FATAL_ERROR "install did not produce ${PREFIX}/share/pkgconfig/synack.pc")
+    endif()
+    # Only the scratch prefix: PKG_CONFIG_LIBDIR replaces the default path.
+    set(_pc_env "${CMAKE_COMMAND}" -E env "PKG_CONFIG_LIBDIR=${PREFIX}/share/pkgconfig" --unset=PKG_CONFIG_PATH)
+    find_program(_pkg_config NAMES pkg-config pkgconf REQUIRED)
+    execute_process(COMMAND ${_pc_env} "${_pkg_config}" --cflags synack
+                    OUTPUT_VARIABLE _cflags OUTPUT_STRIP_TRAILING_WHITESPACE RESULT_VARIABLE _rc)
+    file(REAL_PATH "${PREFIX}/include" _inc_real)
+    string(REGEX REPLACE "^-I" "" _cflags_dir "${_cflags}")
+    file(REAL_PATH "${_cflags_dir}" _cflags_real)
+    if(NOT _rc EQUAL 0 OR NOT _cflags_real STREQUAL _inc_real)
+        message(FATAL_ERROR "pkg-config --cflags synack gave '${_cflags}', expected -I${PREFIX}/include")
+    endif()
+    # A Make user's one line: c++ -std=c++20 $(pkg-config --cflags synack) main.cpp
+    run("${CXX_COMPILER}" -std=c++20 -Wall -Wextra -Wpedantic -Wshadow -Wconversion -Werror ${_cflags}
+        "${CONSUMER_SOURCE_DIR}/main.cpp" -o "${WORK_DIR}-make${CMAKE_EXECUTABLE_SUFFIX}")
+    run("${WORK_DIR}-make${CMAKE_EXECUTABLE_SUFFIX}")
+    # And CMake's FindPkgConfig, as a project without the CMake package would.
+    run(${_pc_env} ${_configure})
+elseif(MODE STREQUAL "single_header")
+    # Only the one file on the include path, copied away from the source tree.
+    file(MAKE_DIRECTORY "${WORK_DIR}-include")
+    file(COPY "${SYNACK_SOURCE_DIR}/single_include/synack_single.hpp" DESTINATION "${WORK_DIR}-include")
+    run(${_configure} "-DSYNACK_SINGLE_HEADER_DIR=${WORK_DIR}-include")
+elseif(MODE STREQUAL "find_package")
     if(NOT PREFIX)
         message(FATAL_ERROR "run_consumer.cmake: -DPREFIX=... is required for find_package")
     endif()

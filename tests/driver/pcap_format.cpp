@@ -710,3 +710,377 @@ TEST_CASE("pcap: reading and writing in constant expressions", "[pcap]") {
     STATIC_REQUIRE(constexpr_round_trip());
     STATIC_REQUIRE(constexpr_errors());
 }
+
+// ------------------------------------------------------------------ pcapng
+
+namespace {
+
+// Blocks written byte by byte (not with the encoders), little-endian.
+void le_block(ByteVec& f, std::uint32_t type, const ByteVec& body) {
+    const auto len = static_cast<std::uint32_t>(12 + ((body.size() + 3) & ~std::size_t{3}));
+    put_le32(f, type);
+    put_le32(f, len);
+    append(f, body);
+    while ((f.size() % 4) != 0) f.push_back(0);
+    put_le32(f, len);
+}
+ByteVec le_shb() {
+    ByteVec b;
+    put_le32(b, 0x1A2B3C4D);
+    put_le16(b, 1);
+    put_le16(b, 0);
+    put_le32(b, 0xFFFFFFFF);
+    put_le32(b, 0xFFFFFFFF);
+    return b;
+}
+ByteVec le_idb(std::uint16_t link, std::uint32_t snaplen, std::initializer_list<std::uint8_t> options = {}) {
+    ByteVec b;
+    put_le16(b, link);
+    put_le16(b, 0);
+    put_le32(b, snaplen);
+    append(b, options);
+    return b;
+}
+ByteVec le_epb(std::uint32_t id, std::uint64_t ts, Bytes data, std::uint32_t orig) {
+    ByteVec b;
+    put_le32(b, id);
+    put_le32(b, static_cast<std::uint32_t>(ts >> 32U));
+    put_le32(b, static_cast<std::uint32_t>(ts));
+    put_le32(b, static_cast<std::uint32_t>(data.size()));
+    put_le32(b, orig);
+    append(b, data);
+    return b;
+}
+
+ByteVec basic_pcapng() {
+    ByteVec f;
+    le_block(f, pcapng_block_shb, le_shb());
+    le_block(f, pcapng_block_idb, le_idb(101, 0));
+    le_block(f, pcapng_block_epb, le_epb(0, 1700000000123456, ipv4_syn, 40));
+    return f;
+}
+
+} // namespace
+
+TEST_CASE("pcapng: the captures written by editcap and mergecap", "[pcapng]") {
+    SECTION("editcap -F pcapng: the same records as the pcap") {
+        const ByteVec ng = read_file("a_ipv4_default.pcapng");
+        const ByteVec classic = read_file("a_ipv4_default.pcap");
+        result<CaptureReader> r = CaptureReader::open(ng);
+        result<CaptureReader> p = CaptureReader::open(classic);
+        REQUIRE(r.ok());
+        REQUIRE(p.ok());
+        CHECK(r->format() == CaptureReader::Format::Pcapng);
+        CHECK(p->format() == CaptureReader::Format::Pcap);
+        std::size_t n = 0;
+        while (!r->done()) {
+            const result<PcapRecord> a = r->next();
+            const result<PcapRecord> b = p->next();
+            REQUIRE(a.ok());
+            REQUIRE(b.ok());
+            CHECK(a->number == b->number);
+            CHECK(a->timestamp == b->timestamp);
+            CHECK(a->header == b->header);
+            CHECK(a->link_type == 1);
+            CHECK(std::equal(a->data.begin(), a->data.end(), b->data.begin(), b->data.end()));
+            CHECK(a->data_offset() == a->offset + 28);
+            CHECK(ng[a->data_offset()] == a->data[0]);
+            ++n;
+        }
+        CHECK(n == 10);
+        CHECK(p->done());
+        CHECK_FALSE(r->pcapng().big_endian());
+        CHECK(r->pcapng().interface_count() == 1);
+        CHECK(r->pcapng().interface(0).tsresol == 6);
+    }
+    SECTION("mergecap: two interfaces of different link types") {
+        const ByteVec ng = read_file("mixed_link_types.pcapng");
+        result<PcapngReader> r = PcapngReader::open(ng);
+        REQUIRE(r.ok());
+        std::size_t per_link[2] = {0, 0};
+        for (const result<PcapRecord>& rec : *r) {
+            REQUIRE(rec.ok());
+            REQUIRE(rec->interface < 2);
+            CHECK(rec->link_type == (rec->interface == 0 ? 1 : 101));
+            const result<PcapIpPayload> ip = r->ip_payload(*rec);
+            REQUIRE(ip.ok());
+            CHECK(ip->ethertype == (rec->interface == 0 ? ethertype_ipv4 : ethertype_ipv6));
+            ++per_link[rec->interface];
+        }
+        CHECK(per_link[0] == 10);
+        CHECK(per_link[1] == 10);
+    }
+    SECTION("two sections: interfaces restart at 0") {
+        const ByteVec ng = read_file("two_sections.pcapng");
+        result<PcapngReader> r = PcapngReader::open(ng);
+        REQUIRE(r.ok());
+        std::uint32_t n = 0;
+        while (!r->done()) {
+            REQUIRE(r->next().ok());
+            ++n;
+            CHECK(r->sections() == (n <= 10 ? 1U : 2U));
+            CHECK(r->interface_count() == 1);
+        }
+        CHECK(n == 12);
+    }
+}
+
+TEST_CASE("pcapng: crafted files, every error with its offset", "[pcapng]") {
+    SECTION("a minimal file") {
+        const ByteVec f = basic_pcapng();
+        result<PcapngReader> r = PcapngReader::open(f);
+        REQUIRE(r.ok());
+        const result<PcapRecord> rec = r->next();
+        REQUIRE(rec.ok());
+        CHECK(rec->offset == 48);
+        CHECK(rec->timestamp.ns == 1700000000123456000);
+        CHECK(rec->header == PcapRecordHeader{1700000000, 123456, 40, 40});
+        CHECK(rec->link_type == 101);
+        CHECK(r->done());
+        CHECK(r->next().failure() == Failure{Error::NotFound, static_cast<std::uint32_t>(f.size())});
+    }
+    SECTION("skipped blocks: name resolution, statistics, custom") {
+        ByteVec f;
+        le_block(f, pcapng_block_shb, le_shb());
+        le_block(f, 4, ByteVec(8, 0));
+        le_block(f, pcapng_block_idb, le_idb(101, 0));
+        le_block(f, 5, ByteVec(12, 0));
+        le_block(f, 0x40000BAD, ByteVec(5, 7));
+        le_block(f, pcapng_block_epb, le_epb(0, 1, ipv4_syn, 40));
+        result<PcapngReader> r = PcapngReader::open(f);
+        REQUIRE(r.ok());
+        CHECK(r->next().ok());
+        CHECK(r->done());
+    }
+    SECTION("if_tsresol and if_tsoffset") {
+        ByteVec f;
+        le_block(f, pcapng_block_shb, le_shb());
+        // tsresol 9 (ns), tsoffset 100 s, end of options
+        le_block(f, pcapng_block_idb, le_idb(101, 0, {9, 0, 1, 0, 9, 0, 0, 0, 14, 0, 8, 0, 100, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0}));
+        le_block(f, pcapng_block_idb, le_idb(101, 0, {9, 0, 1, 0, 0x8A, 0, 0, 0})); // 2^-10 s
+        le_block(f, pcapng_block_epb, le_epb(0, 5'000'000'007, ipv4_syn, 40));
+        le_block(f, pcapng_block_epb, le_epb(1, 3 * 1024 + 512, ipv4_syn, 40));
+        result<PcapngReader> r = PcapngReader::open(f);
+        REQUIRE(r.ok());
+        const result<PcapRecord> a = r->next();
+        REQUIRE(a.ok());
+        CHECK(a->timestamp.ns == 105'000'000'007);
+        CHECK(a->header.ts_frac == 0); // µs, as libpcap hands it to tcpdump
+        const result<PcapRecord> b = r->next();
+        REQUIRE(b.ok());
+        CHECK(b->timestamp.ns == 3'500'000'000);
+        CHECK(r->interface(0).tsoffset == 100);
+        CHECK(r->interface(1).tsresol == 0x8A);
+    }
+    SECTION("timestamp conversion") {
+        CHECK(pcapng_time(1, 6, 0).ns == 1000);
+        CHECK(pcapng_time(1, 0, 0).ns == 1'000'000'000);
+        CHECK(pcapng_time(123456789012, 12, 0).ns == 123456789);
+        CHECK(pcapng_time(~std::uint64_t{0}, 127, 0).ns == 0);
+        CHECK(pcapng_time(std::uint64_t{1} << 40U, 0x80 | 40, -1).ns == 0);
+        CHECK(pcapng_time(~std::uint64_t{0}, 0xFF, 0).ns == 0); // 2^-127: treated as nothing
+        (void)pcapng_time(~std::uint64_t{0}, 0, std::int64_t{1} << 62U); // wraps, no UB (UBSan)
+    }
+    SECTION("simple packet blocks: interface 0, snapped to its snaplen") {
+        ByteVec f;
+        le_block(f, pcapng_block_shb, le_shb());
+        le_block(f, pcapng_block_idb, le_idb(101, 20));
+        ByteVec spb;
+        put_le32(spb, 40);
+        append(spb, Bytes(ipv4_syn).first(20));
+        le_block(f, pcapng_block_spb, spb);
+        result<PcapngReader> r = PcapngReader::open(f);
+        REQUIRE(r.ok());
+        const result<PcapRecord> rec = r->next();
+        REQUIRE(rec.ok());
+        CHECK(rec->data.size() == 20);
+        CHECK(rec->header.orig_len == 40);
+        CHECK(rec->snapped());
+        CHECK(rec->timestamp.ns == 0);
+    }
+    SECTION("errors") {
+        const ByteVec good = basic_pcapng();
+        CHECK(PcapngReader::open(Bytes(good).first(3)).failure() == Failure{Error::PcapTruncated, 3});
+        CHECK(CaptureReader::open(Bytes(good).first(3)).failure() == Failure{Error::PcapTruncated, 3});
+        ByteVec text(40, 'x');
+        CHECK(CaptureReader::open(text).failure() == Failure{Error::PcapBadMagic, 0});
+
+        auto first_error = [](const ByteVec& f) {
+            result<PcapngReader> r = PcapngReader::open(f);
+            REQUIRE(r.ok());
+            while (!r->done()) {
+                const result<PcapRecord> rec = r->next();
+                if (!rec) return rec.failure();
+            }
+            return Failure{};
+        };
+        // The epb's length field: 48 + 4 = 52.
+        ByteVec f = good;
+        f[52] = 13; // not a multiple of 4
+        CHECK(first_error(f) == Failure{Error::PcapngBadBlock, 52});
+        f = good;
+        f[52] = 8; // under 12
+        CHECK(first_error(f) == Failure{Error::PcapngBadBlock, 52});
+        f = good;
+        f[f.size() - 4] ^= 4; // trailing length differs
+        CHECK(first_error(f) == Failure{Error::PcapngBadBlock, static_cast<std::uint32_t>(f.size() - 4)});
+        f = good;
+        f[52 + 3] = 0x10; // 256 MiB
+        CHECK(first_error(f) == Failure{Error::PcapngBadBlock, 52});
+        f = good;
+        f[56] = 1; // interface 1 of 1
+        CHECK(first_error(f) == Failure{Error::PcapngUnknownInterface, 56});
+        f = good;
+        f[68] = 41; // caplen past the block
+        CHECK(first_error(f) == Failure{Error::PcapngBadBlock, 68});
+        f = good;
+        f[8] = 0x12; // byte-order magic
+        CHECK(first_error(f) == Failure{Error::PcapngBadBlock, 8});
+        f = good;
+        f[12] = 2; // major version 2
+        CHECK(first_error(f) == Failure{Error::PcapngBadBlock, 12});
+        // Cut anywhere: truncated at the size (and incomplete), or a clean end.
+        for (std::size_t cut = 4; cut < good.size(); ++cut) {
+            const ByteVec c(good.begin(), good.begin() + static_cast<std::ptrdiff_t>(cut));
+            result<PcapngReader> r = PcapngReader::open(c);
+            REQUIRE(r.ok());
+            while (!r->done()) static_cast<void>(r->next());
+            CHECK(r->count() == 0);
+            if (cut == 28 || cut == 48) {
+                CHECK_FALSE(r->incomplete());
+            } else {
+                CHECK(r->incomplete());
+            }
+        }
+        // An option running past its IDB.
+        ByteVec o;
+        le_block(o, pcapng_block_shb, le_shb());
+        le_block(o, pcapng_block_idb, le_idb(101, 0, {9, 0, 9, 0, 6, 0, 0, 0}));
+        CHECK(first_error(o) == Failure{Error::PcapngBadBlock, 44});
+        // A packet before any interface; an SPB without one.
+        ByteVec p;
+        le_block(p, pcapng_block_shb, le_shb());
+        le_block(p, pcapng_block_epb, le_epb(0, 0, ipv4_syn, 40));
+        CHECK(first_error(p) == Failure{Error::PcapngUnknownInterface, 36});
+        // 65 interfaces.
+        ByteVec many;
+        le_block(many, pcapng_block_shb, le_shb());
+        for (int i = 0; i < 65; ++i) le_block(many, pcapng_block_idb, le_idb(1, 0));
+        CHECK(first_error(many) == Failure{Error::PcapngUnknownInterface, 28 + 64 * 20});
+    }
+}
+
+TEST_CASE("pcapng: writer -> reader in both byte orders", "[pcapng]") {
+    for (const bool big : {false, true}) {
+        ByteVec f(pcapng_shb_size);
+        REQUIRE(write_pcapng_section_header(f, big).ok());
+        PcapngInterface a{1, 65535, 9, 0};
+        PcapngInterface b{101, 0, 0x94, -5};
+        for (const PcapngInterface& ifc : {a, b}) {
+            ByteVec blk(pcapng_idb_size(ifc));
+            REQUIRE(write_pcapng_interface(blk, ifc, big).ok());
+            append(f, blk);
+        }
+        const ByteVec frame = ethernet({0x0800}, ipv4_syn);
+        ByteVec e1(pcapng_epb_size(frame.size()));
+        REQUIRE(write_pcapng_enhanced_packet(e1, 0, 1'700'000'000'000'000'001, frame, 60, big).ok());
+        append(f, e1);
+        ByteVec e2(pcapng_epb_size(ipv4_syn.size()));
+        REQUIRE(write_pcapng_enhanced_packet(e2, 1, std::uint64_t{7} << 20U, ipv4_syn, 40, big).ok());
+        append(f, e2);
+        ByteVec s(pcapng_spb_size(3));
+        REQUIRE(write_pcapng_simple_packet(s, Bytes(ipv4_syn).first(3), 3, big).ok()); // padded to 4
+        append(f, s);
+        CHECK(f[8] == (big ? 0x1A : 0x4D));
+
+        result<CaptureReader> r = CaptureReader::open(f);
+        REQUIRE(r.ok());
+        const result<PcapRecord> p1 = r->next();
+        REQUIRE(p1.ok());
+        CHECK(r->pcapng().big_endian() == big);
+        CHECK(r->pcapng().interface(0) == a);
+        CHECK(r->pcapng().interface(1) == b);
+        CHECK(p1->timestamp.ns == 1'700'000'000'000'000'001);
+        CHECK(p1->header.orig_len == 60);
+        CHECK(r->ip_payload(*p1)->offset == 14);
+        const result<PcapRecord> p2 = r->next();
+        REQUIRE(p2.ok());
+        CHECK(p2->timestamp.ns == 2'000'000'000); // 7 s - 5 s
+        const result<PcapRecord> p3 = r->next();
+        REQUIRE(p3.ok());
+        CHECK(p3->data.size() == 3);
+        CHECK(p3->link_type == 1);
+        CHECK(r->done());
+    }
+    std::array<std::uint8_t, 27> small{};
+    CHECK(write_pcapng_section_header(small).failure() == Failure{Error::BufferTooSmall, 28});
+    CHECK(write_pcapng_enhanced_packet(small, 0, 0, ipv4_syn, 40).failure() == Failure{Error::BufferTooSmall, 72});
+}
+
+TEST_CASE("capture readers: a stream read in pieces (resume)", "[pcapng][pcap]") {
+    for (const char* name : {"two_interfaces.pcapng", "a_ipv4_default.pcap"}) {
+        const ByteVec whole = read_file(name);
+        for (const std::size_t chunk : {std::size_t{1}, std::size_t{7}, std::size_t{100}}) {
+            // The stream so far, minus the records already delivered.
+            ByteVec buf(whole.begin(), whole.begin() + static_cast<std::ptrdiff_t>(std::min(chunk, whole.size())));
+            std::size_t fed = buf.size();
+            result<CaptureReader> r = CaptureReader::open(buf);
+            while (!r && r.error() == Error::PcapTruncated && fed < whole.size()) {
+                const std::size_t n = std::min(chunk, whole.size() - fed);
+                buf.insert(buf.end(), whole.begin() + static_cast<std::ptrdiff_t>(fed),
+                           whole.begin() + static_cast<std::ptrdiff_t>(fed + n));
+                fed += n;
+                r = CaptureReader::open(buf);
+            }
+            REQUIRE(r.ok());
+            std::uint32_t records = 0;
+            std::size_t max_buf = 0;
+            while (true) {
+                if (!r->done()) {
+                    const result<PcapRecord> rec = r->next();
+                    if (rec) {
+                        ++records;
+                        CHECK(rec->data_offset() + rec->data.size() <= whole.size());
+                        CHECK(std::equal(rec->data.begin(), rec->data.end(), whole.begin() + rec->data_offset()));
+                        continue;
+                    }
+                    // NotFound: the blocks so far held no packet (a pcapng
+                    // header); PcapTruncated: a record not complete yet.
+                    INFO(name << " chunk " << chunk << " fed " << fed << ": " << to_string(rec.error()));
+                    REQUIRE((rec.error() == Error::NotFound || r->incomplete()));
+                }
+                if (fed == whole.size()) break;
+                const std::size_t drop = r->consumed();
+                buf.erase(buf.begin(), buf.begin() + static_cast<std::ptrdiff_t>(drop));
+                const std::size_t n = std::min(chunk, whole.size() - fed);
+                buf.insert(buf.end(), whole.begin() + static_cast<std::ptrdiff_t>(fed),
+                           whole.begin() + static_cast<std::ptrdiff_t>(fed + n));
+                fed += n;
+                max_buf = std::max(max_buf, buf.size());
+                r->resume(buf, drop);
+            }
+            CHECK(records == (std::string(name) == "a_ipv4_default.pcap" ? 10U : 20U));
+            CHECK(r->done());
+            CHECK_FALSE(r->incomplete());
+            CHECK(max_buf < 300); // one record (at most 124 bytes) plus a chunk
+        }
+    }
+}
+
+namespace {
+
+constexpr bool constexpr_pcapng() {
+    std::array<std::uint8_t, 28 + 20 + 72> file{};
+    MutableBytes out(file);
+    if (!write_pcapng_section_header(out, true)) return false;
+    if (!write_pcapng_interface(out.subspan(28), PcapngInterface{101, 0, 6, 0}, true)) return false;
+    if (!write_pcapng_enhanced_packet(out.subspan(48), 0, 2'000'000, ipv4_syn, 40, true)) return false;
+    result<CaptureReader> r = CaptureReader::open(file);
+    if (!r) return false;
+    const result<PcapRecord> rec = r->next();
+    return rec && rec->timestamp.ns == 2'000'000'000 && rec->data.size() == 40 && r->done();
+}
+
+} // namespace
+
+TEST_CASE("pcapng: reading and writing in constant expressions", "[pcapng]") { STATIC_REQUIRE(constexpr_pcapng()); }

@@ -262,6 +262,41 @@ inline Scenario make_scenario(std::uint64_t seed) {
     return s;
 }
 
+// ------------------------------------------------------------ the link model
+
+// What a link does to one copy of a segment.
+struct LinkCopy {
+    Duration delay{};       // until delivery: base delay + jitter (+ reorder_delay)
+    bool late = false;      // picked for reordering
+    bool corrupted = false; // one bit flipped...
+    std::uint64_t bit = 0;  // ...this one (bit index into the segment)
+};
+
+// Sends one segment of `size` bytes over `l`: lost, or delivered once, or
+// duplicated. Calls each(copy index, fate) per delivered copy (stopping if it
+// returns false) and returns the number of copies (0 = lost). The random
+// draws come from `net` in a fixed order, so a seed replays identically;
+// the Simulator below and the lwIP interop test (tests/interop/lwip.cpp)
+// both send through this.
+template <class Each>
+int link_transmit(Rng& net, const Link& l, std::size_t size, Each&& each) {
+    if (net.chance(l.loss_ppm)) return 0;
+    const int copies = net.chance(l.dup_ppm) ? 2 : 1;
+    for (int c = 0; c < copies; ++c) {
+        LinkCopy fate;
+        fate.delay = l.delay;
+        if (l.jitter.ns > 0) {
+            fate.delay = fate.delay + Duration{static_cast<std::int64_t>(net.below(static_cast<std::uint64_t>(l.jitter.ns) + 1))};
+        }
+        fate.late = net.chance(l.reorder_ppm);
+        if (fate.late) fate.delay = fate.delay + l.reorder_delay;
+        fate.corrupted = net.chance(l.corrupt_ppm);
+        if (fate.corrupted) fate.bit = net.below(size * 8U);
+        if (!each(c, fate)) break;
+    }
+    return copies;
+}
+
 // ------------------------------------------------------------ simulation
 
 // Counters summed over a property run (and one run's own).
@@ -572,17 +607,10 @@ class Simulator {
     void send(int from, Bytes seg) {
         const Link& l = sc_.link[idx(from)];
         ++totals_.segments_sent;
-        if (net_.chance(l.loss_ppm)) {
-            ++totals_.lost;
-            note_segment("lost", from, seg);
-            return;
-        }
-        const int copies = net_.chance(l.dup_ppm) ? 2 : 1;
-        if (copies == 2) ++totals_.duplicated;
-        for (int c = 0; c < copies; ++c) {
+        const int copies = link_transmit(net_, l, seg.size(), [&](int c, const LinkCopy& fate) {
             if (ninflight_ == max_in_flight) {
                 fail("more than %zu segments in flight", max_in_flight);
-                return;
+                return false;
             }
             Packet& p = inflight_[ninflight_++];
             if (ninflight_ > totals_.max_in_flight) totals_.max_in_flight = ninflight_;
@@ -590,27 +618,25 @@ class Simulator {
             p.to = static_cast<std::uint8_t>(1 - from);
             p.length = static_cast<std::uint8_t>(seg.size());
             for (std::size_t i = 0; i < seg.size(); ++i) p.bytes[i] = seg[i];
-            Duration d = l.delay;
-            if (l.jitter.ns > 0) d = d + Duration{static_cast<std::int64_t>(net_.below(static_cast<std::uint64_t>(l.jitter.ns) + 1))};
-            const bool late = net_.chance(l.reorder_ppm);
-            if (late) {
-                ++totals_.reordered;
-                d = d + l.reorder_delay;
-            }
-            p.at = now_ + d;
-            p.corrupted = net_.chance(l.corrupt_ppm);
-            if (p.corrupted) {
-                const std::uint64_t bit = net_.below(seg.size() * 8U);
-                p.bytes[bit / 8U] = static_cast<std::uint8_t>(p.bytes[bit / 8U] ^ (1U << (bit % 8U)));
-            }
+            if (fate.late) ++totals_.reordered;
+            p.at = now_ + fate.delay;
+            p.corrupted = fate.corrupted;
+            if (p.corrupted) p.bytes[fate.bit / 8U] = static_cast<std::uint8_t>(p.bytes[fate.bit / 8U] ^ (1U << (fate.bit % 8U)));
             if (trace_ != nullptr) {
                 std::array<char, 80> what{};
                 std::snprintf(what.data(), what.size(), "sent #%llu -> +%.9f%s%s%s",
                               static_cast<unsigned long long>(p.id), seconds(p.at), c == 1 ? " (dup)" : "",
-                              late ? " (late)" : "", p.corrupted ? " (corrupted)" : "");
+                              fate.late ? " (late)" : "", p.corrupted ? " (corrupted)" : "");
                 note("%c %s", from == 0 ? 'A' : 'B', what.data());
             }
+            return true;
+        });
+        if (copies == 0) {
+            ++totals_.lost;
+            note_segment("lost", from, seg);
+            return;
         }
+        if (copies == 2) ++totals_.duplicated;
         if (trace_ != nullptr) note_segment("", from, seg);
     }
 

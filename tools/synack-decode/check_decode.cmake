@@ -16,6 +16,14 @@
 # MODE=truncated  CAPTURE.pcap cut at many points: exit 1 with a message on
 #                 stderr (never a crash), the records before the cut printed.
 # MODE=usage      usage and I/O errors exit 2; --help exits 0.
+# MODE=pcapng     CAPTURE (a file name in DATA_DIR, any format) decodes to the
+#                 lines of EXPECTED (a `tcpdump -nn -S -t -r` transcript in
+#                 DATA_DIR), from the file and from stdin; so does each
+#                 rewrite of it by REWRITE (the rewrite helper) in VARIANTS
+#                 ("order:tsresol:blocks", e.g. be:9:epb). With TCPDUMP set,
+#                 tcpdump itself reads the original (if TCPDUMP_READS) and
+#                 every rewrite, and must print the same lines, and the
+#                 --time stamps must equal tcpdump's (TZ=UTC).
 cmake_minimum_required(VERSION 3.21)
 
 foreach(_v MODE TOOL DATA_DIR WORK_DIR)
@@ -162,6 +170,103 @@ if(MODE STREQUAL "tcpdump")
         fail("${CAPTURE}.pcap --time: '${_t_actual}', expected '${_t_expected}'")
     endif()
     message(STATUS "${CAPTURE}: ${_n} lines identical to tcpdump")
+    return()
+endif()
+
+# ---------------------------------------------------------------- pcapng
+if(MODE STREQUAL "pcapng")
+    file(STRINGS "${DATA_DIR}/${EXPECTED}" _expected)
+    list(LENGTH _expected _n)
+    if(_n EQUAL 0)
+        fail("${EXPECTED}: no lines")
+    endif()
+    # decode_matches(<file> <context> <tcpdump reads it>)
+    function(decode_matches path context with_tcpdump)
+        run_tool(f ARGS "${path}")
+        expect_rc(f 0 "${context}")
+        if(NOT f_ERR STREQUAL "")
+            fail("${context}: unexpected messages:\n${f_ERR}")
+        endif()
+        to_lines("${f_OUT}" _actual)
+        compare_lines("${_actual}" "${_expected}" "${context}")
+        run_tool(s INPUT "${path}" ARGS -)
+        expect_rc(s 0 "${context} on stdin")
+        if(NOT s_OUT STREQUAL f_OUT)
+            fail("${context}: stdin output differs from file output")
+        endif()
+        if(TCPDUMP AND with_tcpdump)
+            execute_process(COMMAND "${TCPDUMP}" -nn -S -t -r "${path}"
+                            OUTPUT_VARIABLE _t ERROR_VARIABLE _terr RESULT_VARIABLE _trc)
+            if(NOT _trc EQUAL 0)
+                fail("${context}: tcpdump failed (${_trc}): ${_terr}")
+            endif()
+            to_lines("${_t}" _tl)
+            compare_lines("${_actual}" "${_tl}" "${context} vs tcpdump")
+            # Timestamps: tcpdump's default format in UTC, and --time.
+            execute_process(COMMAND "${CMAKE_COMMAND}" -E env TZ=UTC "${TCPDUMP}" -nn -S -r "${path}"
+                            OUTPUT_VARIABLE _tt ERROR_QUIET)
+            run_tool(t ARGS --time "${path}")
+            expect_rc(t 0 "${context} --time")
+            if(NOT t_OUT STREQUAL _tt)
+                fail("${context}: --time output differs from tcpdump's:\n${t_OUT}\nvs\n${_tt}")
+            endif()
+        endif()
+    endfunction()
+
+    decode_matches("${DATA_DIR}/${CAPTURE}" "${CAPTURE}" ${TCPDUMP_READS})
+    if(CAPTURE STREQUAL "mixed_link_types.pcapng")
+        # --json names each packet's interface and link type.
+        run_tool(j ARGS --json "${DATA_DIR}/${CAPTURE}")
+        expect_rc(j 0 "--json ${CAPTURE}")
+        expect_contains("${j_OUT}" "\"interface\":0,\"link_type\":1," "--json ${CAPTURE}")
+        expect_contains("${j_OUT}" "\"interface\":1,\"link_type\":101," "--json ${CAPTURE}")
+    endif()
+    string(REPLACE "," ";" VARIANTS "${VARIANTS}")
+    foreach(_v IN LISTS VARIANTS)
+        string(REPLACE ":" ";" _parts "${_v}")
+        list(GET _parts 0 _order)
+        list(GET _parts 1 _resol)
+        list(GET _parts 2 _blocks)
+        set(_out "${WORK_DIR}/${CAPTURE}.${_order}-${_resol}-${_blocks}.pcapng")
+        execute_process(COMMAND "${REWRITE}" "${DATA_DIR}/${CAPTURE}" "${_out}" ${_order} ${_resol} ${_blocks}
+                        RESULT_VARIABLE _rc ERROR_VARIABLE _err)
+        if(NOT _rc EQUAL 0)
+            fail("rewrite ${_v} of ${CAPTURE} failed (${_rc}): ${_err}")
+        endif()
+        if(_order STREQUAL "be")
+            file_hex("${_out}" 8 4 _bom)
+            if(NOT _bom STREQUAL "1a2b3c4d")
+                fail("rewrite ${_v}: byte-order magic ${_bom}, expected big-endian 1a2b3c4d")
+            endif()
+        endif()
+        decode_matches("${_out}" "${CAPTURE} rewritten ${_v}" ${TCPDUMP_READS})
+    endforeach()
+    message(STATUS "${CAPTURE}: ${_n} lines identical to tcpdump, original and ${VARIANTS}")
+    return()
+endif()
+
+# ---------------------------------------------------------------- corpus
+# --emit-corpus DIR: one file per packet, the IP packet's bytes exactly.
+if(MODE STREQUAL "corpus")
+    set(_dir "${WORK_DIR}/corpus")
+    file(REMOVE_RECURSE "${_dir}")
+    file(MAKE_DIRECTORY "${_dir}")
+    run_tool(c ARGS --emit-corpus "${_dir}" "${DATA_DIR}/${CAPTURE}.pcap")
+    expect_rc(c 0 "--emit-corpus")
+    file(GLOB _files "${_dir}/*")
+    list(LENGTH _files _n)
+    if(NOT _n EQUAL 10)
+        fail("--emit-corpus wrote ${_n} files, expected 10")
+    endif()
+    # Packet 1 of a_ipv4_default: the 60-byte SYN after the 14-byte Ethernet
+    # header of record 1 (file offset 24 + 16 + 14 = 54).
+    file_hex("${_dir}/${CAPTURE}-00001" 0 1000 _got)
+    file_hex("${DATA_DIR}/${CAPTURE}.pcap" 54 60 _want)
+    if(NOT _got STREQUAL _want)
+        fail("--emit-corpus packet 1:\n  ${_got}\nexpected\n  ${_want}")
+    endif()
+    run_tool(missing ARGS --emit-corpus "${WORK_DIR}/no/such/dir" "${DATA_DIR}/${CAPTURE}.pcap")
+    expect_rc(missing 2 "--emit-corpus into a missing directory")
     return()
 endif()
 

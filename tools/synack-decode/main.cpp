@@ -1,5 +1,5 @@
 // tools/synack-decode/main.cpp — synack-decode: prints every TCP segment of
-// a classic pcap file (or of hex dumps, one packet per line) as tcpdump -nn -S
+// a pcap or pcapng capture (or of hex dumps, one packet per line) as tcpdump -nn -S
 // does, or as one JSON object per segment with every decoded field, and says
 // clearly what is malformed and where.
 //
@@ -12,6 +12,9 @@
 // usage and I/O errors. Packets that are simply not TCP (ARP, UDP, an IP
 // fragment, which is not reassembled) are skipped with a note on stderr and
 // do not change the status.
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <cerrno>
 #include <cstdint>
 #include <cstdio>
@@ -47,19 +50,25 @@ constexpr int exit_malformed = 1;
 constexpr int exit_usage = 2;
 
 constexpr std::string_view usage_text =
-    "usage: synack-decode [--json] [--time] [--summary] [--ladder] FILE.pcap | -\n"
+    "usage: synack-decode [--json] [--time] [--summary] [--ladder] FILE | -\n"
     "       synack-decode --hex [--tcp] [--json] [FILE | -]\n"
     "\n"
     "Prints each TCP segment as `tcpdump -nn -S -t` does, or with --json one\n"
     "JSON object per packet with every decoded field.\n"
     "\n"
-    "  FILE, -   a classic pcap file (not pcapng), - for stdin; link types\n"
-    "            Ethernet (802.1Q/802.1ad tags too), raw IP, Linux cooked v1/v2\n"
+    "  FILE, -   a pcap or pcapng capture (by its magic), - for stdin (read\n"
+    "            as it arrives: tcpdump -w - | synack-decode -); link types\n"
+    "            Ethernet (802.1Q/802.1ad tags too), raw IP, Linux cooked v1/v2;\n"
+    "            pcapng: every section and interface, both byte orders\n"
     "  --json    one JSON object per packet instead of tcpdump text\n"
     "  --summary after the packets, each handshake: what each side offered\n"
     "            in its SYN / SYN-ACK and what the connection negotiated\n"
     "  --ladder  after the packets, each connection as a ladder diagram\n"
     "            (arrows with flags, seq/ack, options; each side's state)\n"
+    "  --emit-corpus DIR\n"
+    "            also write each packet's IP bytes (trimmed to the IP length)\n"
+    "            to DIR/<input name>-<packet number>, one file per packet: a\n"
+    "            seed corpus for fuzzers (and synack's testing/mutator.hpp)\n"
     "  --time    prefix each text line with the capture time (UTC,\n"
     "            HH:MM:SS.ffffff; tcpdump prints local time)\n"
     "  --hex     read hex dumps, one packet per line (stdin unless FILE):\n"
@@ -111,6 +120,8 @@ std::string error_id(Error e) {
     case Error::PcapTruncated: return "PcapTruncated";
     case Error::PcapUnsupportedLinkType: return "PcapUnsupportedLinkType";
     case Error::PcapBadRecordLength: return "PcapBadRecordLength";
+    case Error::PcapngBadBlock: return "PcapngBadBlock";
+    case Error::PcapngUnknownInterface: return "PcapngUnknownInterface";
     case Error::AddressFamilyMismatch: return "AddressFamilyMismatch";
     default: break; // errors added later: by number, still stable
     }
@@ -245,6 +256,7 @@ struct Settings {
     bool summary = false;
     bool ladder = false;
     std::string path; // "" or "-": stdin
+    std::string emit_corpus; // --emit-corpus DIR: write each IP packet there
 };
 
 // Where a packet came from, for messages and JSON.
@@ -254,11 +266,13 @@ struct Source {
     std::optional<std::uint64_t> base;   // pcap: file offset of the bytes being decoded
     const PcapRecord* record = nullptr;  // pcap: the record
     bool nanosecond = false;
+    bool pcapng = false;                 // the record came from a pcapng file
 };
 
 // --json: one object per line and per packet, keys in this order:
 //   packet (1-based), line (hex input), time ("sec.frac" string, as tcpdump
-//   -tt), file_offset / caplen / len (pcap record);
+//   -tt), file_offset / caplen / len (pcap record), interface / link_type
+//   (pcapng: the packet's interface id in its section and its LINKTYPE_*);
 //   ip: family, version, src, dst, then IPv4 header_length, total_length,
 //     tos, dscp, ecn, id, flags {reserved, df, mf}, fragment_offset, ttl,
 //     protocol, checksum, checksum_computed, checksum_ok[, options hex] or
@@ -324,7 +338,7 @@ class Decoder {
     }
 
     // A frame whose link layer did not yield IP.
-    void link_problem(const Source& src, Error e, std::uint32_t frame_offset) {
+    void link_problem(const Source& src, Error e, std::uint32_t frame_offset, std::uint16_t link_type) {
         Problem p;
         p.error = e;
         p.layer = "link";
@@ -332,6 +346,7 @@ class Decoder {
         p.packet_offset = frame_offset;
         const bool skip = e == Error::NotTcp;
         if (skip) p.detail = "the frame does not carry IPv4 or IPv6";
+        if (e == Error::PcapUnsupportedLinkType) p.detail = "link type " + std::to_string(link_type);
         Source s = src;
         // Offsets are into the frame here.
         if (src.record != nullptr) s.base = src.record->data_offset();
@@ -499,6 +514,10 @@ class Decoder {
             j.field("file_offset", src.record->offset);
             j.field("caplen", h.incl_len);
             j.field("len", h.orig_len);
+            if (src.pcapng) {
+                j.field("interface", src.record->interface);
+                j.field("link_type", src.record->link_type);
+            }
         }
     }
 
@@ -709,65 +728,156 @@ class Decoder {
 
 // ------------------------------------------------------------------ inputs
 
-bool read_all(const std::string& path, std::vector<std::uint8_t>& out) {
-    if (path.empty() || path == "-") {
-        out.assign(std::istreambuf_iterator<char>(std::cin), std::istreambuf_iterator<char>());
-        return !std::cin.bad();
+// The capture input, read in chunks as it arrives: a file, or a pipe
+// (`tcpdump -w - | synack-decode -`) decoded packet by packet while the
+// producer runs. Bytes of records already decoded are dropped, so memory
+// holds one chunk plus at most one record (a pcapng block is at most
+// 16 MiB, a pcap record 256 KiB).
+class CaptureInput {
+  public:
+    explicit CaptureInput(const std::string& path) {
+        if (path.empty() || path == "-") {
+            fd_ = 0;
+        } else {
+            fd_ = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+            own_ = fd_ >= 0;
+        }
     }
-    std::ifstream in(path, std::ios::binary);
-    if (!in) return false;
-    out.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
-    return !in.bad();
+    ~CaptureInput() {
+        if (own_) ::close(fd_);
+    }
+    CaptureInput(const CaptureInput&) = delete;
+    CaptureInput& operator=(const CaptureInput&) = delete;
+
+    [[nodiscard]] bool opened() const { return fd_ >= 0; }
+    [[nodiscard]] bool failed() const { return error_ != 0; }
+    [[nodiscard]] int error() const { return error_; }
+    [[nodiscard]] Bytes bytes() const { return Bytes(buf_.data(), buf_.size()); }
+    [[nodiscard]] std::size_t size() const { return buf_.size(); }
+
+    // Drops the first `n` bytes, then appends what one read(2) returns.
+    // False at end of input or on an error.
+    bool more(std::size_t drop = 0) {
+        if (eof_) return false;
+        buf_.erase(buf_.begin(), buf_.begin() + static_cast<std::ptrdiff_t>(drop));
+        const std::size_t old = buf_.size();
+        buf_.resize(old + chunk);
+        ssize_t n = 0;
+        do {
+            n = ::read(fd_, buf_.data() + old, chunk);
+        } while (n < 0 && errno == EINTR);
+        buf_.resize(old + (n > 0 ? static_cast<std::size_t>(n) : 0U));
+        if (n <= 0) {
+            eof_ = true;
+            if (n < 0) error_ = errno;
+            return false;
+        }
+        return true;
+    }
+
+  private:
+    static constexpr std::size_t chunk = 1U << 16U;
+    std::vector<std::uint8_t> buf_;
+    int fd_ = -1;
+    bool own_ = false;
+    bool eof_ = false;
+    int error_ = 0;
+};
+
+// --emit-corpus: DIR/<input stem>-<number, 5 digits>, the IP packet
+// without link-layer trailers (Ethernet padding, an FCS) when its own
+// length says where it ends.
+bool emit_corpus_file(const Settings& settings, std::uint32_t number, Bytes packet) {
+    std::string stem = settings.path.empty() || settings.path == "-" ? std::string("stdin") : settings.path;
+    if (const std::size_t slash = stem.find_last_of('/'); slash != std::string::npos) stem = stem.substr(slash + 1);
+    if (const std::size_t dot = stem.find('.'); dot != std::string::npos && dot != 0) stem = stem.substr(0, dot);
+    if (const result<IpPacket> ip = parse_ip_packet(packet); ip) packet = packet.first(ip->tcp_offset + ip->tcp.size());
+    char name[16];
+    std::snprintf(name, sizeof name, "-%05u", number);
+    std::ofstream out(settings.emit_corpus + "/" + stem + name, std::ios::binary | std::ios::trunc);
+    if (!out) return false;
+    for (const std::uint8_t b : packet) out.put(static_cast<char>(b));
+    return static_cast<bool>(out);
 }
 
-int run_pcap(const Settings& settings, Decoder& d) {
-    std::vector<std::uint8_t> file;
-    if (!read_all(settings.path, file)) {
-        std::cerr << "synack-decode: cannot read " << settings.path << ": " << std::strerror(errno) << '\n';
+// pcap or pcapng (by magic), from a file or stdin.
+int run_capture(const Settings& settings, Decoder& d) {
+    CaptureInput in(settings.path);
+    const auto io_error = [&](int e) {
+        std::cerr << "synack-decode: cannot read " << (settings.path.empty() ? "-" : settings.path) << ": "
+                  << std::strerror(e) << '\n';
         return exit_usage;
-    }
-    const result<PcapReader> reader = PcapReader::open(file);
+    };
+    if (!in.opened()) return io_error(errno);
+    result<CaptureReader> reader = CaptureReader::open(in.bytes());
+    while (!reader && reader.error() == Error::PcapTruncated && in.more()) reader = CaptureReader::open(in.bytes());
+    if (in.failed()) return io_error(in.error());
     if (!reader) {
+        const Bytes file = in.bytes();
         std::string msg = std::string(to_string(reader.error())) + " [" + error_id(reader.error()) + "] at file offset " +
                           std::to_string(reader.offset());
         if (reader.error() == Error::PcapTruncated) msg += ": the 24-byte file header is incomplete";
-        if (file.size() >= 4 && file[0] == 0x0a && file[1] == 0x0d && file[2] == 0x0d && file[3] == 0x0a) {
-            msg += ": this is pcapng; convert it with `editcap -F pcap IN OUT` or `tcpdump -r IN -w OUT`";
-        } else if (reader.error() == Error::PcapBadMagic) {
-            msg += ": not a classic pcap file";
+        if (reader.error() == Error::PcapBadMagic) {
+            msg += file.size() >= 4 ? ": neither a pcap nor a pcapng file" : ": too short for a capture";
         }
         d.file_error(msg);
         return d.status();
     }
-    PcapReader r = *reader;
-    const std::uint16_t link = r.link_type();
-    if (!pcap_link_type_supported(link)) {
+    CaptureReader r = *reader;
+    if (r.format() == CaptureReader::Format::Pcap && !pcap_link_type_supported(r.pcap().link_type())) {
         d.file_error(std::string(to_string(Error::PcapUnsupportedLinkType)) +
-                     " [PcapUnsupportedLinkType] at file offset 20: link type " + std::to_string(link) +
+                     " [PcapUnsupportedLinkType] at file offset 20: link type " +
+                     std::to_string(r.pcap().link_type()) +
                      " (supported: 1 Ethernet, 101 raw IP, 113/276 Linux cooked v1/v2, 228/229 raw IPv4/IPv6)");
         return d.status();
     }
-    while (!r.done()) {
+    std::uint64_t stream_size = in.size(); // bytes read so far, for messages
+    const auto refill = [&]() {
+        std::cout.flush(); // a live pipe: show what arrived before waiting for more
+        const std::size_t drop = r.consumed();
+        const std::size_t before = in.size() - drop;
+        if (!in.more(drop)) return false;
+        stream_size += in.size() - before;
+        r.resume(in.bytes(), drop);
+        return true;
+    };
+    while (true) {
+        if (r.done() && !r.incomplete()) {
+            if (!r.problem().empty() || !refill()) break; // a bad record, or the end of the input
+            continue;
+        }
         const result<PcapRecord> rec = r.next();
         if (!rec) {
+            // NotFound: the bytes so far held blocks but no packet (a pcapng
+            // header); incomplete: a record's end is still to come.
+            if (rec.error() == Error::NotFound && !r.incomplete()) {
+                if (refill()) continue;
+                break;
+            }
+            if (r.incomplete() && refill()) continue;
             d.record_problem(r.count() + 1, rec.error(), rec.offset(),
                              std::string(r.problem()) + " (record starts at file offset " +
-                                 std::to_string(r.position()) + ", file is " + std::to_string(file.size()) +
+                                 std::to_string(r.position()) + ", file is " + std::to_string(stream_size) +
                                  " bytes)");
             break;
         }
         Source src;
         src.number = rec->number;
         src.record = &*rec;
-        src.nanosecond = r.header().nanosecond;
+        src.nanosecond = r.nanosecond();
+        src.pcapng = r.format() == CaptureReader::Format::Pcapng;
         const result<PcapIpPayload> ip = r.ip_payload(*rec);
         if (!ip) {
-            d.link_problem(src, ip.error(), ip.offset());
+            d.link_problem(src, ip.error(), ip.offset(), rec->link_type);
             continue;
         }
         src.base = rec->data_offset() + ip->offset;
+        if (!settings.emit_corpus.empty() && !emit_corpus_file(settings, rec->number, ip->packet)) {
+            return io_error(errno);
+        }
         d.ip_packet(src, ip->packet);
     }
+    if (in.failed()) return io_error(in.error());
     return d.status();
 }
 
@@ -876,6 +986,12 @@ int main(int argc, char** argv) {
             settings.summary = true;
         } else if (a == "--ladder") {
             settings.ladder = true;
+        } else if (a == "--emit-corpus") {
+            if (i + 1 >= argc) {
+                std::cerr << "synack-decode: --emit-corpus needs a directory\n" << usage_text;
+                return exit_usage;
+            }
+            settings.emit_corpus = argv[++i];
         } else if (a == "-h" || a == "--help") {
             std::cout << usage_text;
             return exit_ok;
@@ -898,8 +1014,12 @@ int main(int argc, char** argv) {
         std::cerr << "synack-decode: no input (a pcap file, or - for stdin)\n" << usage_text;
         return exit_usage;
     }
+    if (!settings.emit_corpus.empty() && settings.hex) {
+        std::cerr << "synack-decode: --emit-corpus reads captures, not --hex\n" << usage_text;
+        return exit_usage;
+    }
     Decoder d(settings);
-    const int status = settings.hex ? run_hex(settings, d) : run_pcap(settings, d);
+    const int status = settings.hex ? run_hex(settings, d) : run_capture(settings, d);
     if (settings.summary) {
         std::cout << '\n';
         d.print_summary(std::cout);

@@ -9,6 +9,7 @@
 #pragma once
 
 #include <type_traits>
+#include <utility>
 
 namespace synack {
 
@@ -16,6 +17,16 @@ struct Nullopt {
     constexpr explicit Nullopt(int) noexcept {}
 };
 inline constexpr Nullopt nullopt{0};
+
+// Hooks for other vocabularies' optionals (core/std_compat.hpp specializes
+// them for std::optional and std::nullopt_t): an Optional converts from and
+// to a type marked here, without this header including <optional>.
+namespace compat {
+template <class O>
+struct is_foreign_optional : std::false_type {};
+template <class N>
+struct is_foreign_nullopt : std::false_type {};
+} // namespace compat
 
 template <class T>
 class Optional {
@@ -28,9 +39,26 @@ class Optional {
     constexpr Optional(Nullopt) noexcept {} // NOLINT: implicit, as std::optional
     template <class U = T>
         requires(!std::is_same_v<std::remove_cvref_t<U>, Optional> && !std::is_same_v<std::remove_cvref_t<U>, Nullopt> &&
-                 std::is_constructible_v<T, U &&>)
+                 !compat::is_foreign_optional<std::remove_cvref_t<U>>::value &&
+                 !compat::is_foreign_nullopt<std::remove_cvref_t<U>>::value && std::is_constructible_v<T, U &&>)
     constexpr Optional(U&& v) noexcept // NOLINT: implicit, as std::optional
         : value_(static_cast<T>(static_cast<U&&>(v))), has_(true) {}
+    // From a foreign nullopt (std::nullopt with core/std_compat.hpp).
+    template <class N>
+        requires compat::is_foreign_nullopt<std::remove_cvref_t<N>>::value
+    constexpr Optional(N) noexcept {} // NOLINT: implicit, as std::optional
+    // From a foreign optional of anything T is constructible from.
+    template <class O>
+        requires compat::is_foreign_optional<std::remove_cvref_t<O>>::value &&
+                 std::is_constructible_v<T, decltype(*static_cast<O&&>(std::declval<O&&>()))>
+    constexpr Optional(O&& o) noexcept // NOLINT: implicit, as std::optional's converting constructor
+        : value_(o.has_value() ? static_cast<T>(*static_cast<O&&>(o)) : T{}), has_(o.has_value()) {}
+    // To a foreign optional (empty, or holding the value).
+    template <class O>
+        requires compat::is_foreign_optional<O>::value && std::is_constructible_v<O, const T&>
+    constexpr operator O() const noexcept(std::is_nothrow_constructible_v<O, const T&>) { // NOLINT: implicit
+        return has_ ? O(value_) : O();
+    }
 
     constexpr Optional& operator=(Nullopt) noexcept {
         reset();

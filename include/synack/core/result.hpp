@@ -71,6 +71,8 @@ enum class Error : std::uint8_t {
     ConfigRetries,          // synack_retries above 15, or syn_retries + syn_linear_timeouts above 255
     ConfigRateLimit,        // challenge_ack_limit above 255 or challenge_ack_window under 1 ms
     ConfigTableSize,        // backlog or accept_queue above 2^31, fastopen_pending above 65536
+    PcapngBadBlock,         // a pcapng block's framing or fields are invalid
+    PcapngUnknownInterface, // a pcapng packet names an interface not described
     // Number of errors; keep last.
     Count_
 };
@@ -126,6 +128,8 @@ enum class Error : std::uint8_t {
     case Error::ConfigRetries: return "config: synack_retries above 15 or syn_retries + syn_linear_timeouts above 255";
     case Error::ConfigRateLimit: return "config: challenge_ack_limit above 255 or challenge_ack_window under 1 ms";
     case Error::ConfigTableSize: return "config: backlog or accept_queue above 2^31, or fastopen_pending above 65536";
+    case Error::PcapngBadBlock: return "pcapng: malformed block";
+    case Error::PcapngUnknownInterface: return "pcapng: packet for an undescribed interface";
     case Error::Count_: break;
     }
     return "unknown error";

@@ -16,11 +16,11 @@
 #include <cstddef>
 #include <cstdint>
 #include <cstdio>
-#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "synack/core/optional.hpp"
 #include "synack/core/seq.hpp"
 #include "synack/core/time.hpp"
 #include "synack/handshake/connection.hpp"
@@ -74,7 +74,6 @@ inline void repeat(std::string& out, std::string_view glyph, std::size_t n) {
 inline std::string pad_left(const std::string& s, std::size_t w) {
     return s.size() >= w ? s : std::string(w - s.size(), ' ') + s;
 }
-
 
 } // namespace ladder_detail
 
@@ -188,7 +187,7 @@ class LadderBuilder {
   private:
     struct Side {
         State state = State::Closed;
-        std::optional<SeqNum> fin_end; // sequence number just past our FIN
+        Optional<SeqNum> fin_end; // sequence number just past our FIN
     };
 
     static void on_send(Side& s, const TcpView& v) {

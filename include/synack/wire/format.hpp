@@ -25,7 +25,6 @@
 #include <cstddef>
 #include <cstdint>
 #include <ostream>
-#include <span>
 #include <string>
 #include <string_view>
 
@@ -43,7 +42,7 @@ namespace synack {
 // needs and overflow() says whether it was cut. No NUL terminator.
 class TextSink {
   public:
-    constexpr explicit TextSink(std::span<char> out) noexcept : out_(out) {}
+    constexpr explicit TextSink(Span<char> out) noexcept : out_(out) {} // std::span, std::array, char[N] convert
 
     constexpr void put(char c) noexcept {
         if (n_ < out_.size()) out_[n_] = c;
@@ -100,7 +99,7 @@ class TextSink {
         return static_cast<char>(v < 10U ? '0' + v : 'a' + (v - 10U));
     }
 
-    std::span<char> out_;
+    Span<char> out_;
     std::size_t n_ = 0;
 };
 
@@ -746,7 +745,7 @@ std::string render(Write&& write) {
     write(s);
     if (!s.overflow()) return std::string(s.view());
     std::string out(s.size(), '\0');
-    TextSink again(std::span<char>(out.data(), out.size()));
+    TextSink again(Span<char>(out.data(), out.size()));
     write(again);
     return out;
 }
