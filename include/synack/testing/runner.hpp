@@ -378,9 +378,8 @@ class Runner {
         c.fastopen = client && server ? FastOpenMode::Both : client ? FastOpenMode::Client : server ? FastOpenMode::Server : FastOpenMode::Off;
         if (s.fo_qlen != 0) c.fastopen_pending = s.fo_qlen;
         if (s.user_mss != 0) c.mss = std::min<std::uint16_t>(c.mss, s.user_mss);
-        // Linux tcp_select_initial_window(): the first window is the 64 KB
-        // the SYN can announce, rounded down to a multiple of the MSS.
-        c.rcv_wnd = 65535U / c.mss * c.mss;
+        // (The first window, Linux tcp_select_initial_window(), is the
+        // machines' rule: handshake/negotiate.hpp initial_window().)
         c.challenge_ack_window = Duration::milliseconds(sys_.invalid_ratelimit_ms);
         if (s.user_timeout_ms != 0) c.user_timeout = Duration::milliseconds(s.user_timeout_ms);
         return c;
