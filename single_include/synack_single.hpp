@@ -3469,13 +3469,13 @@ class RtoEstimator {
     constexpr RtoEstimator() noexcept = default;
     constexpr explicit RtoEstimator(Duration initial) noexcept : rto_(initial) {}
 
-    // RFC 6298 §2.2 (first sample) and §2.3 (later samples). A sample
-    // beyond `max` is taken as `max` (and never beyond a 36-year ceiling):
-    // a clock that jumped across its range, or a caller's Negotiated record,
+    // RFC 6298 §2.2 (first sample) and §2.3 (later samples). A sample is
+    // kept as measured (SRTT is the path's, even beyond rto_max: Linux's
+    // tcp_rtt_estimator() clamps only the RTO) up to a 36-year ceiling: a
+    // clock that jumped across its range, or a caller's Negotiated record,
     // can hand in anything, and 7 * SRTT must stay inside int64.
     constexpr void sample(Duration r, Duration min, Duration max) noexcept {
         if (r.ns < 0) return;
-        if (r > max) r = max;
         if (r > sample_ceiling) r = sample_ceiling;
         if (!has_sample_) {
             srtt_ = r;

@@ -210,12 +210,13 @@ TEST_CASE("rto: set() restarts from a fixed value (RFC 6298 §5.7's 3 s)", "[rto
 
 // fuzz_listener found it (issue 11, hostile clocks): a clock jumping from
 // INT64_MIN to INT64_MAX handed in an RTT of INT64_MAX and 4 * RTTVAR
-// overflowed. Samples beyond the bound are taken as the bound.
+// overflowed. Samples beyond the ceiling are taken as the ceiling; the RTO
+// stays within its maximum.
 TEST_CASE("rto: huge samples and backoffs do not overflow", "[rto][hostile]") {
     const Duration max = Duration::seconds(120);
     RtoEstimator e;
     e.sample(Duration{INT64_MAX}, Duration::milliseconds(200), max);
-    CHECK(e.srtt() == max);
+    CHECK(e.srtt() == RtoEstimator::sample_ceiling);
     CHECK(e.rto() == max);
     e.sample(Duration{INT64_MAX}, Duration::milliseconds(200), max);
     CHECK(e.rto() == max);
@@ -225,6 +226,11 @@ TEST_CASE("rto: huge samples and backoffs do not overflow", "[rto][hostile]") {
     f.sample(Duration{INT64_MAX}, Duration{}, Duration{INT64_MAX});
     CHECK(f.srtt() == RtoEstimator::sample_ceiling);
     CHECK(f.rto().ns > 0);
+    // A sample beyond rto_max is the path's RTT, kept as measured.
+    RtoEstimator g;
+    g.sample(Duration::seconds(5), Duration::milliseconds(200), Duration::seconds(2));
+    CHECK(g.srtt() == Duration::seconds(5));
+    CHECK(g.rto() == Duration::seconds(2));
     for (int i = 0; i < 70; ++i) f.back_off(Duration{INT64_MAX});
     CHECK(f.rto() == Duration{INT64_MAX});
 }
