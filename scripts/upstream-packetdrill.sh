@@ -145,7 +145,7 @@ print(struct.pack('<Q', siphash24(w[0] | w[1] << 32, w[2] | w[3] << 32, msg)).he
 EOF
     }
     key=$(sed -n 's/.*tcp_fastopen_key=\([0-9a-fA-F-]*\).*/\1/p' "$work/gtests/net/common/defaults.sh" 2>/dev/null | head -1)
-    k4= k6=
+    k4='' k6=''
     if [ -n "$key" ] && command -v python3 >/dev/null &&
        [ "$(cookie "$key" 192.0.2.1 192.168.0.1)" = 3021b9d889017eeb ] &&
        [ "$(cookie "$key" fd3d:fa7b:d17d::1 fd3d:a0b:17d6::1)" = c1d1e9742a47a9bc ]; then
@@ -206,7 +206,7 @@ EOF
         for entry in "${failed[@]}"; do
             IFS='|' read -r i rel fam <<<"$entry"
             for _ in 1 2; do
-                [ -f "$work/k.$i.rc" ] && [ "$(cat "$work/k.$i.rc")" = 1 ] || break
+                if [ ! -f "$work/k.$i.rc" ] || [ "$(cat "$work/k.$i.rc")" != 1 ]; then break; fi
                 first_error "$work/k.$i.out" | grep -q 'timing error' || break
                 (kernel_run "$i" "$rel" "$fam")
             done
@@ -231,7 +231,7 @@ EOF
                 if printf '%s' "$err" | grep -q 'timing error'; then
                     verdict="no kernel verdict: Linux $release failed on timing only, three times: $err"
                 elif [ -n "$err" ]; then
-                    lines[$i]="skip  $rel [$fam]: fails on Linux $release too: $err"
+                    lines[i]="skip  $rel [$fam]: fails on Linux $release too: $err"
                     skip_linux=$((skip_linux + 1))
                     continue
                 else
@@ -240,7 +240,7 @@ EOF
             *) verdict="no kernel verdict (exit $krc)" ;;
             esac
         fi
-        lines[$i]="${lines[$i]} [kernel: $verdict]"
+        lines[i]="${lines[i]} [kernel: $verdict]"
         fail=$((fail + 1))
     done
 elif [ "$fail" -gt 0 ]; then
