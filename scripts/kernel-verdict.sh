@@ -9,11 +9,13 @@
 # Addresses (network safety: 198.18.0.0/15 and 2001:db8::/32 only) are the ones
 # the drill_ tests give synack-drill, so Fast Open cookies computed from them
 # match in both verdicts. A script that sets --ip_version=ipv6 in its header
-# gets the IPv6 set. Exit status: 0 pass, 1 fail (also on timeout), 77 skipped
+# gets the IPv6 set (SYNACK_KERNEL_FAMILY=ipv4|ipv6 chooses it instead: the
+# upstream suite runs one script for both families). Exit status: 0 pass, 1 fail (also on timeout), 77 skipped
 # with the reason printed: not root, no /dev/net/tun, or no packetdrill build.
 # Environment: SYNACK_PACKETDRILL (the binary), SYNACK_KERNEL_TIMEOUT (seconds,
 # default 120), SYNACK_KERNEL_TOLERANCE_USECS (default 25000),
-# SYNACK_KERNEL_VERBOSE=1 (packetdrill -v).
+# SYNACK_KERNEL_VERBOSE=1 (packetdrill -v), SYNACK_KERNEL_NS_PREFIX (the
+# namespace name's prefix, default sk-kv).
 set -u
 
 usage() { echo "usage: $0 script.pkt [extra packetdrill flags...]" >&2; exit 2; }
@@ -31,7 +33,13 @@ skip() { echo "SKIP: $name: $*"; exit 77; }
 [ -x "$pd" ] || skip "no packetdrill build at $pd (run scripts/build-packetdrill.sh)"
 command -v ip >/dev/null || skip "no ip (iproute2)"
 
-if grep -qE '^[[:space:]]*--ip_version=ipv6' "$script"; then
+family=${SYNACK_KERNEL_FAMILY:-}
+if [ -z "$family" ]; then
+    family=ipv4
+    grep -qE '^[[:space:]]*--ip_version=ipv6' "$script" && family=ipv6
+fi
+case $family in ipv4|ipv6) ;; *) echo "FAIL: $name: SYNACK_KERNEL_FAMILY=$family (ipv4 or ipv6)" >&2; exit 1 ;; esac
+if [ "$family" = ipv6 ]; then
     addrs=(--ip_version=ipv6 --local_ip=2001:db8::1 --remote_ip=2001:db8::2
            --gateway_ip=2001:db8::fe --netmask_ip=255.255.255.0)
 else
@@ -46,16 +54,22 @@ tolerance=(--tolerance_usecs="${SYNACK_KERNEL_TOLERANCE_USECS:-25000}")
 verbose=()
 [ "${SYNACK_KERNEL_VERBOSE:-0}" = 1 ] && verbose=(-v)
 
-# A namespace name of our own: sk-<pid>-<random>, never reused while we live.
-ns="sk-kv-$$-$RANDOM"
+# A namespace name of our own: <prefix>-<pid>-<random>, never reused while we live.
+ns="${SYNACK_KERNEL_NS_PREFIX:-sk-kv}-$$-$RANDOM"
 ip netns add "$ns" || { echo "FAIL: $name: cannot create network namespace $ns" >&2; exit 1; }
 trap 'ip netns delete "$ns" 2>/dev/null' EXIT
+trap 'exit 1' INT TERM HUP
 ip -n "$ns" link set lo up
 
 dir=$(cd "$(dirname "$script")" && pwd)
 cd "$dir" || exit 1
+# In the background and waited for, so that a TERM (CTest's timeout) reaches
+# the run at once, by its PID, and the EXIT trap still deletes the namespace.
 timeout --kill-after=5 "${SYNACK_KERNEL_TIMEOUT:-120}" \
-    ip netns exec "$ns" "$pd" "${addrs[@]}" "${tolerance[@]}" "${verbose[@]}" "$@" "$dir/$(basename "$script")"
+    ip netns exec "$ns" "$pd" "${addrs[@]}" "${tolerance[@]}" "${verbose[@]}" "$@" "$dir/$(basename "$script")" &
+run=$!
+trap 'kill "$run" 2>/dev/null; wait "$run"; exit 1' INT TERM HUP
+wait "$run"
 rc=$?
 case $rc in
     0)   echo "PASS: $name (kernel $(uname -r))"; exit 0 ;;
