@@ -11,8 +11,10 @@
 #   3. synack-drill: every scenario script in tests/scenarios (Linux's
 #      behaviour, segment for segment, in virtual time), one verdict each,
 #      and the trace of the simultaneous open.
-#   4. Live, when run as root with /dev/net/tun: in a network namespace of
-#      its own (gone when it ends), the Linux kernel connects to
+#   4. Live, when run as root with /dev/net/tun: three of those scripts
+#      again under the real packetdrill against this machine's kernel (the
+#      second verdict; packetdrill is built from ../shared/packetdrill), then,
+#      in a network namespace of its own (gone when it ends), the Linux kernel connects to
 #      synack-server through a TUN device, synack-client connects to a kernel
 #      listener, and the kernel's Fast Open client sends data in its SYN;
 #      each prints the ladder diagram with the real numbers, what both sides
@@ -29,6 +31,8 @@ if [ "$(id -u)" -eq 0 ]; then # the live part's tools
     command -v ip >/dev/null 2>&1 || need+=(iproute2)
     command -v sysctl >/dev/null 2>&1 || need+=(procps)
     [ -x /usr/bin/python3 ] || need+=(python3)
+    command -v bison >/dev/null 2>&1 || need+=(bison) # packetdrill, for the kernel's verdict
+    command -v flex >/dev/null 2>&1 || need+=(flex)
 fi
 if [ ${#need[@]} -gt 0 ]; then
     if [ "$(id -u)" -ne 0 ]; then
@@ -56,10 +60,10 @@ banner "synack-decode --summary tests/data/e_ipv4_closed_port.pcap   (connection
 "$build/tools/synack-decode/synack-decode" --summary tests/data/e_ipv4_closed_port.pcap
 banner "synack-loop: two Connections, 50 ms each way, the first SYN lost"
 "$build/examples/synack-loop/synack-loop" --delay-ms 50
-banner "synack-drill tests/scenarios/*.pkt   (packetdrill-style scenarios against the machines)"
-"$build/tools/synack-drill/synack-drill" tests/scenarios/*.pkt
+banner "synack-drill tests/scenarios/*.pkt   (real packetdrill scripts against the machines, virtual time)"
+"$build/tools/synack-drill/synack-drill" --local_ip=198.18.0.1 --remote_ip=198.18.0.2 tests/scenarios/*.pkt
 banner "synack-drill -v tests/scenarios/simultaneous-open.pkt"
-"$build/tools/synack-drill/synack-drill" -v tests/scenarios/simultaneous-open.pkt
+"$build/tools/synack-drill/synack-drill" --local_ip=198.18.0.1 --remote_ip=198.18.0.2 -v tests/scenarios/simultaneous-open.pkt
 
 live() { # live CASE TITLE
     banner "$2"
@@ -68,6 +72,17 @@ live() { # live CASE TITLE
         "$build/tools/synack-decode/synack-decode" | grep -v '^PASS'
 }
 if [ "$(id -u)" -eq 0 ] && [ -c /dev/net/tun ] && [ -x "$build/examples/synack-server/synack-server" ]; then
+    # The second verdict: the same scripts under the real packetdrill against
+    # this machine's kernel (built from ../shared/packetdrill), each in a
+    # network namespace of its own.
+    if bash scripts/build-packetdrill.sh >/dev/null 2>&1; then
+        for script in passive-close simultaneous-open timestamps-missing-accepted; do
+            banner "the kernel's verdict on tests/scenarios/$script.pkt (real packetdrill, Linux $(uname -r))"
+            bash scripts/kernel-verdict.sh "tests/scenarios/$script.pkt"
+        done
+    else
+        banner "kernel verdicts skipped: scripts/build-packetdrill.sh failed (needs ../shared/packetdrill, bison, flex)"
+    fi
     live server4 "live: the Linux kernel connects to synack-server through a TUN device (IPv4)"
     live client6 "live: synack-client connects to a kernel listener (IPv6)"
     live server4-fastopen "live: the kernel's Fast Open client, data in its second SYN"
