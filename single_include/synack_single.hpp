@@ -3358,21 +3358,25 @@ template <class Count>
 enum class FastOpenAnswer : std::uint8_t {
     None,        // no Fast Open: a plain handshake
     Cookie,      // answer with our cookie, take no data (a request, or an invalid cookie)
-    Data,        // take the SYN's data (0-RTT)
-    DataCookie,  // take it and send a fresh primary cookie (the backup key matched)
+    Data,        // Fast Open child now, with the SYN's data if any (0-RTT)
+    DataCookie,  // the same, and send a fresh primary cookie (the backup key matched)
 };
 
 // `valid`: the cookie matched the primary key, `backup`: the backup key.
-// A valid cookie without data is a plain handshake (nothing to gain).
+// A valid cookie creates the child whether or not the SYN carries data:
+// Linux tcp_try_fastopen() calls tcp_fastopen_create_child() for any valid
+// cookie ("Data-less SYN with valid cookie is allowed to send data in
+// SYN_RECV state"), so accept() returns it in SYN-RECEIVED
+// (tests/scenarios/syn-received-close.pkt, upstream
+// fastopen/server/basic-zero-payload.pkt).
 [[nodiscard]] constexpr FastOpenAnswer fastopen_answer(bool enabled, bool option, bool pending_full, bool request,
-                                                       bool valid, bool backup, bool has_data) noexcept {
+                                                       bool valid, bool backup) noexcept {
     // tcp_fastopen_queue_check(): over the pending limit, no Fast Open at all.
     if (!enabled || !option || pending_full) return FastOpenAnswer::None;
     if (request) return FastOpenAnswer::Cookie;
     // RFC 7413 §4.2.2: an invalid cookie's data is dropped; Linux answers
     // with the valid cookie so that the client can use it next time.
     if (!valid && !backup) return FastOpenAnswer::Cookie;
-    if (!has_data) return backup ? FastOpenAnswer::Cookie : FastOpenAnswer::None;
     return backup ? FastOpenAnswer::DataCookie : FastOpenAnswer::Data;
 }
 
@@ -5801,7 +5805,7 @@ class Listener {
                                                                  o.fast_open->cookie_bytes());
         const Bytes payload = seg.payload();
         const negotiate::FastOpenAnswer ans = negotiate::fastopen_answer(
-            true, true, full, request, c == FastOpenCheck::Primary, c == FastOpenCheck::Backup, !payload.empty());
+            true, true, full, request, c == FastOpenCheck::Primary, c == FastOpenCheck::Backup);
         if (full) ++stats_.fastopen_pending_full;
         else if (request) ++stats_.fastopen_cookie_requests;
         else if (c == FastOpenCheck::Invalid) ++stats_.fastopen_invalid;

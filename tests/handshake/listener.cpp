@@ -459,6 +459,26 @@ TEST_CASE("listener: Fast Open cookie request, 0-RTT data, invalid cookie, backu
     CHECK(child.state() == State::Established);
     CHECK(l.fastopen_pending() == 0);
 
+    // 2b. valid cookie, no data: still a Fast Open child at once (Linux
+    // tcp_try_fastopen() -> tcp_fastopen_create_child()), accept()ed in SYN-RECEIVED
+    TcpHeader syn2b = to_server(40006, 6000, 0, TcpFlag::Syn);
+    syn2b.options.fast_open = cookie;
+    inject(l, syn2b, at(1.5));
+    r = drain(l, at(1.5));
+    REQUIRE(r.size() == 1);
+    CHECK(r[0].header().ack == SeqNum(6001));
+    CHECK_FALSE(r[0].header().options.fast_open.has_value());
+    a = l.accept();
+    REQUIRE(a.has_value());
+    CHECK(a->state == State::SynReceived);
+    CHECK(a->negotiated.tfo_data == 0);
+    CHECK(a->negotiated.rcv_nxt == SeqNum(6001));
+    Connection child2 = a->connection(sc);
+    const auto ack2b = make(to_server(40006, 6001, r[0].header().seq.raw() + 1, TcpFlag::Ack), client_ip, server_ip);
+    child2.on_segment(client_ip, server_ip, ack2b, at(1.6));
+    CHECK(child2.state() == State::Established);
+    CHECK(l.fastopen_pending() == 0);
+
     // 3. invalid cookie + data: data dropped, only the SYN acknowledged, a valid cookie offered
     TcpHeader syn3 = to_server(40002, 7000, 0, TcpFlag::Syn);
     FastOpenOption bad = cookie;

@@ -743,7 +743,7 @@ class Listener {
                                                                  o.fast_open->cookie_bytes());
         const Bytes payload = seg.payload();
         const negotiate::FastOpenAnswer ans = negotiate::fastopen_answer(
-            true, true, full, request, c == FastOpenCheck::Primary, c == FastOpenCheck::Backup, !payload.empty());
+            true, true, full, request, c == FastOpenCheck::Primary, c == FastOpenCheck::Backup);
         if (full) ++stats_.fastopen_pending_full;
         else if (request) ++stats_.fastopen_cookie_requests;
         else if (c == FastOpenCheck::Invalid) ++stats_.fastopen_invalid;
