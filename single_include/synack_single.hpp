@@ -3523,6 +3523,28 @@ class RtoEstimator {
     bool has_sample_ = false;
 };
 
+// Linux tcp_model_timeout() (tcp_timer.c): how long `boundary`
+// retransmissions take when the RTO starts at `rto_base` and doubles up to
+// `rto_max`. retransmits_timed_out() gives up at the first timeout that
+// finds this much time gone since the first transmission; for a SYN,
+// rto_base is the initial RTO (tcp_timeout_init()) and boundary
+// tcp_syn_retries, so the linear timeouts (tcp_syn_linear_timeouts) do not
+// extend it: 6 -> 127 s, 2 -> 7 s, 1 -> 3 s
+// (tests/scenarios/syn-retransmit-*-timeout.pkt, kernel-verified).
+[[nodiscard]] constexpr Duration model_timeout(std::uint32_t boundary, Duration rto_base, Duration rto_max) noexcept {
+    if (rto_base.ns <= 0) return Duration{};
+    // linear_backoff_thresh = ilog2(rto_max / rto_base)
+    std::uint32_t thresh = 0;
+    for (std::int64_t r = rto_max.ns / rto_base.ns; r > 1; r /= 2) ++thresh;
+    if (boundary <= thresh) return Duration{((std::int64_t{2} << boundary) - 1) * rto_base.ns};
+    const std::int64_t head = ((std::int64_t{2} << thresh) - 1) * rto_base.ns; // <= 2 * rto_max
+    const std::int64_t extra = std::int64_t{boundary - thresh};
+    // rto_max <= a year (validated), boundary <= 255: within int64 ns,
+    // but saturate rather than trust the caller.
+    if (rto_max.ns > 0 && extra > (INT64_MAX - head) / rto_max.ns) return Duration{INT64_MAX};
+    return Duration{head + extra * rto_max.ns};
+}
+
 } // namespace synack
 
 // ---------------------------------------------------------------- synack/handshake/connection.hpp
@@ -4082,7 +4104,10 @@ class Connection {
     // ---- sending ----
 
     constexpr void send_syn(Time now) noexcept {
-        syn_sent_at_ = now;
+        // The first SYN's time: the RTT sample needs it only while the SYN
+        // went once (Karn), the give-up rule (on_retransmit_timer()) from
+        // the first SYN on, as Linux's retrans_stamp.
+        if (retries_ == 0) syn_sent_at_ = now;
         tx_ |= TxSyn;
         arm_retransmit(now);
     }
@@ -4107,11 +4132,20 @@ class Connection {
     // syn_retries + syn_linear_timeouts retransmissions, the first
     // syn_linear_timeouts at the initial RTO, then doubling; SYN-RECEIVED
     // allows synack_retries, doubling; RTO capped at rto_max.
+    //
+    // SYN-SENT also gives up at the first timeout (after a retransmission)
+    // that finds model_timeout(syn_retries) gone since the first SYN (Linux
+    // tcp_write_timeout() -> retransmits_timed_out()): the linear timeouts
+    // add SYNs inside that budget, not time (syn_retries 2: SYNs at 0..5 s,
+    // TimedOut at 7 s; 6: TimedOut at 131 s, the count ends it too).
     constexpr void on_retransmit_timer(Time now) noexcept {
         std::uint32_t limit = cfg().fin_retries;
         if (state_ == State::SynSent) limit = std::uint32_t{cfg().syn_retries} + cfg().syn_linear_timeouts;
         if (state_ == State::SynReceived) limit = cfg().synack_retries;
-        if (retries_ >= limit) {
+        const bool budget_spent =
+            state_ == State::SynSent && retries_ > 0 &&
+            saturating_sub(now, syn_sent_at_) >= model_timeout(cfg().syn_retries, cfg().rto_initial, cfg().rto_max);
+        if (retries_ >= limit || budget_spent) {
             enter_closed(EventKind::TimedOut);
             return;
         }

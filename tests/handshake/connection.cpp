@@ -211,6 +211,34 @@ TEST_CASE("connection: SYN schedule without linear timeouts", "[connection][time
     CHECK(events(c) == std::vector<EventKind>{EventKind::TimedOut});
 }
 
+TEST_CASE("connection: SYN give-up budget of (2 << syn_retries) - 1 s from the first SYN", "[connection][timers]") {
+    // Linux tcp_write_timeout() -> retransmits_timed_out(): the linear
+    // timeouts add SYNs, not time (tests/scenarios/syn-retransmit-default-timeout.pkt;
+    // TCP_SYNCNT 1: upstream fastopen/client/blocking-sendto-errnos.pkt).
+    const auto run = [](std::uint8_t retries, std::vector<double> want_sent, double want_end) {
+        Config cfg;
+        cfg.syn_retries = retries;
+        Connection c(ctx(3, cfg));
+        REQUIRE(c.connect(client_flow, at(0)) == Error::None);
+        std::vector<double> sent;
+        Time now = at(0);
+        for (int guard = 0; guard < 100 && c.state() == State::SynSent; ++guard) {
+            sent.resize(sent.size() + drain(c, now).size(), static_cast<double>(now.ns) / 1e9);
+            now = c.next_deadline();
+            c.on_timer(now);
+        }
+        CHECK(sent == want_sent);
+        CHECK(now == at(want_end));
+        CHECK(events(c) == std::vector<EventKind>{EventKind::TimedOut});
+    };
+    run(2, {0, 1, 2, 3, 4, 5}, 7);
+    run(1, {0, 1, 2}, 3);
+    run(0, {0, 1}, 2); // never at the first timeout (retransmits_timed_out() needs one)
+    CHECK(model_timeout(6, Duration::seconds(1), Duration::seconds(120)) == Duration::seconds(127));
+    CHECK(model_timeout(8, Duration::seconds(1), Duration::seconds(120)) == Duration::seconds(127 + 2 * 120));
+    CHECK(model_timeout(255, Duration::nanoseconds(1), Duration::seconds(365LL * 86400)).ns > 0);
+}
+
 TEST_CASE("connection: SYN-ACK retransmissions, given up at 63 s", "[connection][timers]") {
     Connection server(ctx(4));
     Connection client(ctx(5));

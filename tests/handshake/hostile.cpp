@@ -668,11 +668,15 @@ TEST_CASE("hostile: timers called early, late, twice and with Time::never()", "[
     CHECK(c.next_deadline() == at(2.7)); // linear timeouts: the RTO stays 1 s
     c.on_timer(at(1.7)); // the same instant again: nothing more
     CHECK(drain(c, at(1.7)).empty());
-    c.on_timer(Time::never()); // the end of time: the due retransmission, once
-    CHECK(c.state() == State::SynSent);
-    CHECK(drain(c, at(2)).size() == 1);
-    CHECK(c.next_deadline() == Time::never()); // saturated: no time is left to schedule anything in
+    // The end of time: the SYN's budget since the first SYN is spent (Linux
+    // retransmits_timed_out()), so the timer gives up, once.
     c.on_timer(Time::never());
-    CHECK(c.state() == State::SynSent);
+    CHECK(c.state() == State::Closed);
+    CHECK(events(c) == std::vector<EventKind>{EventKind::TimedOut});
+    CHECK(drain(c, at(2)).empty());
+    CHECK(c.next_deadline() == Time::never());
+    c.on_timer(Time::never());
+    CHECK(c.state() == State::Closed);
+    CHECK(events(c).empty());
     CHECK(drain(c, at(2)).empty());
 }

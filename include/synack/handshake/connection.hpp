@@ -555,7 +555,10 @@ class Connection {
     // ---- sending ----
 
     constexpr void send_syn(Time now) noexcept {
-        syn_sent_at_ = now;
+        // The first SYN's time: the RTT sample needs it only while the SYN
+        // went once (Karn), the give-up rule (on_retransmit_timer()) from
+        // the first SYN on, as Linux's retrans_stamp.
+        if (retries_ == 0) syn_sent_at_ = now;
         tx_ |= TxSyn;
         arm_retransmit(now);
     }
@@ -580,11 +583,20 @@ class Connection {
     // syn_retries + syn_linear_timeouts retransmissions, the first
     // syn_linear_timeouts at the initial RTO, then doubling; SYN-RECEIVED
     // allows synack_retries, doubling; RTO capped at rto_max.
+    //
+    // SYN-SENT also gives up at the first timeout (after a retransmission)
+    // that finds model_timeout(syn_retries) gone since the first SYN (Linux
+    // tcp_write_timeout() -> retransmits_timed_out()): the linear timeouts
+    // add SYNs inside that budget, not time (syn_retries 2: SYNs at 0..5 s,
+    // TimedOut at 7 s; 6: TimedOut at 131 s, the count ends it too).
     constexpr void on_retransmit_timer(Time now) noexcept {
         std::uint32_t limit = cfg().fin_retries;
         if (state_ == State::SynSent) limit = std::uint32_t{cfg().syn_retries} + cfg().syn_linear_timeouts;
         if (state_ == State::SynReceived) limit = cfg().synack_retries;
-        if (retries_ >= limit) {
+        const bool budget_spent =
+            state_ == State::SynSent && retries_ > 0 &&
+            saturating_sub(now, syn_sent_at_) >= model_timeout(cfg().syn_retries, cfg().rto_initial, cfg().rto_max);
+        if (retries_ >= limit || budget_spent) {
             enter_closed(EventKind::TimedOut);
             return;
         }
