@@ -3110,8 +3110,8 @@ constexpr SipHasher& add_address(SipHasher& h, const IpAddress& a) noexcept {
 // Pure constexpr functions that both machines (Connection, Listener) call and
 // neither repeats: what a SYN offers and a SYN-ACK answers (RFC 9293 §3.7.1
 // MSS, RFC 7323 window scale and timestamps, RFC 2018 SACK-permitted, RFC
-// 3168 §6.1.1 ECN setup, RFC 7413 Fast Open), PAWS with the 24-day rule (RFC
-// 7323 §5), the handshake's RTT sample with Karn's rule (RFC 6298 §3), the
+// 3168 §6.1.1 ECN setup, RFC 7413 Fast Open), PAWS with the idle rule (RFC
+// 7323 §5, Linux 2147 s), the handshake's RTT sample with Karn's rule (RFC 6298 §3), the
 // per-flow limit on replies a peer can trigger (Linux tcp_oow_rate_limited()),
 // the initial window (Linux tcp_select_initial_window()) and the Negotiated
 // record. Where RFCs leave room, Linux is followed and cited.
@@ -3275,13 +3275,20 @@ constexpr void synack_answer(const Config& c, const Agreement& a, std::uint32_t 
 // ----------------------------------------------------------- PAWS
 
 inline constexpr std::int32_t paws_window = 1;                        // Linux TCP_PAWS_WINDOW
-inline constexpr Duration paws_idle_limit = Duration::seconds(24LL * 86400); // Linux TCP_PAWS_24DAYS
+// How long TS.Recent stays valid without an update. RFC 7323 §5.5 says 24
+// days (a 1 ms TSval clock moving half its 2^32 range; Linux's
+// TCP_PAWS_24DAYS before 6.7); Linux 6.7+ tcp_paws_check() uses
+// TCP_PAWS_WRAP = INT_MAX / USEC_PER_SEC = 2147 s, the half-range time of
+// the fastest TSval clock allowed (1 us), and Linux is followed
+// (tests/scenarios/paws-idle-ts-recent-expiry.pkt).
+inline constexpr Duration paws_idle_limit = Duration::seconds(2147); // Linux TCP_PAWS_WRAP
 
 // RFC 7323 §5.3 / Linux tcp_paws_check(): true if a segment with TSval
 // `tsval` passes against TS.Recent. `idle`: how long ago TS.Recent was last
-// updated; after 24 days it is no longer valid (§5.5: the peer's clock may
-// have wrapped its sign bit), so the segment is accepted. A TS.Recent of 0
-// is ignored, as Linux does (some stacks send TSval 0 in their SYN).
+// updated; from paws_idle_limit on it is no longer valid (§5.5: the peer's
+// clock may have wrapped its sign bit), so the segment is accepted. A
+// TS.Recent of 0 is ignored, as Linux does (some stacks send TSval 0 in
+// their SYN).
 [[nodiscard]] constexpr bool paws_ok(std::uint32_t ts_recent, std::uint32_t tsval, Duration idle) noexcept {
     if (static_cast<std::int32_t>(ts_recent - tsval) <= paws_window) return true;
     if (idle >= paws_idle_limit) return true;
@@ -4709,7 +4716,7 @@ class Connection {
     std::uint32_t ts_recent_ = 0, ts_offset_ = 0;
     std::uint32_t unconsumed_ = 0;
     std::uint32_t reply_start_ms_ = 0; // rate limit of the ACKs a peer can draw (timestamp clock)
-    std::uint32_t ts_recent_sec_ = 0;  // when TS.Recent was taken, in seconds (PAWS's 24-day rule; with TsStamped)
+    std::uint32_t ts_recent_sec_ = 0;  // when TS.Recent was taken, in seconds (PAWS's idle rule; with TsStamped)
     std::uint32_t rcv_space_ = 0;      // see rcv_space()
     std::uint16_t peer_window_ = 0;
     std::uint16_t snd_mss_ = 0;

@@ -204,9 +204,9 @@ TEST_CASE("hostile: two desynchronised Connections do not ACK each other forever
     CHECK(moved < 10);
 }
 
-// ---- defect 3: PAWS without the 24-day rule ----
+// ---- defect 3: PAWS without the idle rule ----
 
-TEST_CASE("hostile: after 25 idle days the peer's FIN is accepted (RFC 7323 §5.5 24-day rule)", "[hostile][paws]") {
+TEST_CASE("hostile: after 25 idle days the peer's FIN is accepted (RFC 7323 §5.5 idle rule)", "[hostile][paws]") {
     Pair p;
     const Time later = at(0) + Duration{25 * day_ns};
     // The peer's 1 ms TS clock moved 25 days: 2.16e9 ticks, past 2^31, so
@@ -218,14 +218,27 @@ TEST_CASE("hostile: after 25 idle days the peer's FIN is accepted (RFC 7323 §5.
     CHECK(events(p.client) == std::vector<EventKind>{EventKind::PeerClosed});
 }
 
-TEST_CASE("hostile: within 24 days an old TSval is still rejected by PAWS", "[hostile][paws]") {
+// Linux 6.7+ tcp_paws_check(): TS.Recent expires after TCP_PAWS_WRAP =
+// INT_MAX / USEC_PER_SEC = 2147 s idle, not the RFC's 24 days.
+TEST_CASE("hostile: within 2147 s an old TSval is still rejected by PAWS", "[hostile][paws]") {
     Pair p;
-    const Time later = at(0) + Duration{23 * day_ns};
+    const Time later = at(0) + Duration::seconds(2146);
     const auto fin = p.from_server(p.client.rcv_nxt(), p.client.snd_nxt(), TcpFlag::Fin | TcpFlag::Ack,
                                    p.server_ts(at(0)) - 100);
     p.inject(fin, later);
     CHECK(p.client.state() == State::Established);
     CHECK(p.client.stats().paws_rejected == 1);
+}
+
+TEST_CASE("hostile: just after 2147 idle seconds an old TSval passes PAWS (Linux TCP_PAWS_WRAP)", "[hostile][paws]") {
+    Pair p;
+    const Time later = at(0) + Duration::seconds(2148);
+    const auto fin = p.from_server(p.client.rcv_nxt(), p.client.snd_nxt(), TcpFlag::Fin | TcpFlag::Ack,
+                                   p.server_ts(at(0)) - 100);
+    p.inject(fin, later);
+    CHECK(p.client.state() == State::CloseWait);
+    CHECK(p.client.stats().paws_rejected == 0);
+    CHECK(events(p.client) == std::vector<EventKind>{EventKind::PeerClosed});
 }
 
 // ---- defect 4: on_timer(Time::never()) ----

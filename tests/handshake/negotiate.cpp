@@ -1,5 +1,5 @@
 // Tests for synack/handshake/negotiate.hpp: the handshake's rules, written
-// once (MSS, window scale, SACK, timestamps, ECN, PAWS with the 24-day rule,
+// once (MSS, window scale, SACK, timestamps, ECN, PAWS with the idle rule,
 // the RTT sample with Karn's rule, the reply limiter, Fast Open, the
 // Negotiated record). Most are also proven at compile time.
 #include "synack/handshake/negotiate.hpp"
@@ -34,8 +34,11 @@ static_assert(paws_ok(1000, 999, {}));   // TCP_PAWS_WINDOW: one tick older pass
 static_assert(!paws_ok(1000, 998, {}));
 static_assert(paws_ok(0xFFFFFFF0U, 5, {})); // across the 2^32 wrap: newer
 static_assert(!paws_ok(5, 0xFFFFFFF0U, {}));
-static_assert(!paws_ok(1000, 1000 + 0x80000001U, Duration::seconds(24LL * 86400 - 1)));
-static_assert(paws_ok(1000, 1000 + 0x80000001U, Duration::seconds(24LL * 86400))); // §5.5
+// §5.5's idle rule with Linux's TCP_PAWS_WRAP (2147 s), not the RFC's 24 days
+static_assert(!paws_ok(1000, 1000 + 0x80000001U, Duration::seconds(2147) - Duration::nanoseconds(1)));
+static_assert(paws_ok(1000, 1000 + 0x80000001U, Duration::seconds(2147)));
+static_assert(!paws_ok(1000, 998, Duration::seconds(2146)));
+static_assert(paws_ok(1000, 999 - 0x10000U, Duration::seconds(2147)));
 static_assert(paws_ok(0, 0x90000000U, {})); // TS.Recent 0 ignored, as Linux
 
 TEST_CASE("negotiate: agreement takes only what both sides sent", "[negotiate]") {
