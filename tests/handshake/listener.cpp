@@ -416,6 +416,25 @@ TEST_CASE("listener: full accept queue drops SYNs and ignores completing ACKs, k
     CHECK(l.half_open() == 0);
 }
 
+TEST_CASE("listener: children held above the Listener count toward the accept queue (set_held)", "[listener]") {
+    // Linux sk_acceptq_is_full(): every child not yet accept()ed by the
+    // application counts, also one a socket layer already took from the
+    // Listener; a SYN that finds the queue full is dropped.
+    Config scfg;
+    scfg.accept_queue = 2;
+    const Context& sc = ctx(16, scfg);
+    Listener l(sc, server_ep);
+    l.set_held(2);
+    CHECK(l.held() == 2);
+    inject(l, to_server(40010, 5, 0, TcpFlag::Syn), at(0));
+    CHECK(drain(l, at(0)).empty());
+    CHECK(l.stats().accept_queue_drops == 1);
+    l.set_held(1); // the application accepted one: room again
+    inject(l, to_server(40011, 5, 0, TcpFlag::Syn), at(0.1));
+    CHECK(drain(l, at(0.1)).size() == 1);
+    CHECK(l.stats().accept_queue_drops == 1);
+}
+
 TEST_CASE("listener: Fast Open cookie request, 0-RTT data, invalid cookie, backup key", "[listener][tfo]") {
     Config scfg;
     scfg.fastopen = FastOpenMode::Server;
