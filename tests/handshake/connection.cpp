@@ -628,3 +628,48 @@ TEST_CASE("connection: close() in SYN-RECEIVED sends a FIN behind the SYN-ACK", 
     for (auto& s : drain(client, t)) deliver(server, s, t);
     CHECK(server.state() == State::FinWait2);
 }
+
+TEST_CASE("connection: data and FIN on the SYN-ACK are taken; a SYN-ACK echoing a TSval never sent is reset",
+          "[connection][tfo]") {
+    // Linux tcp_rcv_synsent_state_process(): the SYN-ACK's payload is
+    // queued like ESTABLISHED data and ACKed, a FIN behind it closes our
+    // receive side (upstream fastopen/client/synack-data.pkt).
+    Connection c(ctx(14));
+    REQUIRE(c.connect(client_flow, at(0)) == Error::None);
+    drain(c, at(0));
+    auto sa = make(from_server(SeqNum(1000), c.iss() + 1, TcpFlag::Syn | TcpFlag::Ack | TcpFlag::Fin), server_ip,
+                   client_ip, std::vector<std::uint8_t>(100, 'd'));
+    const Received r = c.on_segment(server_ip, client_ip, sa, at(0.1));
+    CHECK(r.in_order);
+    CHECK(r.payload.size() == 100);
+    CHECK(r.payload_seq == SeqNum(1001));
+    CHECK(c.rcv_nxt() == SeqNum(1102));
+    CHECK(c.state() == State::CloseWait);
+    CHECK(events(c) == std::vector<EventKind>{EventKind::Established, EventKind::PeerClosed});
+    auto ack = drain(c, at(0.1));
+    REQUIRE(ack.size() == 1);
+    CHECK(ack[0].header().ack == SeqNum(1102));
+    // consume(): 100 bytes of 64 KiB read send no window update (tcp_cleanup_rbuf())
+    c.consume(100);
+    CHECK(drain(c, at(0.2)).empty());
+
+    // PAWSActiveRejected: the echo is not a TSval of ours since the first SYN.
+    Connection d(ctx(15));
+    REQUIRE(d.connect(client_flow, at(10)) == Error::None);
+    auto syn = drain(d, at(10));
+    REQUIRE(syn.size() == 1);
+    REQUIRE(syn[0].header().options.timestamps.has_value());
+    const std::uint32_t our_ts = syn[0].header().options.timestamps->value;
+    TcpHeader h = from_server(SeqNum(5000), d.iss() + 1, TcpFlag::Syn | TcpFlag::Ack);
+    h.options.mss = 1460;
+    h.options.timestamps = Timestamps{777, our_ts + 100000};
+    d.on_segment(server_ip, client_ip, make(h, server_ip, client_ip), at(10.1));
+    CHECK(d.state() == State::SynSent);
+    auto rst = drain(d, at(10.1));
+    REQUIRE(rst.size() == 1);
+    CHECK(rst[0].header().flags == TcpFlags(TcpFlag::Rst));
+    CHECK(rst[0].header().seq == d.iss() + 1);
+    h.options.timestamps = Timestamps{777, our_ts};
+    d.on_segment(server_ip, client_ip, make(h, server_ip, client_ip), at(10.2));
+    CHECK(d.state() == State::Established);
+}

@@ -310,12 +310,15 @@ class Connection {
     constexpr void consume(std::uint32_t n) noexcept {
         const std::uint32_t before = advertised_window();
         unconsumed_ = n > unconsumed_ ? 0 : unconsumed_ - n;
-        // RFC 9293 §3.8.6.2.2 (receiver SWS avoidance): announce the window
-        // when it grew by min(rcv_wnd / 2, MSS) or reopened from zero.
+        // Linux tcp_cleanup_rbuf() (receiver SWS avoidance, RFC 9293
+        // §3.8.6.2.2): a window update goes only when the window the peer
+        // has was at most half the space and the new one at least doubles
+        // it (a zero window reopening included); reading 3000 of 64 KiB
+        // sends nothing (upstream fastopen/client/synack-data.pkt).
         const std::uint32_t after = advertised_window();
-        const std::uint32_t half = rcv_space() / 2;
-        const std::uint32_t step = half < cfg().mss ? half : cfg().mss;
-        if (synchronized() && ((before == 0 && after > 0) || after - before >= step)) tx_ |= TxAck;
+        if (synchronized() && n > 0 && std::uint64_t{before} * 2 <= rcv_space() && after > 0 &&
+            std::uint64_t{after} >= std::uint64_t{before} * 2)
+            tx_ |= TxAck;
     }
 
     // ---- segment arrival (RFC 9293 §3.10.7) ----
@@ -346,7 +349,8 @@ class Connection {
         case State::SynSent: {
             on_syn_sent(seg, opts, now);
             Received r;
-            if (state_ == State::Established && opts.fast_open && !opts.fast_open->is_request()) {
+            if (state_ == State::Established) r = take_synack_payload(seg);
+            if (state_ != State::SynSent && state_ != State::SynReceived && opts.fast_open && !opts.fast_open->is_request()) {
                 for (const OptionEntry& e : seg.options()) { // the cookie's bytes in the input
                     if (e.ok() && e.is_fast_open()) r.fastopen_cookie = e.is_exp_fast_open() ? e.data.subspan(2) : e.data;
                 }
@@ -820,6 +824,12 @@ class Connection {
                 return;
             }
         }
+        if (f.ack() && !f.rst() && f.syn() && cfg().timestamps && o.timestamps &&
+            !negotiate::synack_tsecr_ok(o.timestamps->echo_reply, ts_now(syn_sent_at_), ts_now(now))) {
+            ++stats_.dropped;
+            queue_reset(seg.ack(), SeqNum{}, TcpFlag::Rst, tuple_.remote); // <SEQ=SEG.ACK><CTL=RST>
+            return;
+        }
         if (f.rst()) {
             // Second check: only a RST acknowledging our SYN counts
             // (RFC 5961 §3.2 keeps this rule for SYN-SENT).
@@ -1106,6 +1116,32 @@ class Connection {
             unconsumed_ += take;
         }
         tx_ |= TxAck;
+        return r;
+    }
+
+    // Data (and a FIN) on the SYN-ACK that established us: Linux
+    // tcp_rcv_synsent_state_process() queues the payload, which starts at
+    // IRS + 1, like ESTABLISHED data and ACKs it (upstream
+    // fastopen/client/synack-data.pkt: `> . 1001:1001(0) ack 1401`); a FIN
+    // right behind it takes us to CLOSE-WAIT (tcp_fin()).
+    constexpr Received take_synack_payload(const TcpView& seg) noexcept {
+        Received r;
+        const Bytes payload = seg.payload();
+        if (!payload.empty()) {
+            const std::uint32_t room = receive_window();
+            const std::uint32_t take = payload.size() < room ? static_cast<std::uint32_t>(payload.size()) : room;
+            r.payload = payload.first(take);
+            r.payload_seq = irs_ + 1;
+            r.in_order = true;
+            rcv_nxt_ = rcv_nxt_ + take;
+            unconsumed_ += take;
+            if (take < payload.size()) return r; // the FIN is beyond what was taken
+        }
+        if (seg.flags().fin()) {
+            rcv_nxt_ = rcv_nxt_ + 1;
+            state_ = State::CloseWait;
+            emit(EventKind::PeerClosed);
+        }
         return r;
     }
 

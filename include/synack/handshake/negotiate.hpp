@@ -189,6 +189,14 @@ inline constexpr Duration paws_idle_limit = Duration::seconds(2147); // Linux TC
     return ts_recent == 0;
 }
 
+// Linux tcp_rcv_synsent_state_process(): a SYN-ACK whose timestamp echo is
+// not 0 must echo a TSval we sent since our first SYN, else it is refused
+// with a RST (PAWSActiveRejected; upstream fastopen/client/synack-data.pkt
+// TEST5). `first`/`now`: our timestamp clock at the first SYN and now.
+[[nodiscard]] constexpr bool synack_tsecr_ok(std::uint32_t tsecr, std::uint32_t first, std::uint32_t now) noexcept {
+    return tsecr == 0 || tsecr - first <= now - first;
+}
+
 // ------------------------------------------------- the RTT sample
 
 // The handshake's RTT (RFC 6298 §2): from the timestamp echo when
