@@ -3865,6 +3865,10 @@ class Connection {
         if (state_ == State::Closed) return Error::InvalidState;
         if (state_ != State::Listen && state_ != State::SynSent) {
             queue_reset(snd_nxt_, rcv_nxt_, TcpFlag::Rst | TcpFlag::Ack, tuple_.remote);
+            // Linux tcp_send_active_reset() -> tcp_transmit_skb(): this RST
+            // is a segment of the connection, with its timestamps when
+            // agreed (upstream ts_recent/reset_tsval.pkt).
+            set_flag(RstTs, flag(TsOk));
         }
         enter_closed(EventKind::Closed);
         return Error::None;
@@ -4019,6 +4023,7 @@ class Connection {
         TfoSynData = 1024, // ... and data (cleared likewise)
         TfoHadData = 2048, // the first SYN carried data (Linux tp->syn_data)
         TsStamped = 4096,  // ts_recent_sec_ holds when TS.Recent was taken
+        RstTs = 8192,      // the queued RST is our active reset: it carries the timestamps
     };
     static constexpr std::size_t ev_capacity = 4;
 
@@ -4100,6 +4105,7 @@ class Connection {
         rst_ack_ = ack;
         rst_flags_ = f.bits();
         rst_to_ = to;
+        set_flag(RstTs, false); // abort() sets it for its own RST
         tx_ |= TxRst;
         ++stats_.resets_sent;
     }
@@ -4244,7 +4250,10 @@ class Connection {
             g.flow.remote = rst_to_;
             g.h.seq = rst_seq_;
             g.h.ack = rst_ack_;
-            g.h.flags = TcpFlags::from_bits(rst_flags_); // RSTs carry no options, window 0 (Linux)
+            g.h.flags = TcpFlags::from_bits(rst_flags_);
+            // Window 0; a RST answering a segment carries no options (Linux
+            // tcp_v4_send_reset()), our active reset its timestamps.
+            if (flag(RstTs)) g.opts.timestamps = Timestamps{ts_now(now), ts_recent_};
         } else if (tx_ & (TxSyn | TxSynAck)) {
             syn_segment(g, (tx_ & TxSynAck) != 0, now);
         } else if ((tx_ & TxData) && !(tx_ & TxAck)) {

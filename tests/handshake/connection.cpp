@@ -673,3 +673,22 @@ TEST_CASE("connection: data and FIN on the SYN-ACK are taken; a SYN-ACK echoing 
     d.on_segment(server_ip, client_ip, make(h, server_ip, client_ip), at(10.2));
     CHECK(d.state() == State::Established);
 }
+
+TEST_CASE("connection: abort()'s RST carries the timestamps; a RST answering a segment none", "[connection]") {
+    // Linux tcp_send_active_reset() -> tcp_transmit_skb() adds TS (upstream
+    // ts_recent/reset_tsval.pkt); tcp_v4_send_reset() adds no options.
+    Pair p;
+    const std::uint32_t recent = p.server_ts(at(0.01)); // the server's SYN-ACK went at 0.01
+    REQUIRE(p.client.abort(at(2)) == Error::None);
+    auto rst = drain(p.client, at(2));
+    REQUIRE(rst.size() == 1);
+    CHECK(rst[0].header().flags == (TcpFlag::Rst | TcpFlag::Ack));
+    REQUIRE(rst[0].header().options.timestamps.has_value());
+    CHECK(rst[0].header().options.timestamps->echo_reply == recent);
+    // Closed now: a stray segment draws a plain RST, no options.
+    p.client.on_segment(server_ip, client_ip, p.server_segment(p.client.rcv_nxt(), TcpFlag::Ack, 5), at(3));
+    auto reply = drain(p.client, at(3));
+    REQUIRE(reply.size() == 1);
+    CHECK(reply[0].header().flags.rst());
+    CHECK_FALSE(reply[0].header().options.timestamps.has_value());
+}
