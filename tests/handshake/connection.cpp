@@ -692,35 +692,3 @@ TEST_CASE("connection: abort()'s RST carries the timestamps; a RST answering a s
     CHECK(reply[0].header().flags.rst());
     CHECK_FALSE(reply[0].header().options.timestamps.has_value());
 }
-
-TEST_CASE("connection: an ACK of unsent data is dropped silently in ESTABLISHED, TS.Recent untouched",
-          "[connection][rfc5961]") {
-    // Linux tcp_ack() -> tcp_rcv_established(): discard without a challenge
-    // ACK (upstream ts_recent/invalid_ack.pkt); other states challenge it.
-    Pair p;
-    const SeqNum nxt = p.client.rcv_nxt();
-    const std::uint32_t ts = p.server_ts(at(1));
-    TcpHeader h = from_server(nxt, p.client.snd_nxt() + 9999, TcpFlag::Fin | TcpFlag::Ack);
-    h.options.timestamps = Timestamps{ts + 1000000, 0};
-    p.client.on_segment(server_ip, client_ip, make(h, server_ip, client_ip), at(1));
-    CHECK(drain(p.client, at(1)).empty());
-    CHECK(p.client.state() == State::Established);
-    CHECK(p.client.stats().challenge_acks == 0);
-    // TS.Recent was not taken from it: an older TSval still passes PAWS.
-    const Received r = p.client.on_segment(server_ip, client_ip,
-                                           p.server_segment(nxt, TcpFlag::Ack | TcpFlag::Psh, ts + 1, {'x'}), at(1.1));
-    CHECK(r.in_order);
-    CHECK(p.client.stats().paws_rejected == 0);
-    auto ack = drain(p.client, at(1.1));
-    REQUIRE(ack.size() == 1);
-    CHECK(ack[0].header().ack == nxt + 1);
-    // CLOSE-WAIT (tcp_rcv_state_process()): a challenge ACK.
-    p.client.on_segment(server_ip, client_ip, p.server_segment(nxt + 1, TcpFlag::Fin | TcpFlag::Ack, ts + 2), at(1.2));
-    REQUIRE(p.client.state() == State::CloseWait);
-    drain(p.client, at(1.2));
-    TcpHeader h2 = from_server(nxt + 2, p.client.snd_nxt() + 9999, TcpFlag::Ack);
-    h2.options.timestamps = Timestamps{ts + 3, 0};
-    p.client.on_segment(server_ip, client_ip, make(h2, server_ip, client_ip), at(2));
-    CHECK(p.client.stats().challenge_acks == 1);
-    CHECK(drain(p.client, at(2)).size() == 1);
-}

@@ -1062,17 +1062,8 @@ class Connection {
             establish(seg, o, now);
         } else {
             // RFC 5961 §5.2: SEG.ACK beyond SND.NXT, or older than the
-            // largest window we were offered: dropped, with a challenge
-            // ACK, except that Linux tcp_ack() drops an ACK of unsent data
-            // silently in ESTABLISHED (tcp_rcv_established(); only
-            // tcp_rcv_state_process() challenges it in the other states),
-            // TS.Recent untouched (upstream ts_recent/invalid_ack.pkt).
-            const bool unsent = seg.ack() > snd_nxt_;
-            if (unsent || seg.ack() < snd_una_ - max_snd_wnd()) {
-                if (unsent && state_ == State::Established) {
-                    ++stats_.dropped;
-                    return false;
-                }
+            // largest window we were offered: challenge ACK, drop.
+            if (seg.ack() > snd_nxt_ || seg.ack() < snd_una_ - max_snd_wnd()) {
                 challenge_ack(now);
                 return false;
             }
