@@ -3110,8 +3110,8 @@ constexpr SipHasher& add_address(SipHasher& h, const IpAddress& a) noexcept {
 // Pure constexpr functions that both machines (Connection, Listener) call and
 // neither repeats: what a SYN offers and a SYN-ACK answers (RFC 9293 §3.7.1
 // MSS, RFC 7323 window scale and timestamps, RFC 2018 SACK-permitted, RFC
-// 3168 §6.1.1 ECN setup, RFC 7413 Fast Open), PAWS with the 24-day rule (RFC
-// 7323 §5), the handshake's RTT sample with Karn's rule (RFC 6298 §3), the
+// 3168 §6.1.1 ECN setup, RFC 7413 Fast Open), PAWS with the idle rule (RFC
+// 7323 §5, Linux 2147 s), the handshake's RTT sample with Karn's rule (RFC 6298 §3), the
 // per-flow limit on replies a peer can trigger (Linux tcp_oow_rate_limited()),
 // the initial window (Linux tcp_select_initial_window()) and the Negotiated
 // record. Where RFCs leave room, Linux is followed and cited.
@@ -3275,17 +3275,32 @@ constexpr void synack_answer(const Config& c, const Agreement& a, std::uint32_t 
 // ----------------------------------------------------------- PAWS
 
 inline constexpr std::int32_t paws_window = 1;                        // Linux TCP_PAWS_WINDOW
-inline constexpr Duration paws_idle_limit = Duration::seconds(24LL * 86400); // Linux TCP_PAWS_24DAYS
+// How long TS.Recent stays valid without an update. RFC 7323 §5.5 says 24
+// days (a 1 ms TSval clock moving half its 2^32 range; Linux's
+// TCP_PAWS_24DAYS before 6.7); Linux 6.7+ tcp_paws_check() uses
+// TCP_PAWS_WRAP = INT_MAX / USEC_PER_SEC = 2147 s, the half-range time of
+// the fastest TSval clock allowed (1 us), and Linux is followed
+// (tests/scenarios/paws-idle-ts-recent-expiry.pkt).
+inline constexpr Duration paws_idle_limit = Duration::seconds(2147); // Linux TCP_PAWS_WRAP
 
 // RFC 7323 §5.3 / Linux tcp_paws_check(): true if a segment with TSval
 // `tsval` passes against TS.Recent. `idle`: how long ago TS.Recent was last
-// updated; after 24 days it is no longer valid (§5.5: the peer's clock may
-// have wrapped its sign bit), so the segment is accepted. A TS.Recent of 0
-// is ignored, as Linux does (some stacks send TSval 0 in their SYN).
+// updated; from paws_idle_limit on it is no longer valid (§5.5: the peer's
+// clock may have wrapped its sign bit), so the segment is accepted. A
+// TS.Recent of 0 is ignored, as Linux does (some stacks send TSval 0 in
+// their SYN).
 [[nodiscard]] constexpr bool paws_ok(std::uint32_t ts_recent, std::uint32_t tsval, Duration idle) noexcept {
     if (static_cast<std::int32_t>(ts_recent - tsval) <= paws_window) return true;
     if (idle >= paws_idle_limit) return true;
     return ts_recent == 0;
+}
+
+// Linux tcp_rcv_synsent_state_process(): a SYN-ACK whose timestamp echo is
+// not 0 must echo a TSval we sent since our first SYN, else it is refused
+// with a RST (PAWSActiveRejected; upstream fastopen/client/synack-data.pkt
+// TEST5). `first`/`now`: our timestamp clock at the first SYN and now.
+[[nodiscard]] constexpr bool synack_tsecr_ok(std::uint32_t tsecr, std::uint32_t first, std::uint32_t now) noexcept {
+    return tsecr == 0 || tsecr - first <= now - first;
 }
 
 // ------------------------------------------------- the RTT sample
@@ -3358,21 +3373,25 @@ template <class Count>
 enum class FastOpenAnswer : std::uint8_t {
     None,        // no Fast Open: a plain handshake
     Cookie,      // answer with our cookie, take no data (a request, or an invalid cookie)
-    Data,        // take the SYN's data (0-RTT)
-    DataCookie,  // take it and send a fresh primary cookie (the backup key matched)
+    Data,        // Fast Open child now, with the SYN's data if any (0-RTT)
+    DataCookie,  // the same, and send a fresh primary cookie (the backup key matched)
 };
 
 // `valid`: the cookie matched the primary key, `backup`: the backup key.
-// A valid cookie without data is a plain handshake (nothing to gain).
+// A valid cookie creates the child whether or not the SYN carries data:
+// Linux tcp_try_fastopen() calls tcp_fastopen_create_child() for any valid
+// cookie ("Data-less SYN with valid cookie is allowed to send data in
+// SYN_RECV state"), so accept() returns it in SYN-RECEIVED
+// (tests/scenarios/syn-received-close.pkt, upstream
+// fastopen/server/basic-zero-payload.pkt).
 [[nodiscard]] constexpr FastOpenAnswer fastopen_answer(bool enabled, bool option, bool pending_full, bool request,
-                                                       bool valid, bool backup, bool has_data) noexcept {
+                                                       bool valid, bool backup) noexcept {
     // tcp_fastopen_queue_check(): over the pending limit, no Fast Open at all.
     if (!enabled || !option || pending_full) return FastOpenAnswer::None;
     if (request) return FastOpenAnswer::Cookie;
     // RFC 7413 §4.2.2: an invalid cookie's data is dropped; Linux answers
     // with the valid cookie so that the client can use it next time.
     if (!valid && !backup) return FastOpenAnswer::Cookie;
-    if (!has_data) return backup ? FastOpenAnswer::Cookie : FastOpenAnswer::None;
     return backup ? FastOpenAnswer::DataCookie : FastOpenAnswer::Data;
 }
 
@@ -3518,6 +3537,28 @@ class RtoEstimator {
     Duration rttvar_{};
     bool has_sample_ = false;
 };
+
+// Linux tcp_model_timeout() (tcp_timer.c): how long `boundary`
+// retransmissions take when the RTO starts at `rto_base` and doubles up to
+// `rto_max`. retransmits_timed_out() gives up at the first timeout that
+// finds this much time gone since the first transmission; for a SYN,
+// rto_base is the initial RTO (tcp_timeout_init()) and boundary
+// tcp_syn_retries, so the linear timeouts (tcp_syn_linear_timeouts) do not
+// extend it: 6 -> 127 s, 2 -> 7 s, 1 -> 3 s
+// (tests/scenarios/syn-retransmit-*-timeout.pkt, kernel-verified).
+[[nodiscard]] constexpr Duration model_timeout(std::uint32_t boundary, Duration rto_base, Duration rto_max) noexcept {
+    if (rto_base.ns <= 0) return Duration{};
+    // linear_backoff_thresh = ilog2(rto_max / rto_base)
+    std::uint32_t thresh = 0;
+    for (std::int64_t r = rto_max.ns / rto_base.ns; r > 1; r /= 2) ++thresh;
+    if (boundary <= thresh) return Duration{((std::int64_t{2} << boundary) - 1) * rto_base.ns};
+    const std::int64_t head = ((std::int64_t{2} << thresh) - 1) * rto_base.ns; // <= 2 * rto_max
+    const std::int64_t extra = std::int64_t{boundary - thresh};
+    // rto_max <= a year (validated), boundary <= 255: within int64 ns,
+    // but saturate rather than trust the caller.
+    if (rto_max.ns > 0 && extra > (INT64_MAX - head) / rto_max.ns) return Duration{INT64_MAX};
+    return Duration{head + extra * rto_max.ns};
+}
 
 } // namespace synack
 
@@ -3824,6 +3865,10 @@ class Connection {
         if (state_ == State::Closed) return Error::InvalidState;
         if (state_ != State::Listen && state_ != State::SynSent) {
             queue_reset(snd_nxt_, rcv_nxt_, TcpFlag::Rst | TcpFlag::Ack, tuple_.remote);
+            // Linux tcp_send_active_reset() -> tcp_transmit_skb(): this RST
+            // is a segment of the connection, with its timestamps when
+            // agreed (upstream ts_recent/reset_tsval.pkt).
+            set_flag(RstTs, flag(TsOk));
         }
         enter_closed(EventKind::Closed);
         return Error::None;
@@ -3833,12 +3878,15 @@ class Connection {
     constexpr void consume(std::uint32_t n) noexcept {
         const std::uint32_t before = advertised_window();
         unconsumed_ = n > unconsumed_ ? 0 : unconsumed_ - n;
-        // RFC 9293 §3.8.6.2.2 (receiver SWS avoidance): announce the window
-        // when it grew by min(rcv_wnd / 2, MSS) or reopened from zero.
+        // Linux tcp_cleanup_rbuf() (receiver SWS avoidance, RFC 9293
+        // §3.8.6.2.2): a window update goes only when the window the peer
+        // has was at most half the space and the new one at least doubles
+        // it (a zero window reopening included); reading 3000 of 64 KiB
+        // sends nothing (upstream fastopen/client/synack-data.pkt).
         const std::uint32_t after = advertised_window();
-        const std::uint32_t half = rcv_space() / 2;
-        const std::uint32_t step = half < cfg().mss ? half : cfg().mss;
-        if (synchronized() && ((before == 0 && after > 0) || after - before >= step)) tx_ |= TxAck;
+        if (synchronized() && n > 0 && std::uint64_t{before} * 2 <= rcv_space() && after > 0 &&
+            std::uint64_t{after} >= std::uint64_t{before} * 2)
+            tx_ |= TxAck;
     }
 
     // ---- segment arrival (RFC 9293 §3.10.7) ----
@@ -3869,7 +3917,8 @@ class Connection {
         case State::SynSent: {
             on_syn_sent(seg, opts, now);
             Received r;
-            if (state_ == State::Established && opts.fast_open && !opts.fast_open->is_request()) {
+            if (state_ == State::Established) r = take_synack_payload(seg);
+            if (state_ != State::SynSent && state_ != State::SynReceived && opts.fast_open && !opts.fast_open->is_request()) {
                 for (const OptionEntry& e : seg.options()) { // the cookie's bytes in the input
                     if (e.ok() && e.is_fast_open()) r.fastopen_cookie = e.is_exp_fast_open() ? e.data.subspan(2) : e.data;
                 }
@@ -3974,6 +4023,7 @@ class Connection {
         TfoSynData = 1024, // ... and data (cleared likewise)
         TfoHadData = 2048, // the first SYN carried data (Linux tp->syn_data)
         TsStamped = 4096,  // ts_recent_sec_ holds when TS.Recent was taken
+        RstTs = 8192,      // the queued RST is our active reset: it carries the timestamps
     };
     static constexpr std::size_t ev_capacity = 4;
 
@@ -4055,6 +4105,7 @@ class Connection {
         rst_ack_ = ack;
         rst_flags_ = f.bits();
         rst_to_ = to;
+        set_flag(RstTs, false); // abort() sets it for its own RST
         tx_ |= TxRst;
         ++stats_.resets_sent;
     }
@@ -4078,7 +4129,10 @@ class Connection {
     // ---- sending ----
 
     constexpr void send_syn(Time now) noexcept {
-        syn_sent_at_ = now;
+        // The first SYN's time: the RTT sample needs it only while the SYN
+        // went once (Karn), the give-up rule (on_retransmit_timer()) from
+        // the first SYN on, as Linux's retrans_stamp.
+        if (retries_ == 0) syn_sent_at_ = now;
         tx_ |= TxSyn;
         arm_retransmit(now);
     }
@@ -4103,11 +4157,20 @@ class Connection {
     // syn_retries + syn_linear_timeouts retransmissions, the first
     // syn_linear_timeouts at the initial RTO, then doubling; SYN-RECEIVED
     // allows synack_retries, doubling; RTO capped at rto_max.
+    //
+    // SYN-SENT also gives up at the first timeout (after a retransmission)
+    // that finds model_timeout(syn_retries) gone since the first SYN (Linux
+    // tcp_write_timeout() -> retransmits_timed_out()): the linear timeouts
+    // add SYNs inside that budget, not time (syn_retries 2: SYNs at 0..5 s,
+    // TimedOut at 7 s; 6: TimedOut at 131 s, the count ends it too).
     constexpr void on_retransmit_timer(Time now) noexcept {
         std::uint32_t limit = cfg().fin_retries;
         if (state_ == State::SynSent) limit = std::uint32_t{cfg().syn_retries} + cfg().syn_linear_timeouts;
         if (state_ == State::SynReceived) limit = cfg().synack_retries;
-        if (retries_ >= limit) {
+        const bool budget_spent =
+            state_ == State::SynSent && retries_ > 0 &&
+            saturating_sub(now, syn_sent_at_) >= model_timeout(cfg().syn_retries, cfg().rto_initial, cfg().rto_max);
+        if (retries_ >= limit || budget_spent) {
             enter_closed(EventKind::TimedOut);
             return;
         }
@@ -4187,7 +4250,10 @@ class Connection {
             g.flow.remote = rst_to_;
             g.h.seq = rst_seq_;
             g.h.ack = rst_ack_;
-            g.h.flags = TcpFlags::from_bits(rst_flags_); // RSTs carry no options, window 0 (Linux)
+            g.h.flags = TcpFlags::from_bits(rst_flags_);
+            // Window 0; a RST answering a segment carries no options (Linux
+            // tcp_v4_send_reset()), our active reset its timestamps.
+            if (flag(RstTs)) g.opts.timestamps = Timestamps{ts_now(now), ts_recent_};
         } else if (tx_ & (TxSyn | TxSynAck)) {
             syn_segment(g, (tx_ & TxSynAck) != 0, now);
         } else if ((tx_ & TxData) && !(tx_ & TxAck)) {
@@ -4330,6 +4396,12 @@ class Connection {
                 queue_reset(seg.ack(), SeqNum{}, TcpFlag::Rst, tuple_.remote); // <SEQ=SEG.ACK><CTL=RST>
                 return;
             }
+        }
+        if (f.ack() && !f.rst() && f.syn() && cfg().timestamps && o.timestamps &&
+            !negotiate::synack_tsecr_ok(o.timestamps->echo_reply, ts_now(syn_sent_at_), ts_now(now))) {
+            ++stats_.dropped;
+            queue_reset(seg.ack(), SeqNum{}, TcpFlag::Rst, tuple_.remote); // <SEQ=SEG.ACK><CTL=RST>
+            return;
         }
         if (f.rst()) {
             // Second check: only a RST acknowledging our SYN counts
@@ -4620,6 +4692,32 @@ class Connection {
         return r;
     }
 
+    // Data (and a FIN) on the SYN-ACK that established us: Linux
+    // tcp_rcv_synsent_state_process() queues the payload, which starts at
+    // IRS + 1, like ESTABLISHED data and ACKs it (upstream
+    // fastopen/client/synack-data.pkt: `> . 1001:1001(0) ack 1401`); a FIN
+    // right behind it takes us to CLOSE-WAIT (tcp_fin()).
+    constexpr Received take_synack_payload(const TcpView& seg) noexcept {
+        Received r;
+        const Bytes payload = seg.payload();
+        if (!payload.empty()) {
+            const std::uint32_t room = receive_window();
+            const std::uint32_t take = payload.size() < room ? static_cast<std::uint32_t>(payload.size()) : room;
+            r.payload = payload.first(take);
+            r.payload_seq = irs_ + 1;
+            r.in_order = true;
+            rcv_nxt_ = rcv_nxt_ + take;
+            unconsumed_ += take;
+            if (take < payload.size()) return r; // the FIN is beyond what was taken
+        }
+        if (seg.flags().fin()) {
+            rcv_nxt_ = rcv_nxt_ + 1;
+            state_ = State::CloseWait;
+            emit(EventKind::PeerClosed);
+        }
+        return r;
+    }
+
     // Eighth check: FIN, when it is next in sequence.
     constexpr void check_fin(const TcpView& seg, Time now) noexcept {
         if (!seg.flags().fin() || seg.seq() + static_cast<std::uint32_t>(seg.payload().size()) != rcv_nxt_) return;
@@ -4671,7 +4769,7 @@ class Connection {
     std::uint32_t ts_recent_ = 0, ts_offset_ = 0;
     std::uint32_t unconsumed_ = 0;
     std::uint32_t reply_start_ms_ = 0; // rate limit of the ACKs a peer can draw (timestamp clock)
-    std::uint32_t ts_recent_sec_ = 0;  // when TS.Recent was taken, in seconds (PAWS's 24-day rule; with TsStamped)
+    std::uint32_t ts_recent_sec_ = 0;  // when TS.Recent was taken, in seconds (PAWS's idle rule; with TsStamped)
     std::uint32_t rcv_space_ = 0;      // see rcv_space()
     std::uint16_t peer_window_ = 0;
     std::uint16_t snd_mss_ = 0;
@@ -5363,6 +5461,16 @@ class Listener {
         return nullopt;
     }
 
+    // Connections accept() handed to a layer that still holds them for its
+    // application (a socket layer keeping them as Linux's accept queue
+    // does, where a queued child already takes its segments, a RST
+    // included): they still count toward the accept queue's bound, since
+    // Linux sk_acceptq_is_full() counts every child not yet accept()ed by
+    // the application. The layer says how many it holds; 0 (the default)
+    // when accept() hands them straight to the application.
+    void set_held(std::uint32_t n) noexcept { held_ = n; }
+    [[nodiscard]] std::uint32_t held() const noexcept { return held_; }
+
     // ---- introspection ----
 
     [[nodiscard]] const Endpoint& local() const noexcept { return local_; }
@@ -5683,7 +5791,12 @@ class Listener {
 
     // ---- the accept queue ----
 
-    [[nodiscard]] bool accept_full() const noexcept { return accept_count_ >= accept_cap_; }
+    // Linux sk_acceptq_is_full(): the children queued here and those a
+    // layer above still holds (set_held()) against one bound; a SYN that
+    // finds it full is dropped (tcp_conn_request(): ListenOverflows).
+    [[nodiscard]] bool accept_full() const noexcept {
+        return std::uint64_t{accept_count_} + held_ >= accept_cap_;
+    }
 
     AcceptSlot& push_accept() noexcept {
         AcceptSlot& s = accept_[(accept_head_ + accept_count_) % accept_cap_];
@@ -5801,7 +5914,7 @@ class Listener {
                                                                  o.fast_open->cookie_bytes());
         const Bytes payload = seg.payload();
         const negotiate::FastOpenAnswer ans = negotiate::fastopen_answer(
-            true, true, full, request, c == FastOpenCheck::Primary, c == FastOpenCheck::Backup, !payload.empty());
+            true, true, full, request, c == FastOpenCheck::Primary, c == FastOpenCheck::Backup);
         if (full) ++stats_.fastopen_pending_full;
         else if (request) ++stats_.fastopen_cookie_requests;
         else if (c == FastOpenCheck::Invalid) ++stats_.fastopen_invalid;
@@ -6020,6 +6133,7 @@ class Listener {
     detail::FixedArray<std::uint16_t> tfo_free_;
     std::uint32_t capacity_ = 0, bucket_mask_ = 0, used_ = 0, free_head_ = none;
     std::uint32_t accept_cap_ = 0, accept_head_ = 0, accept_count_ = 0;
+    std::uint32_t held_ = 0; // children a layer above holds, not yet accept()ed by its application
     std::uint32_t tfo_limit_ = 0, tfo_slot_size_ = 0, tfo_free_count_ = 0;
     std::uint8_t top_level_ = 0;
     Array<Fifo, max_levels> levels_{};

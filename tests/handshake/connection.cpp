@@ -211,6 +211,34 @@ TEST_CASE("connection: SYN schedule without linear timeouts", "[connection][time
     CHECK(events(c) == std::vector<EventKind>{EventKind::TimedOut});
 }
 
+TEST_CASE("connection: SYN give-up budget of (2 << syn_retries) - 1 s from the first SYN", "[connection][timers]") {
+    // Linux tcp_write_timeout() -> retransmits_timed_out(): the linear
+    // timeouts add SYNs, not time (tests/scenarios/syn-retransmit-default-timeout.pkt;
+    // TCP_SYNCNT 1: upstream fastopen/client/blocking-sendto-errnos.pkt).
+    const auto run = [](std::uint8_t retries, std::vector<double> want_sent, double want_end) {
+        Config cfg;
+        cfg.syn_retries = retries;
+        Connection c(ctx(3, cfg));
+        REQUIRE(c.connect(client_flow, at(0)) == Error::None);
+        std::vector<double> sent;
+        Time now = at(0);
+        for (int guard = 0; guard < 100 && c.state() == State::SynSent; ++guard) {
+            sent.resize(sent.size() + drain(c, now).size(), static_cast<double>(now.ns) / 1e9);
+            now = c.next_deadline();
+            c.on_timer(now);
+        }
+        CHECK(sent == want_sent);
+        CHECK(now == at(want_end));
+        CHECK(events(c) == std::vector<EventKind>{EventKind::TimedOut});
+    };
+    run(2, {0, 1, 2, 3, 4, 5}, 7);
+    run(1, {0, 1, 2}, 3);
+    run(0, {0, 1}, 2); // never at the first timeout (retransmits_timed_out() needs one)
+    CHECK(model_timeout(6, Duration::seconds(1), Duration::seconds(120)) == Duration::seconds(127));
+    CHECK(model_timeout(8, Duration::seconds(1), Duration::seconds(120)) == Duration::seconds(127 + 2 * 120));
+    CHECK(model_timeout(255, Duration::nanoseconds(1), Duration::seconds(365LL * 86400)).ns > 0);
+}
+
 TEST_CASE("connection: SYN-ACK retransmissions, given up at 63 s", "[connection][timers]") {
     Connection server(ctx(4));
     Connection client(ctx(5));
@@ -599,4 +627,68 @@ TEST_CASE("connection: close() in SYN-RECEIVED sends a FIN behind the SYN-ACK", 
     CHECK(client.state() == State::CloseWait);
     for (auto& s : drain(client, t)) deliver(server, s, t);
     CHECK(server.state() == State::FinWait2);
+}
+
+TEST_CASE("connection: data and FIN on the SYN-ACK are taken; a SYN-ACK echoing a TSval never sent is reset",
+          "[connection][tfo]") {
+    // Linux tcp_rcv_synsent_state_process(): the SYN-ACK's payload is
+    // queued like ESTABLISHED data and ACKed, a FIN behind it closes our
+    // receive side (upstream fastopen/client/synack-data.pkt).
+    Connection c(ctx(14));
+    REQUIRE(c.connect(client_flow, at(0)) == Error::None);
+    drain(c, at(0));
+    auto sa = make(from_server(SeqNum(1000), c.iss() + 1, TcpFlag::Syn | TcpFlag::Ack | TcpFlag::Fin), server_ip,
+                   client_ip, std::vector<std::uint8_t>(100, 'd'));
+    const Received r = c.on_segment(server_ip, client_ip, sa, at(0.1));
+    CHECK(r.in_order);
+    CHECK(r.payload.size() == 100);
+    CHECK(r.payload_seq == SeqNum(1001));
+    CHECK(c.rcv_nxt() == SeqNum(1102));
+    CHECK(c.state() == State::CloseWait);
+    CHECK(events(c) == std::vector<EventKind>{EventKind::Established, EventKind::PeerClosed});
+    auto ack = drain(c, at(0.1));
+    REQUIRE(ack.size() == 1);
+    CHECK(ack[0].header().ack == SeqNum(1102));
+    // consume(): 100 bytes of 64 KiB read send no window update (tcp_cleanup_rbuf())
+    c.consume(100);
+    CHECK(drain(c, at(0.2)).empty());
+
+    // PAWSActiveRejected: the echo is not a TSval of ours since the first SYN.
+    Connection d(ctx(15));
+    REQUIRE(d.connect(client_flow, at(10)) == Error::None);
+    auto syn = drain(d, at(10));
+    REQUIRE(syn.size() == 1);
+    REQUIRE(syn[0].header().options.timestamps.has_value());
+    const std::uint32_t our_ts = syn[0].header().options.timestamps->value;
+    TcpHeader h = from_server(SeqNum(5000), d.iss() + 1, TcpFlag::Syn | TcpFlag::Ack);
+    h.options.mss = 1460;
+    h.options.timestamps = Timestamps{777, our_ts + 100000};
+    d.on_segment(server_ip, client_ip, make(h, server_ip, client_ip), at(10.1));
+    CHECK(d.state() == State::SynSent);
+    auto rst = drain(d, at(10.1));
+    REQUIRE(rst.size() == 1);
+    CHECK(rst[0].header().flags == TcpFlags(TcpFlag::Rst));
+    CHECK(rst[0].header().seq == d.iss() + 1);
+    h.options.timestamps = Timestamps{777, our_ts};
+    d.on_segment(server_ip, client_ip, make(h, server_ip, client_ip), at(10.2));
+    CHECK(d.state() == State::Established);
+}
+
+TEST_CASE("connection: abort()'s RST carries the timestamps; a RST answering a segment none", "[connection]") {
+    // Linux tcp_send_active_reset() -> tcp_transmit_skb() adds TS (upstream
+    // ts_recent/reset_tsval.pkt); tcp_v4_send_reset() adds no options.
+    Pair p;
+    const std::uint32_t recent = p.server_ts(at(0.01)); // the server's SYN-ACK went at 0.01
+    REQUIRE(p.client.abort(at(2)) == Error::None);
+    auto rst = drain(p.client, at(2));
+    REQUIRE(rst.size() == 1);
+    CHECK(rst[0].header().flags == (TcpFlag::Rst | TcpFlag::Ack));
+    REQUIRE(rst[0].header().options.timestamps.has_value());
+    CHECK(rst[0].header().options.timestamps->echo_reply == recent);
+    // Closed now: a stray segment draws a plain RST, no options.
+    p.client.on_segment(server_ip, client_ip, p.server_segment(p.client.rcv_nxt(), TcpFlag::Ack, 5), at(3));
+    auto reply = drain(p.client, at(3));
+    REQUIRE(reply.size() == 1);
+    CHECK(reply[0].header().flags.rst());
+    CHECK_FALSE(reply[0].header().options.timestamps.has_value());
 }

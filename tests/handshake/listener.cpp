@@ -416,6 +416,25 @@ TEST_CASE("listener: full accept queue drops SYNs and ignores completing ACKs, k
     CHECK(l.half_open() == 0);
 }
 
+TEST_CASE("listener: children held above the Listener count toward the accept queue (set_held)", "[listener]") {
+    // Linux sk_acceptq_is_full(): every child not yet accept()ed by the
+    // application counts, also one a socket layer already took from the
+    // Listener; a SYN that finds the queue full is dropped.
+    Config scfg;
+    scfg.accept_queue = 2;
+    const Context& sc = ctx(16, scfg);
+    Listener l(sc, server_ep);
+    l.set_held(2);
+    CHECK(l.held() == 2);
+    inject(l, to_server(40010, 5, 0, TcpFlag::Syn), at(0));
+    CHECK(drain(l, at(0)).empty());
+    CHECK(l.stats().accept_queue_drops == 1);
+    l.set_held(1); // the application accepted one: room again
+    inject(l, to_server(40011, 5, 0, TcpFlag::Syn), at(0.1));
+    CHECK(drain(l, at(0.1)).size() == 1);
+    CHECK(l.stats().accept_queue_drops == 1);
+}
+
 TEST_CASE("listener: Fast Open cookie request, 0-RTT data, invalid cookie, backup key", "[listener][tfo]") {
     Config scfg;
     scfg.fastopen = FastOpenMode::Server;
@@ -457,6 +476,26 @@ TEST_CASE("listener: Fast Open cookie request, 0-RTT data, invalid cookie, backu
     const auto ackb = make(to_server(40001, 5011, iss.raw() + 1, TcpFlag::Ack), client_ip, server_ip);
     child.on_segment(client_ip, server_ip, ackb, at(1.1));
     CHECK(child.state() == State::Established);
+    CHECK(l.fastopen_pending() == 0);
+
+    // 2b. valid cookie, no data: still a Fast Open child at once (Linux
+    // tcp_try_fastopen() -> tcp_fastopen_create_child()), accept()ed in SYN-RECEIVED
+    TcpHeader syn2b = to_server(40006, 6000, 0, TcpFlag::Syn);
+    syn2b.options.fast_open = cookie;
+    inject(l, syn2b, at(1.5));
+    r = drain(l, at(1.5));
+    REQUIRE(r.size() == 1);
+    CHECK(r[0].header().ack == SeqNum(6001));
+    CHECK_FALSE(r[0].header().options.fast_open.has_value());
+    a = l.accept();
+    REQUIRE(a.has_value());
+    CHECK(a->state == State::SynReceived);
+    CHECK(a->negotiated.tfo_data == 0);
+    CHECK(a->negotiated.rcv_nxt == SeqNum(6001));
+    Connection child2 = a->connection(sc);
+    const auto ack2b = make(to_server(40006, 6001, r[0].header().seq.raw() + 1, TcpFlag::Ack), client_ip, server_ip);
+    child2.on_segment(client_ip, server_ip, ack2b, at(1.6));
+    CHECK(child2.state() == State::Established);
     CHECK(l.fastopen_pending() == 0);
 
     // 3. invalid cookie + data: data dropped, only the SYN acknowledged, a valid cookie offered

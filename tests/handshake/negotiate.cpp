@@ -1,5 +1,5 @@
 // Tests for synack/handshake/negotiate.hpp: the handshake's rules, written
-// once (MSS, window scale, SACK, timestamps, ECN, PAWS with the 24-day rule,
+// once (MSS, window scale, SACK, timestamps, ECN, PAWS with the idle rule,
 // the RTT sample with Karn's rule, the reply limiter, Fast Open, the
 // Negotiated record). Most are also proven at compile time.
 #include "synack/handshake/negotiate.hpp"
@@ -34,8 +34,11 @@ static_assert(paws_ok(1000, 999, {}));   // TCP_PAWS_WINDOW: one tick older pass
 static_assert(!paws_ok(1000, 998, {}));
 static_assert(paws_ok(0xFFFFFFF0U, 5, {})); // across the 2^32 wrap: newer
 static_assert(!paws_ok(5, 0xFFFFFFF0U, {}));
-static_assert(!paws_ok(1000, 1000 + 0x80000001U, Duration::seconds(24LL * 86400 - 1)));
-static_assert(paws_ok(1000, 1000 + 0x80000001U, Duration::seconds(24LL * 86400))); // §5.5
+// §5.5's idle rule with Linux's TCP_PAWS_WRAP (2147 s), not the RFC's 24 days
+static_assert(!paws_ok(1000, 1000 + 0x80000001U, Duration::seconds(2147) - Duration::nanoseconds(1)));
+static_assert(paws_ok(1000, 1000 + 0x80000001U, Duration::seconds(2147)));
+static_assert(!paws_ok(1000, 998, Duration::seconds(2146)));
+static_assert(paws_ok(1000, 999 - 0x10000U, Duration::seconds(2147)));
 static_assert(paws_ok(0, 0x90000000U, {})); // TS.Recent 0 ignored, as Linux
 
 TEST_CASE("negotiate: agreement takes only what both sides sent", "[negotiate]") {
@@ -182,16 +185,15 @@ TEST_CASE("negotiate: Fast Open (RFC 7413, Linux tcp_try_fastopen)", "[negotiate
     CHECK(fastopen_syn_room(0, false) == 1220);
     CHECK(fastopen_syn_room(1400, true) == 1400);
     using A = FastOpenAnswer;
-    //                     enabled option full   request valid  backup data
-    CHECK(fastopen_answer(false, true, false, false, true, false, true) == A::None);
-    CHECK(fastopen_answer(true, false, false, false, true, false, true) == A::None);
-    CHECK(fastopen_answer(true, true, true, false, true, false, true) == A::None);   // pending limit
-    CHECK(fastopen_answer(true, true, false, true, false, false, false) == A::Cookie); // request
-    CHECK(fastopen_answer(true, true, false, false, false, false, true) == A::Cookie); // invalid: data dropped
-    CHECK(fastopen_answer(true, true, false, false, true, false, true) == A::Data);
-    CHECK(fastopen_answer(true, true, false, false, true, false, false) == A::None);   // valid, no data
-    CHECK(fastopen_answer(true, true, false, false, false, true, true) == A::DataCookie);
-    CHECK(fastopen_answer(true, true, false, false, false, true, false) == A::Cookie);
+    //                     enabled option full   request valid  backup
+    CHECK(fastopen_answer(false, true, false, false, true, false) == A::None);
+    CHECK(fastopen_answer(true, false, false, false, true, false) == A::None);
+    CHECK(fastopen_answer(true, true, true, false, true, false) == A::None);   // pending limit
+    CHECK(fastopen_answer(true, true, false, true, false, false) == A::Cookie); // request
+    CHECK(fastopen_answer(true, true, false, false, false, false) == A::Cookie); // invalid: data dropped
+    // A valid cookie makes the child, with or without data (tcp_try_fastopen()).
+    CHECK(fastopen_answer(true, true, false, false, true, false) == A::Data);
+    CHECK(fastopen_answer(true, true, false, false, false, true) == A::DataCookie);
 }
 
 TEST_CASE("negotiate: the Negotiated record", "[negotiate]") {

@@ -136,7 +136,7 @@ TEST_CASE("simulator: corrupted segments are dropped by checksum and counted", "
     INFO(describe(s) << failure);
     CHECK(failure.empty());
     const ConnectionStats& b = sim.connection(1).stats();
-    const std::uint32_t syns = 1U + s.ctx[0].config.syn_retries + s.ctx[0].config.syn_linear_timeouts;
+    const std::uint32_t syns = 1U + give_up(s.ctx[0].config, true).retransmissions;
     CHECK(sim.totals().corrupted == syns);
     CHECK(sim.totals().corrupt_dropped == syns);
     CHECK(std::uint32_t{b.bad_checksum} + b.malformed == syns);

@@ -342,20 +342,40 @@ struct Totals {
     }
 };
 
-// The time a machine gives up a SYN (syn = true) or SYN-ACK: Linux's
-// schedule as connection.hpp implements it (initial RTO, the first
-// syn_linear_timeouts retransmissions at that RTO in SYN-SENT, then doubling
-// up to rto_max; the last retransmission's timer expiring is the end).
-[[nodiscard]] constexpr Duration give_up_after(const Config& c, bool syn) noexcept {
+// When a machine gives up a SYN (syn = true) or SYN-ACK, and after how
+// many retransmissions: Linux's schedule as connection.hpp implements it
+// (initial RTO, the first syn_linear_timeouts retransmissions at that RTO
+// in SYN-SENT, then doubling up to rto_max; the last retransmission's timer
+// expiring is the end). A SYN is also given up at the first timeout after a
+// retransmission that finds its budget gone since the first SYN (Linux
+// retransmits_timed_out()): the time syn_retries retransmissions take with
+// plain doubling, summed here step by step.
+struct GiveUp {
+    Duration after;
+    std::uint32_t retransmissions = 0;
+};
+[[nodiscard]] constexpr GiveUp give_up(const Config& c, bool syn) noexcept {
+    const auto doubled = [&c](Duration d) { return Duration{d.ns * 2 > c.rto_max.ns ? c.rto_max.ns : d.ns * 2}; };
     const std::uint32_t limit = syn ? std::uint32_t{c.syn_retries} + c.syn_linear_timeouts : c.synack_retries;
+    Duration budget{};
+    if (syn) {
+        Duration step = c.rto_initial;
+        for (std::uint32_t i = 0; i <= c.syn_retries; ++i) {
+            budget = budget + step;
+            step = doubled(step);
+        }
+    }
     Duration rto = c.rto_initial;
     Duration total = rto;
-    for (std::uint32_t r = 1; r <= limit; ++r) {
-        if (!(syn && r <= c.syn_linear_timeouts)) rto = Duration{rto.ns * 2 > c.rto_max.ns ? c.rto_max.ns : rto.ns * 2};
+    std::uint32_t r = 0;
+    while (r < limit && !(syn && r > 0 && total >= budget)) {
+        ++r;
+        if (!(syn && r <= c.syn_linear_timeouts)) rto = doubled(rto);
         total = total + rto;
     }
-    return total;
+    return {total, r};
 }
+[[nodiscard]] constexpr Duration give_up_after(const Config& c, bool syn) noexcept { return give_up(c, syn).after; }
 
 class Simulator {
   public:
@@ -816,7 +836,12 @@ class Simulator {
         if (core == rst || core == (rst | ack)) {
             ++s.rst;
             if (s.state == State::SynSent) ++s.rst_in_syn_sent;
-            if (h.window != 0 || h.options.wire_length != 0 || ece || cwr) fail("%c: RST with window/options", who);
+            // An abort()'s RST+ACK on a timestamped connection carries the
+            // timestamps alone (Linux tcp_send_active_reset()); any other RST none.
+            const bool ts_only = core == (rst | ack) && neg.timestamps && h.options.timestamps &&
+                                 h.options.wire_length == 12;
+            if (h.window != 0 || (h.options.wire_length != 0 && !ts_only) || ece || cwr)
+                fail("%c: RST with window/options", who);
             return;
         }
         if (core == ack || core == (ack | fin)) {

@@ -301,6 +301,10 @@ class Connection {
         if (state_ == State::Closed) return Error::InvalidState;
         if (state_ != State::Listen && state_ != State::SynSent) {
             queue_reset(snd_nxt_, rcv_nxt_, TcpFlag::Rst | TcpFlag::Ack, tuple_.remote);
+            // Linux tcp_send_active_reset() -> tcp_transmit_skb(): this RST
+            // is a segment of the connection, with its timestamps when
+            // agreed (upstream ts_recent/reset_tsval.pkt).
+            set_flag(RstTs, flag(TsOk));
         }
         enter_closed(EventKind::Closed);
         return Error::None;
@@ -310,12 +314,15 @@ class Connection {
     constexpr void consume(std::uint32_t n) noexcept {
         const std::uint32_t before = advertised_window();
         unconsumed_ = n > unconsumed_ ? 0 : unconsumed_ - n;
-        // RFC 9293 §3.8.6.2.2 (receiver SWS avoidance): announce the window
-        // when it grew by min(rcv_wnd / 2, MSS) or reopened from zero.
+        // Linux tcp_cleanup_rbuf() (receiver SWS avoidance, RFC 9293
+        // §3.8.6.2.2): a window update goes only when the window the peer
+        // has was at most half the space and the new one at least doubles
+        // it (a zero window reopening included); reading 3000 of 64 KiB
+        // sends nothing (upstream fastopen/client/synack-data.pkt).
         const std::uint32_t after = advertised_window();
-        const std::uint32_t half = rcv_space() / 2;
-        const std::uint32_t step = half < cfg().mss ? half : cfg().mss;
-        if (synchronized() && ((before == 0 && after > 0) || after - before >= step)) tx_ |= TxAck;
+        if (synchronized() && n > 0 && std::uint64_t{before} * 2 <= rcv_space() && after > 0 &&
+            std::uint64_t{after} >= std::uint64_t{before} * 2)
+            tx_ |= TxAck;
     }
 
     // ---- segment arrival (RFC 9293 §3.10.7) ----
@@ -346,7 +353,8 @@ class Connection {
         case State::SynSent: {
             on_syn_sent(seg, opts, now);
             Received r;
-            if (state_ == State::Established && opts.fast_open && !opts.fast_open->is_request()) {
+            if (state_ == State::Established) r = take_synack_payload(seg);
+            if (state_ != State::SynSent && state_ != State::SynReceived && opts.fast_open && !opts.fast_open->is_request()) {
                 for (const OptionEntry& e : seg.options()) { // the cookie's bytes in the input
                     if (e.ok() && e.is_fast_open()) r.fastopen_cookie = e.is_exp_fast_open() ? e.data.subspan(2) : e.data;
                 }
@@ -451,6 +459,7 @@ class Connection {
         TfoSynData = 1024, // ... and data (cleared likewise)
         TfoHadData = 2048, // the first SYN carried data (Linux tp->syn_data)
         TsStamped = 4096,  // ts_recent_sec_ holds when TS.Recent was taken
+        RstTs = 8192,      // the queued RST is our active reset: it carries the timestamps
     };
     static constexpr std::size_t ev_capacity = 4;
 
@@ -532,6 +541,7 @@ class Connection {
         rst_ack_ = ack;
         rst_flags_ = f.bits();
         rst_to_ = to;
+        set_flag(RstTs, false); // abort() sets it for its own RST
         tx_ |= TxRst;
         ++stats_.resets_sent;
     }
@@ -555,7 +565,10 @@ class Connection {
     // ---- sending ----
 
     constexpr void send_syn(Time now) noexcept {
-        syn_sent_at_ = now;
+        // The first SYN's time: the RTT sample needs it only while the SYN
+        // went once (Karn), the give-up rule (on_retransmit_timer()) from
+        // the first SYN on, as Linux's retrans_stamp.
+        if (retries_ == 0) syn_sent_at_ = now;
         tx_ |= TxSyn;
         arm_retransmit(now);
     }
@@ -580,11 +593,20 @@ class Connection {
     // syn_retries + syn_linear_timeouts retransmissions, the first
     // syn_linear_timeouts at the initial RTO, then doubling; SYN-RECEIVED
     // allows synack_retries, doubling; RTO capped at rto_max.
+    //
+    // SYN-SENT also gives up at the first timeout (after a retransmission)
+    // that finds model_timeout(syn_retries) gone since the first SYN (Linux
+    // tcp_write_timeout() -> retransmits_timed_out()): the linear timeouts
+    // add SYNs inside that budget, not time (syn_retries 2: SYNs at 0..5 s,
+    // TimedOut at 7 s; 6: TimedOut at 131 s, the count ends it too).
     constexpr void on_retransmit_timer(Time now) noexcept {
         std::uint32_t limit = cfg().fin_retries;
         if (state_ == State::SynSent) limit = std::uint32_t{cfg().syn_retries} + cfg().syn_linear_timeouts;
         if (state_ == State::SynReceived) limit = cfg().synack_retries;
-        if (retries_ >= limit) {
+        const bool budget_spent =
+            state_ == State::SynSent && retries_ > 0 &&
+            saturating_sub(now, syn_sent_at_) >= model_timeout(cfg().syn_retries, cfg().rto_initial, cfg().rto_max);
+        if (retries_ >= limit || budget_spent) {
             enter_closed(EventKind::TimedOut);
             return;
         }
@@ -664,7 +686,10 @@ class Connection {
             g.flow.remote = rst_to_;
             g.h.seq = rst_seq_;
             g.h.ack = rst_ack_;
-            g.h.flags = TcpFlags::from_bits(rst_flags_); // RSTs carry no options, window 0 (Linux)
+            g.h.flags = TcpFlags::from_bits(rst_flags_);
+            // Window 0; a RST answering a segment carries no options (Linux
+            // tcp_v4_send_reset()), our active reset its timestamps.
+            if (flag(RstTs)) g.opts.timestamps = Timestamps{ts_now(now), ts_recent_};
         } else if (tx_ & (TxSyn | TxSynAck)) {
             syn_segment(g, (tx_ & TxSynAck) != 0, now);
         } else if ((tx_ & TxData) && !(tx_ & TxAck)) {
@@ -807,6 +832,12 @@ class Connection {
                 queue_reset(seg.ack(), SeqNum{}, TcpFlag::Rst, tuple_.remote); // <SEQ=SEG.ACK><CTL=RST>
                 return;
             }
+        }
+        if (f.ack() && !f.rst() && f.syn() && cfg().timestamps && o.timestamps &&
+            !negotiate::synack_tsecr_ok(o.timestamps->echo_reply, ts_now(syn_sent_at_), ts_now(now))) {
+            ++stats_.dropped;
+            queue_reset(seg.ack(), SeqNum{}, TcpFlag::Rst, tuple_.remote); // <SEQ=SEG.ACK><CTL=RST>
+            return;
         }
         if (f.rst()) {
             // Second check: only a RST acknowledging our SYN counts
@@ -1097,6 +1128,32 @@ class Connection {
         return r;
     }
 
+    // Data (and a FIN) on the SYN-ACK that established us: Linux
+    // tcp_rcv_synsent_state_process() queues the payload, which starts at
+    // IRS + 1, like ESTABLISHED data and ACKs it (upstream
+    // fastopen/client/synack-data.pkt: `> . 1001:1001(0) ack 1401`); a FIN
+    // right behind it takes us to CLOSE-WAIT (tcp_fin()).
+    constexpr Received take_synack_payload(const TcpView& seg) noexcept {
+        Received r;
+        const Bytes payload = seg.payload();
+        if (!payload.empty()) {
+            const std::uint32_t room = receive_window();
+            const std::uint32_t take = payload.size() < room ? static_cast<std::uint32_t>(payload.size()) : room;
+            r.payload = payload.first(take);
+            r.payload_seq = irs_ + 1;
+            r.in_order = true;
+            rcv_nxt_ = rcv_nxt_ + take;
+            unconsumed_ += take;
+            if (take < payload.size()) return r; // the FIN is beyond what was taken
+        }
+        if (seg.flags().fin()) {
+            rcv_nxt_ = rcv_nxt_ + 1;
+            state_ = State::CloseWait;
+            emit(EventKind::PeerClosed);
+        }
+        return r;
+    }
+
     // Eighth check: FIN, when it is next in sequence.
     constexpr void check_fin(const TcpView& seg, Time now) noexcept {
         if (!seg.flags().fin() || seg.seq() + static_cast<std::uint32_t>(seg.payload().size()) != rcv_nxt_) return;
@@ -1148,7 +1205,7 @@ class Connection {
     std::uint32_t ts_recent_ = 0, ts_offset_ = 0;
     std::uint32_t unconsumed_ = 0;
     std::uint32_t reply_start_ms_ = 0; // rate limit of the ACKs a peer can draw (timestamp clock)
-    std::uint32_t ts_recent_sec_ = 0;  // when TS.Recent was taken, in seconds (PAWS's 24-day rule; with TsStamped)
+    std::uint32_t ts_recent_sec_ = 0;  // when TS.Recent was taken, in seconds (PAWS's idle rule; with TsStamped)
     std::uint32_t rcv_space_ = 0;      // see rcv_space()
     std::uint16_t peer_window_ = 0;
     std::uint16_t snd_mss_ = 0;

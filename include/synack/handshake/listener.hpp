@@ -305,6 +305,16 @@ class Listener {
         return nullopt;
     }
 
+    // Connections accept() handed to a layer that still holds them for its
+    // application (a socket layer keeping them as Linux's accept queue
+    // does, where a queued child already takes its segments, a RST
+    // included): they still count toward the accept queue's bound, since
+    // Linux sk_acceptq_is_full() counts every child not yet accept()ed by
+    // the application. The layer says how many it holds; 0 (the default)
+    // when accept() hands them straight to the application.
+    void set_held(std::uint32_t n) noexcept { held_ = n; }
+    [[nodiscard]] std::uint32_t held() const noexcept { return held_; }
+
     // ---- introspection ----
 
     [[nodiscard]] const Endpoint& local() const noexcept { return local_; }
@@ -625,7 +635,12 @@ class Listener {
 
     // ---- the accept queue ----
 
-    [[nodiscard]] bool accept_full() const noexcept { return accept_count_ >= accept_cap_; }
+    // Linux sk_acceptq_is_full(): the children queued here and those a
+    // layer above still holds (set_held()) against one bound; a SYN that
+    // finds it full is dropped (tcp_conn_request(): ListenOverflows).
+    [[nodiscard]] bool accept_full() const noexcept {
+        return std::uint64_t{accept_count_} + held_ >= accept_cap_;
+    }
 
     AcceptSlot& push_accept() noexcept {
         AcceptSlot& s = accept_[(accept_head_ + accept_count_) % accept_cap_];
@@ -743,7 +758,7 @@ class Listener {
                                                                  o.fast_open->cookie_bytes());
         const Bytes payload = seg.payload();
         const negotiate::FastOpenAnswer ans = negotiate::fastopen_answer(
-            true, true, full, request, c == FastOpenCheck::Primary, c == FastOpenCheck::Backup, !payload.empty());
+            true, true, full, request, c == FastOpenCheck::Primary, c == FastOpenCheck::Backup);
         if (full) ++stats_.fastopen_pending_full;
         else if (request) ++stats_.fastopen_cookie_requests;
         else if (c == FastOpenCheck::Invalid) ++stats_.fastopen_invalid;
@@ -962,6 +977,7 @@ class Listener {
     detail::FixedArray<std::uint16_t> tfo_free_;
     std::uint32_t capacity_ = 0, bucket_mask_ = 0, used_ = 0, free_head_ = none;
     std::uint32_t accept_cap_ = 0, accept_head_ = 0, accept_count_ = 0;
+    std::uint32_t held_ = 0; // children a layer above holds, not yet accept()ed by its application
     std::uint32_t tfo_limit_ = 0, tfo_slot_size_ = 0, tfo_free_count_ = 0;
     std::uint8_t top_level_ = 0;
     Array<Fifo, max_levels> levels_{};

@@ -3,8 +3,8 @@
 // Pure constexpr functions that both machines (Connection, Listener) call and
 // neither repeats: what a SYN offers and a SYN-ACK answers (RFC 9293 §3.7.1
 // MSS, RFC 7323 window scale and timestamps, RFC 2018 SACK-permitted, RFC
-// 3168 §6.1.1 ECN setup, RFC 7413 Fast Open), PAWS with the 24-day rule (RFC
-// 7323 §5), the handshake's RTT sample with Karn's rule (RFC 6298 §3), the
+// 3168 §6.1.1 ECN setup, RFC 7413 Fast Open), PAWS with the idle rule (RFC
+// 7323 §5, Linux 2147 s), the handshake's RTT sample with Karn's rule (RFC 6298 §3), the
 // per-flow limit on replies a peer can trigger (Linux tcp_oow_rate_limited()),
 // the initial window (Linux tcp_select_initial_window()) and the Negotiated
 // record. Where RFCs leave room, Linux is followed and cited.
@@ -169,17 +169,32 @@ constexpr void synack_answer(const Config& c, const Agreement& a, std::uint32_t 
 // ----------------------------------------------------------- PAWS
 
 inline constexpr std::int32_t paws_window = 1;                        // Linux TCP_PAWS_WINDOW
-inline constexpr Duration paws_idle_limit = Duration::seconds(24LL * 86400); // Linux TCP_PAWS_24DAYS
+// How long TS.Recent stays valid without an update. RFC 7323 §5.5 says 24
+// days (a 1 ms TSval clock moving half its 2^32 range; Linux's
+// TCP_PAWS_24DAYS before 6.7); Linux 6.7+ tcp_paws_check() uses
+// TCP_PAWS_WRAP = INT_MAX / USEC_PER_SEC = 2147 s, the half-range time of
+// the fastest TSval clock allowed (1 us), and Linux is followed
+// (tests/scenarios/paws-idle-ts-recent-expiry.pkt).
+inline constexpr Duration paws_idle_limit = Duration::seconds(2147); // Linux TCP_PAWS_WRAP
 
 // RFC 7323 §5.3 / Linux tcp_paws_check(): true if a segment with TSval
 // `tsval` passes against TS.Recent. `idle`: how long ago TS.Recent was last
-// updated; after 24 days it is no longer valid (§5.5: the peer's clock may
-// have wrapped its sign bit), so the segment is accepted. A TS.Recent of 0
-// is ignored, as Linux does (some stacks send TSval 0 in their SYN).
+// updated; from paws_idle_limit on it is no longer valid (§5.5: the peer's
+// clock may have wrapped its sign bit), so the segment is accepted. A
+// TS.Recent of 0 is ignored, as Linux does (some stacks send TSval 0 in
+// their SYN).
 [[nodiscard]] constexpr bool paws_ok(std::uint32_t ts_recent, std::uint32_t tsval, Duration idle) noexcept {
     if (static_cast<std::int32_t>(ts_recent - tsval) <= paws_window) return true;
     if (idle >= paws_idle_limit) return true;
     return ts_recent == 0;
+}
+
+// Linux tcp_rcv_synsent_state_process(): a SYN-ACK whose timestamp echo is
+// not 0 must echo a TSval we sent since our first SYN, else it is refused
+// with a RST (PAWSActiveRejected; upstream fastopen/client/synack-data.pkt
+// TEST5). `first`/`now`: our timestamp clock at the first SYN and now.
+[[nodiscard]] constexpr bool synack_tsecr_ok(std::uint32_t tsecr, std::uint32_t first, std::uint32_t now) noexcept {
+    return tsecr == 0 || tsecr - first <= now - first;
 }
 
 // ------------------------------------------------- the RTT sample
@@ -252,21 +267,25 @@ template <class Count>
 enum class FastOpenAnswer : std::uint8_t {
     None,        // no Fast Open: a plain handshake
     Cookie,      // answer with our cookie, take no data (a request, or an invalid cookie)
-    Data,        // take the SYN's data (0-RTT)
-    DataCookie,  // take it and send a fresh primary cookie (the backup key matched)
+    Data,        // Fast Open child now, with the SYN's data if any (0-RTT)
+    DataCookie,  // the same, and send a fresh primary cookie (the backup key matched)
 };
 
 // `valid`: the cookie matched the primary key, `backup`: the backup key.
-// A valid cookie without data is a plain handshake (nothing to gain).
+// A valid cookie creates the child whether or not the SYN carries data:
+// Linux tcp_try_fastopen() calls tcp_fastopen_create_child() for any valid
+// cookie ("Data-less SYN with valid cookie is allowed to send data in
+// SYN_RECV state"), so accept() returns it in SYN-RECEIVED
+// (tests/scenarios/syn-received-close.pkt, upstream
+// fastopen/server/basic-zero-payload.pkt).
 [[nodiscard]] constexpr FastOpenAnswer fastopen_answer(bool enabled, bool option, bool pending_full, bool request,
-                                                       bool valid, bool backup, bool has_data) noexcept {
+                                                       bool valid, bool backup) noexcept {
     // tcp_fastopen_queue_check(): over the pending limit, no Fast Open at all.
     if (!enabled || !option || pending_full) return FastOpenAnswer::None;
     if (request) return FastOpenAnswer::Cookie;
     // RFC 7413 §4.2.2: an invalid cookie's data is dropped; Linux answers
     // with the valid cookie so that the client can use it next time.
     if (!valid && !backup) return FastOpenAnswer::Cookie;
-    if (!has_data) return backup ? FastOpenAnswer::Cookie : FastOpenAnswer::None;
     return backup ? FastOpenAnswer::DataCookie : FastOpenAnswer::Data;
 }
 

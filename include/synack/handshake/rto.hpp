@@ -69,4 +69,26 @@ class RtoEstimator {
     bool has_sample_ = false;
 };
 
+// Linux tcp_model_timeout() (tcp_timer.c): how long `boundary`
+// retransmissions take when the RTO starts at `rto_base` and doubles up to
+// `rto_max`. retransmits_timed_out() gives up at the first timeout that
+// finds this much time gone since the first transmission; for a SYN,
+// rto_base is the initial RTO (tcp_timeout_init()) and boundary
+// tcp_syn_retries, so the linear timeouts (tcp_syn_linear_timeouts) do not
+// extend it: 6 -> 127 s, 2 -> 7 s, 1 -> 3 s
+// (tests/scenarios/syn-retransmit-*-timeout.pkt, kernel-verified).
+[[nodiscard]] constexpr Duration model_timeout(std::uint32_t boundary, Duration rto_base, Duration rto_max) noexcept {
+    if (rto_base.ns <= 0) return Duration{};
+    // linear_backoff_thresh = ilog2(rto_max / rto_base)
+    std::uint32_t thresh = 0;
+    for (std::int64_t r = rto_max.ns / rto_base.ns; r > 1; r /= 2) ++thresh;
+    if (boundary <= thresh) return Duration{((std::int64_t{2} << boundary) - 1) * rto_base.ns};
+    const std::int64_t head = ((std::int64_t{2} << thresh) - 1) * rto_base.ns; // <= 2 * rto_max
+    const std::int64_t extra = std::int64_t{boundary - thresh};
+    // rto_max <= a year (validated), boundary <= 255: within int64 ns,
+    // but saturate rather than trust the caller.
+    if (rto_max.ns > 0 && extra > (INT64_MAX - head) / rto_max.ns) return Duration{INT64_MAX};
+    return Duration{head + extra * rto_max.ns};
+}
+
 } // namespace synack

@@ -742,6 +742,9 @@ class Runner {
                     return;
                 }
             }
+            // The children this socket holds for accept() count toward the
+            // listen backlog (Listener::set_held(), sk_acceptq_is_full()).
+            l->listener->set_held(static_cast<std::uint32_t>(l->ready.size()));
             const Received r = l->listener->on_segment(t.remote.address, t.local.address, b, now_);
             trace(std::string("-> listener: ") + (r.error == Error::None ? "ok" : to_string(r.error)));
             return;
