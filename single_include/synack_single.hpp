@@ -1809,8 +1809,10 @@ struct IpPacket {
 //   IPv4 protocol != 6                -> NotTcp at 9
 //   IPv6 extension-header walk errors -> as find_upper_layer reports them
 //   IPv6 upper layer != 6             -> NotTcp at the next-header byte naming it
-// Offsets are into `data`.
-[[nodiscard]] constexpr result<IpPacket> parse_ip_packet(Bytes data) noexcept {
+// Offsets are into `data`. With `verify_ipv4_checksum` false the IPv4
+// header checksum is not checked (a capture reader reports it apart, so the
+// segment behind a bad header is still shown).
+[[nodiscard]] constexpr result<IpPacket> parse_ip_packet(Bytes data, bool verify_ipv4_checksum = true) noexcept {
     if (!data.empty() && (data[0] >> 4U) == 6) {
         const auto v6 = Ipv6View::parse(data);
         if (!v6) return v6.failure();
@@ -1829,7 +1831,7 @@ struct IpPacket {
     }
     const auto v4 = Ipv4View::parse(data);
     if (!v4) return v4.failure();
-    if (!v4->checksum_ok()) return {Error::Ipv4BadChecksum, 10};
+    if (verify_ipv4_checksum && !v4->checksum_ok()) return {Error::Ipv4BadChecksum, 10};
     if (v4->is_fragment()) return {Error::Ipv4Fragment, 6};
     if (v4->protocol() != ip_protocol_tcp) return {Error::NotTcp, 9};
     IpPacket pkt;

@@ -369,7 +369,7 @@ class Decoder {
         if (!parsed && parsed.error() == Error::Ipv4BadChecksum) {
             // Report the checksum, decode the rest anyway (tcpdump prints it too).
             problems.push_back({Error::Ipv4BadChecksum, "ip", 10, 10, std::nullopt, ipv4_checksum_detail(ip)});
-            parsed = parse_ipv4_ignoring_checksum(ip);
+            parsed = parse_ip_packet(ip, false);
         }
         if (!parsed) {
             const Error e = parsed.error();
@@ -427,23 +427,6 @@ class Decoder {
         if (!v) return {};
         return "header checksum " + hex16(v->header_checksum()) + ", should be " +
                hex16(ipv4_header_checksum(v->header()));
-    }
-
-    // parse_ip_packet() without the IPv4 header checksum check.
-    static result<IpPacket> parse_ipv4_ignoring_checksum(Bytes ip) {
-        const result<Ipv4View> v4 = Ipv4View::parse(ip);
-        if (!v4) return v4.failure();
-        if (v4->is_fragment()) return {Error::Ipv4Fragment, 6};
-        if (v4->protocol() != ip_protocol_tcp) return {Error::NotTcp, 9};
-        IpPacket pkt;
-        pkt.family = IpFamily::V4;
-        pkt.source = v4->source();
-        pkt.destination = v4->destination();
-        pkt.ecn = v4->ecn();
-        pkt.ttl_or_hop_limit = v4->ttl();
-        pkt.tcp_offset = static_cast<std::uint32_t>(v4->header_length());
-        pkt.tcp = v4->payload();
-        return pkt;
     }
 
     void segment(const Source& src, Bytes ip, const IpPacket* pkt, Bytes tcp, std::uint32_t tcp_offset,
