@@ -5243,8 +5243,10 @@ class FixedArray {
 // A completed (or, for Fast Open, 0-RTT) connection leaving the accept queue.
 struct Accepted {
     Negotiated negotiated{};
-    // Established, or SynReceived for a Fast Open child: its data is already
-    // here but the peer's ACK of our SYN-ACK is still due (RFC 7413 §4.2.2).
+    // Established, or SynReceived for a Fast Open child (a valid cookie, with
+    // or without data: Linux tcp_try_fastopen()): its data, if any, is
+    // already here but the peer's ACK of our SYN-ACK is still due (RFC 7413
+    // §4.2.2).
     State state = State::Established;
     Time synack_sent{};           // SynReceived: when the last SYN-ACK went
     std::uint8_t synack_retries = 0;
