@@ -456,7 +456,9 @@ struct SipState {
         : v0(k.k0 ^ 0x736f6d6570736575ULL), v1(k.k1 ^ 0x646f72616e646f6dULL), v2(k.k0 ^ 0x6c7967656e657261ULL),
           v3(k.k1 ^ 0x7465646279746573ULL) {}
 
-    constexpr void round() noexcept {
+    // Inlined everywhere: independent hashes of one packet (a cookie's two
+    // outputs, the timestamp offset) then interleave in the pipeline.
+    SYNACK_ALWAYS_INLINE constexpr void round() noexcept {
         v0 += v1; v1 = std::rotl(v1, 13); v1 ^= v0; v0 = std::rotl(v0, 32);
         v2 += v3; v3 = std::rotl(v3, 16); v3 ^= v2;
         v0 += v3; v3 = std::rotl(v3, 21); v3 ^= v0;
@@ -464,7 +466,7 @@ struct SipState {
     }
 
     // c = 2 compression rounds per 8-byte message word.
-    constexpr void compress(std::uint64_t m) noexcept {
+    SYNACK_ALWAYS_INLINE constexpr void compress(std::uint64_t m) noexcept {
         v3 ^= m;
         round();
         round();
@@ -473,7 +475,7 @@ struct SipState {
 
     // Last block: the remaining 0..7 bytes (little-endian) with the message
     // length mod 256 in the top byte; then d = 4 finalization rounds.
-    [[nodiscard]] constexpr std::uint64_t finish(std::uint64_t tail, std::uint64_t length) noexcept {
+    [[nodiscard]] SYNACK_ALWAYS_INLINE constexpr std::uint64_t finish(std::uint64_t tail, std::uint64_t length) noexcept {
         compress(tail | (length << 56U));
         v2 ^= 0xffU;
         round();
@@ -485,6 +487,54 @@ struct SipState {
 };
 
 } // namespace detail
+
+// SipHash-1-3 (one compression round per word, three finalization rounds):
+// the variant hash tables key with (CPython's str/bytes hash, Rust's
+// HashMap), cheaper than 2-4 and still keyed against chosen collisions.
+// The PRFs (ISNs, SYN cookies, timestamp offsets) stay SipHash-2-4.
+// `words` are the message's whole 8-byte words (little-endian), `tail` its
+// last 0..7 bytes packed little-endian, `length` its length in bytes.
+template <std::size_t N>
+[[nodiscard]] SYNACK_ALWAYS_INLINE constexpr std::uint64_t siphash13_words(const SipKey& key,
+                                                                         const std::uint64_t (&words)[N],
+                                                                         std::uint64_t tail,
+                                                                         std::uint64_t length) noexcept {
+    detail::SipState s(key);
+    const auto compress = [&s](std::uint64_t m) {
+        s.v3 ^= m;
+        s.round();
+        s.v0 ^= m;
+    };
+    for (const std::uint64_t w : words) compress(w);
+    compress(tail | (length << 56U));
+    s.v2 ^= 0xffU;
+    s.round();
+    s.round();
+    s.round();
+    return s.v0 ^ s.v1 ^ s.v2 ^ s.v3;
+}
+
+// One shot over a contiguous buffer (what the tests check against other
+// implementations; a packet path packs its words and calls the above).
+[[nodiscard]] constexpr std::uint64_t siphash13(const SipKey& key, Bytes data) noexcept {
+    detail::SipState s(key);
+    const std::size_t n = data.size();
+    const std::size_t full = n - n % 8;
+    std::uint64_t tail = 0;
+    for (std::size_t i = full; i < n; ++i) tail |= static_cast<std::uint64_t>(data[i]) << (8U * (i - full));
+    const std::uint64_t last = tail | (static_cast<std::uint64_t>(n) << 56U);
+    for (std::size_t i = 0; i <= full; i += 8) {
+        const std::uint64_t m = i < full ? load_le64(data, i) : last;
+        s.v3 ^= m;
+        s.round();
+        s.v0 ^= m;
+    }
+    s.v2 ^= 0xffU;
+    s.round();
+    s.round();
+    s.round();
+    return s.v0 ^ s.v1 ^ s.v2 ^ s.v3;
+}
 
 [[nodiscard]] constexpr std::uint64_t siphash24(const SipKey& key, Bytes data) noexcept {
     detail::SipState s(key);
@@ -807,6 +857,7 @@ class Optional {
 // wire/format.hpp (so <string> stays out of this header); text input is
 // parse_address() below.
 
+#include <bit>
 #include <cstdint>
 
 // (amalgamated) #include "synack/core/array.hpp"
@@ -819,14 +870,20 @@ enum class IpFamily : std::uint8_t { V4 = 4, V6 = 6 };
 
 // An IPv4 or IPv6 address. IPv4 uses bytes [0, 4); the rest stay zero so
 // that comparison and hashing are uniform.
+//
+// Layout: the 16 bytes first, then the family. A copy of an address is a
+// 16-byte move plus one byte, and the constructors below write the 16 bytes
+// with one store, so a copy made right after a parse reads each part from
+// the single store that wrote it (a wide load of several narrow stores
+// stalls on store forwarding: it cost a SYN about 20 ns in the endpoint).
 struct IpAddress {
-    IpFamily family = IpFamily::V4;
     Array<std::uint8_t, 16> bytes{};
+    IpFamily family = IpFamily::V4;
 
     static constexpr IpAddress v4(std::uint8_t a, std::uint8_t b, std::uint8_t c, std::uint8_t d) noexcept {
         IpAddress r;
         r.family = IpFamily::V4;
-        r.bytes[0] = a; r.bytes[1] = b; r.bytes[2] = c; r.bytes[3] = d;
+        r.bytes = v4_bytes(a, b, c, d);
         return r;
     }
     static constexpr IpAddress v4(std::uint32_t host_order) noexcept {
@@ -837,8 +894,11 @@ struct IpAddress {
     static constexpr IpAddress from_bytes(IpFamily f, Bytes b) noexcept {
         IpAddress r;
         r.family = f;
-        const std::size_t n = f == IpFamily::V4 ? 4 : 16;
-        for (std::size_t i = 0; i < n; ++i) r.bytes[i] = b[i];
+        if (f == IpFamily::V4) {
+            r.bytes = v4_bytes(b[0], b[1], b[2], b[3]);
+        } else {
+            for (std::size_t i = 0; i < 16; ++i) r.bytes[i] = b[i];
+        }
         return r;
     }
     static constexpr IpAddress v6(const Array<std::uint8_t, 16>& b) noexcept {
@@ -870,7 +930,24 @@ struct IpAddress {
     [[nodiscard]] constexpr std::size_t size() const noexcept { return is_v4() ? 4 : 16; }
     [[nodiscard]] constexpr Bytes span() const noexcept { return Bytes(bytes.data(), size()); }
 
-    friend constexpr bool operator==(const IpAddress&, const IpAddress&) = default;
+    // Two 8-byte compares (a flow lookup makes two of these per candidate).
+    friend constexpr bool operator==(const IpAddress& a, const IpAddress& b) noexcept {
+        return a.family == b.family && load_le64(a.bytes, 0) == load_le64(b.bytes, 0) &&
+               load_le64(a.bytes, 8) == load_le64(b.bytes, 8);
+    }
+
+  private:
+    // The 16 bytes of an IPv4 address built as one value (a register, then
+    // one store): the address in the first word, zeros after it.
+    static constexpr Array<std::uint8_t, 16> v4_bytes(std::uint8_t a, std::uint8_t b, std::uint8_t c,
+                                                      std::uint8_t d) noexcept {
+        const std::uint32_t w = std::endian::native == std::endian::little
+                                    ? (std::uint32_t{a} | std::uint32_t{b} << 8U | std::uint32_t{c} << 16U |
+                                       std::uint32_t{d} << 24U)
+                                    : (std::uint32_t{a} << 24U | std::uint32_t{b} << 16U | std::uint32_t{c} << 8U |
+                                       std::uint32_t{d});
+        return std::bit_cast<Array<std::uint8_t, 16>>(Array<std::uint32_t, 4>{{w, 0, 0, 0}});
+    }
 };
 
 struct Endpoint {
@@ -1792,9 +1869,9 @@ namespace synack {
 
 // A TCP segment found in an IP packet.
 struct IpPacket {
-    IpFamily family = IpFamily::V4;
     IpAddress source{};
     IpAddress destination{};
+    IpFamily family = IpFamily::V4;
     std::uint8_t ecn = 0;               // RFC 3168 §5 ECN field of the IP header
     std::uint8_t ttl_or_hop_limit = 0;
     std::uint32_t tcp_offset = 0;       // where `tcp` starts in the input
@@ -1812,36 +1889,42 @@ struct IpPacket {
 // Offsets are into `data`. With `verify_ipv4_checksum` false the IPv4
 // header checksum is not checked (a capture reader reports it apart, so the
 // segment behind a bad header is still shown).
-[[nodiscard]] constexpr result<IpPacket> parse_ip_packet(Bytes data, bool verify_ipv4_checksum = true) noexcept {
+// The same, filled into `out` in place (what a packet path uses: nothing is
+// copied, and `out` is only meaningful when the Failure's error is None).
+constexpr Failure parse_ip_packet(Bytes data, IpPacket& out, bool verify_ipv4_checksum = true) noexcept {
     if (!data.empty() && (data[0] >> 4U) == 6) {
         const auto v6 = Ipv6View::parse(data);
         if (!v6) return v6.failure();
         const auto up = find_upper_layer(v6.value());
         if (!up) return up.failure();
         if (up->protocol != ip_protocol_tcp) return {Error::NotTcp, up->next_header_offset};
-        IpPacket pkt;
-        pkt.family = IpFamily::V6;
-        pkt.source = v6->source();
-        pkt.destination = v6->destination();
-        pkt.ecn = v6->ecn();
-        pkt.ttl_or_hop_limit = v6->hop_limit();
-        pkt.tcp_offset = up->offset;
-        pkt.tcp = up->bytes;
-        return pkt;
+        out.family = IpFamily::V6;
+        out.source = v6->source();
+        out.destination = v6->destination();
+        out.ecn = v6->ecn();
+        out.ttl_or_hop_limit = v6->hop_limit();
+        out.tcp_offset = up->offset;
+        out.tcp = up->bytes;
+        return {};
     }
     const auto v4 = Ipv4View::parse(data);
     if (!v4) return v4.failure();
     if (verify_ipv4_checksum && !v4->checksum_ok()) return {Error::Ipv4BadChecksum, 10};
     if (v4->is_fragment()) return {Error::Ipv4Fragment, 6};
     if (v4->protocol() != ip_protocol_tcp) return {Error::NotTcp, 9};
+    out.family = IpFamily::V4;
+    out.source = v4->source();
+    out.destination = v4->destination();
+    out.ecn = v4->ecn();
+    out.ttl_or_hop_limit = v4->ttl();
+    out.tcp_offset = static_cast<std::uint32_t>(v4->header_length());
+    out.tcp = v4->payload();
+    return {};
+}
+
+[[nodiscard]] constexpr result<IpPacket> parse_ip_packet(Bytes data, bool verify_ipv4_checksum = true) noexcept {
     IpPacket pkt;
-    pkt.family = IpFamily::V4;
-    pkt.source = v4->source();
-    pkt.destination = v4->destination();
-    pkt.ecn = v4->ecn();
-    pkt.ttl_or_hop_limit = v4->ttl();
-    pkt.tcp_offset = static_cast<std::uint32_t>(v4->header_length());
-    pkt.tcp = v4->payload();
+    if (const Failure f = parse_ip_packet(data, pkt, verify_ipv4_checksum); f.error != Error::None) return f;
     return pkt;
 }
 
@@ -3093,6 +3176,15 @@ constexpr SipHasher& add_address(SipHasher& h, const IpAddress& a) noexcept {
 // share one timestamp clock and PAWS works across them).
 [[nodiscard]] constexpr std::uint32_t timestamp_offset(const SipKey& key, const IpAddress& local,
                                                        const IpAddress& remote) noexcept {
+    if (local.is_v4() && remote.is_v4()) {
+        // The same 10 bytes, packed at once (every cookie SYN-ACK takes one):
+        // 4, local, 4, remote.
+        const std::uint64_t l = load_le32(local.bytes, 0);
+        const std::uint64_t r = load_le32(remote.bytes, 0);
+        detail::SipState s(key);
+        s.compress(4U | (l << 8U) | (std::uint64_t{4} << 40U) | ((r & 0xFFFFU) << 48U));
+        return static_cast<std::uint32_t>(s.finish(r >> 16U, 10));
+    }
     SipHasher h(key);
     detail::add_address(h, local);
     detail::add_address(h, remote);
@@ -3896,17 +3988,24 @@ class Connection {
     // `src`/`dst`: the IP addresses the segment came from / was sent to
     // (for the pseudo-header checksum and to match the flow).
     constexpr Received on_segment(const IpAddress& src, const IpAddress& dst, Bytes segment, Time now) noexcept {
-        ++stats_.segments_in;
         const result<TcpView> pv = TcpView::parse(segment);
         if (!pv) {
+            ++stats_.segments_in;
             ++stats_.malformed;
             return {pv.error()};
         }
-        if (!verify_tcp_checksum(src, dst, segment)) {
+        return on_segment(src, dst, *pv, now);
+    }
+
+    // The same for a segment its caller has parsed already (a TcpEndpoint
+    // parses each datagram once and hands the view down); the checksum is
+    // verified here.
+    constexpr Received on_segment(const IpAddress& src, const IpAddress& dst, const TcpView& seg, Time now) noexcept {
+        ++stats_.segments_in;
+        if (!verify_tcp_checksum(src, dst, seg.bytes())) {
             ++stats_.bad_checksum;
             return {Error::BadChecksum};
         }
-        const TcpView& seg = *pv;
         const bool unbound = state_ == State::Listen || state_ == State::Closed;
         if (dst != tuple_.local.address || seg.destination_port() != tuple_.local.port ||
             (!unbound && (src != tuple_.remote.address || seg.source_port() != tuple_.remote.port))) {
@@ -5343,19 +5442,27 @@ class Listener {
     // ---- segment arrival ----
 
     Received on_segment(const IpAddress& src, const IpAddress& dst, Bytes segment, Time now) noexcept {
-        ++stats_.segments_in;
-        if (config_error_ != Error::None) return {config_error_};
         const result<TcpView> pv = TcpView::parse(segment);
         if (!pv) {
+            ++stats_.segments_in;
+            if (config_error_ != Error::None) return {config_error_};
             ++stats_.malformed;
             return {pv.error()};
         }
-        const TcpView& seg = *pv;
+        return on_segment(src, dst, *pv, now);
+    }
+
+    // The same for a segment its caller has parsed already (a TcpEndpoint
+    // parses each datagram once and hands the view down); the checksum is
+    // verified here.
+    Received on_segment(const IpAddress& src, const IpAddress& dst, const TcpView& seg, Time now) noexcept {
+        ++stats_.segments_in;
+        if (config_error_ != Error::None) return {config_error_};
         if (dst != local_.address || seg.destination_port() != local_.port || src.family != dst.family) {
             ++stats_.not_ours;
             return {Error::NotFound};
         }
-        if (!verify_tcp_checksum(src, dst, segment)) {
+        if (!verify_tcp_checksum(src, dst, seg.bytes())) {
             ++stats_.bad_checksum;
             return {Error::BadChecksum};
         }
@@ -5405,8 +5512,29 @@ class Listener {
     // is an error naming the size needed; the segment stays queued.
     Optional<Transmit> poll_transmit(MutableBytes buf, Time now) noexcept {
         static_cast<void>(now);
+        // One object returned from every path and filled field by field in
+        // the caller's storage: a Transmit assembled in a local and copied
+        // out would read back its narrow stores and stall on store forwarding.
+        Optional<Transmit> out;
         while (tx_count_ != 0) {
             const TxRecord& r = tx_[tx_head_];
+            const OptionValues o = options_of(r);
+            const result<std::size_t> optlen = o.canonical_size();
+            if (!optlen) { // cannot happen with the options built here
+                tx_head_ = (tx_head_ + 1) % tx_capacity;
+                --tx_count_;
+                continue;
+            }
+            Transmit& t = out.emplace();
+            t.flow.local = local_;
+            t.flow.remote.address.bytes = r.addr;
+            t.flow.remote.address.family = local_.address.family;
+            t.flow.remote.port = r.port;
+            t.needed = tcp_min_header + *optlen;
+            if (buf.size() < t.needed) {
+                t.error = Error::BufferTooSmall;
+                return out;
+            }
             // The codec writes every segment: Linux's layout (the SYN-ACK's
             // as tcp_synack_options() chose it) and the checksum, summed from
             // the values as they are stored.
@@ -5417,23 +5545,12 @@ class Listener {
             h.ack = SeqNum(r.ack);
             h.flags = TcpFlags::from_bits(r.flags);
             h.window = r.window;
-            const OptionValues o = options_of(r);
-            const IpAddress remote{local_.address.family, r.addr};
-            Transmit t{FourTuple{local_, {remote, r.port}}, 0, 0, Error::None, 0};
-            const result<std::size_t> optlen = o.canonical_size();
-            t.needed = tcp_min_header + optlen.value_or(0);
-            if (optlen && buf.size() < t.needed) {
-                t.error = Error::BufferTooSmall;
-                return t;
-            }
             tx_head_ = (tx_head_ + 1) % tx_capacity;
             --tx_count_;
-            if (!optlen) continue; // cannot happen with the options built here
-            const result<std::size_t> n = h.encode(buf, o, local_.address, remote);
-            t.length = *n;
-            return t;
+            t.length = h.encode(buf, o, local_.address, t.flow.remote.address).value_or(0);
+            return out;
         }
-        return nullopt;
+        return out;
     }
 
     // The oldest completed connection, or nullopt. Fast Open children whose
@@ -6305,8 +6422,11 @@ class TcpEndpoint {
         while (b < cap_ && b < (1U << 31U)) b <<= 1U;
         bucket_mask_ = b - 1;
         slots_ = detail::FixedArray<Slot>(cap_);
-        heads_ = detail::FixedArray<std::uint32_t>(b);
-        for (std::uint32_t i = 0; i < b; ++i) heads_[i] = none;
+        // The flow table: at least twice the pool, so at most half full.
+        std::uint32_t tb = 2;
+        while (tb < 2U * std::uint64_t{cap_} && tb < (1U << 31U)) tb <<= 1U;
+        table_mask_ = tb - 1;
+        table_ = detail::FixedArray<TableEntry>(tb);
         for (std::uint32_t i = 0; i < cap_; ++i) {
             slots_[i].conn = Connection(ctx);
             slots_[i].chain = i + 1 < cap_ ? i + 1 : none;
@@ -6411,7 +6531,7 @@ class TcpEndpoint {
 
     // The flow of a 4-tuple (seen from our side), if it is in the pool.
     [[nodiscard]] Optional<FlowHandle> find(const FourTuple& t) const noexcept {
-        const std::uint32_t i = lookup(bucket_of(t), t);
+        const std::uint32_t i = lookup(flow_hash(t), t);
         if (i == none) return nullopt;
         return handle(i);
     }
@@ -6420,18 +6540,18 @@ class TcpEndpoint {
 
     Delivery on_datagram(Bytes datagram, Time now) noexcept {
         ++stats_.datagrams_in;
-        const result<IpPacket> p = parse_ip_packet(datagram);
-        if (!p) {
-            if (p.error() == Error::NotTcp) {
+        IpPacket p;
+        if (const Failure f = parse_ip_packet(datagram, p); f.error != Error::None) {
+            if (f.error == Error::NotTcp) {
                 ++stats_.not_tcp;
-            } else if (p.error() == Error::Ipv4Fragment || p.error() == Error::Ipv6Fragment) {
+            } else if (f.error == Error::Ipv4Fragment || f.error == Error::Ipv6Fragment) {
                 ++stats_.fragments;
             } else {
                 ++stats_.malformed_ip;
             }
             return {};
         }
-        return on_packet(*p, now);
+        return on_packet(p, now);
     }
 
     // The same for a datagram the caller has already parsed.
@@ -6452,10 +6572,10 @@ class TcpEndpoint {
             return {};
         }
         const FourTuple t{{p.destination, v->destination_port()}, {p.source, v->source_port()}};
-        const std::uint32_t bucket = bucket_of(t);
-        if (const std::uint32_t i = lookup(bucket, t); i != none) {
+        const std::uint64_t hash = flow_hash(t);
+        if (const std::uint32_t i = lookup(hash, t); i != none) {
             ++stats_.to_flows;
-            const Received r = slots_[i].conn.on_segment(p.source, p.destination, p.tcp, now);
+            const Received r = slots_[i].conn.on_segment(p.source, p.destination, *v, now);
             touch(i, now, r.error == Error::None);
             Delivery d;
             d.flow = handle(i);
@@ -6465,15 +6585,15 @@ class TcpEndpoint {
         }
         if (Listener* l = find_listener(t.local)) {
             ++stats_.to_listeners;
-            const Received r = l->on_segment(p.source, p.destination, p.tcp, now);
+            const Received r = l->on_segment(p.source, p.destination, *v, now);
             Delivery d;
             while (const Optional<Accepted> a = l->accept()) adopt(*a, now, d);
             // The Listener surfaces payload on the completing ACK without
             // taking it, and leaves a FIN there alone: the new Connection
             // takes both (as Linux's child socket, tcp_child_process()).
             if (d.accepted.valid() && (!r.payload.empty() || v->flags().fin())) {
-                if (const std::uint32_t i = lookup(bucket, t); i != none) {
-                    const Received rc = slots_[i].conn.on_segment(p.source, p.destination, p.tcp, now);
+                if (const std::uint32_t i = lookup(hash, t); i != none) {
+                    const Received rc = slots_[i].conn.on_segment(p.source, p.destination, *v, now);
                     touch(i, now, true);
                     d.flow = handle(i);
                     d.payload = rc.payload;
@@ -6551,10 +6671,14 @@ class TcpEndpoint {
     // A buffer too small is an error naming the size (see Datagram); the
     // datagram stays queued.
     Optional<Datagram> poll_transmit(MutableBytes buf, Time now) noexcept {
+        Optional<Datagram> out; // the one object every path returns (see finish())
         while (reset_count_ != 0) {
             const ResetRecord r = resets_[reset_head_];
             const std::size_t hl = header_size(r.flow.local.address);
-            if (buf.size() < hl + tcp_min_header) return too_small(r.flow, hl + tcp_min_header);
+            if (buf.size() < hl + tcp_min_header) {
+                out = too_small(r.flow, hl + tcp_min_header);
+                return out;
+            }
             reset_head_ = (reset_head_ + 1) % lim_.reset_queue;
             --reset_count_;
             TcpFields h;
@@ -6566,25 +6690,37 @@ class TcpEndpoint {
             const result<std::size_t> n =
                 h.encode(buf.subspan(hl), OptionValues{}, r.flow.local.address, r.flow.remote.address, Bytes{});
             if (!n) continue;
-            if (const Optional<Datagram> d = finish(buf, r.flow, *n, 0)) return d;
+            if (finish(buf, r.flow, *n, 0, out)) return out;
         }
         for (std::uint32_t li = 0; li < listener_count_; ++li) {
             Listener& l = *listeners_[li];
             const std::size_t hl = header_size(l.local().address);
-            if (buf.size() < hl) return too_small(FourTuple{l.local(), {}}, hl + Listener::max_segment_size());
+            if (buf.size() < hl) {
+                out = too_small(FourTuple{l.local(), {}}, hl + Listener::max_segment_size());
+                return out;
+            }
             while (const Optional<Transmit> tx = l.poll_transmit(buf.subspan(hl), now)) {
-                if (!tx->ok()) return too_small(tx->flow, hl + tx->needed);
-                if (const Optional<Datagram> d = finish(buf, tx->flow, tx->length, tx->ecn)) return d;
+                if (!tx->ok()) {
+                    out = too_small(tx->flow, hl + tx->needed);
+                    return out;
+                }
+                if (finish(buf, tx->flow, tx->length, tx->ecn, out)) return out;
             }
         }
         while (dirty_head_ != none) {
             const std::uint32_t i = dirty_head_;
             Slot& s = slots_[i];
             const std::size_t hl = header_size(s.conn.flow().local.address);
-            if (buf.size() < hl) return too_small(s.conn.flow(), hl + s.conn.max_segment_size());
+            if (buf.size() < hl) {
+                out = too_small(s.conn.flow(), hl + s.conn.max_segment_size());
+                return out;
+            }
             if (const Optional<Transmit> tx = s.conn.poll_transmit(buf.subspan(hl), now)) {
-                if (!tx->ok()) return too_small(tx->flow, hl + tx->needed);
-                if (const Optional<Datagram> d = finish(buf, tx->flow, tx->length, tx->ecn)) return d;
+                if (!tx->ok()) {
+                    out = too_small(tx->flow, hl + tx->needed);
+                    return out;
+                }
+                if (finish(buf, tx->flow, tx->length, tx->ecn, out)) return out;
                 continue;
             }
             dirty_head_ = s.dirty_next;
@@ -6593,7 +6729,7 @@ class TcpEndpoint {
             set_key(i, key_of(s)); // sending may have armed a timer
             maybe_reap(i);
         }
-        return nullopt;
+        return out;
     }
 
     // ---- introspection ----
@@ -6617,7 +6753,8 @@ class TcpEndpoint {
     [[nodiscard]] std::size_t memory_bytes() const noexcept {
         const std::size_t buckets = std::size_t{bucket_mask_} + 1;
         std::size_t n = sizeof(TcpEndpoint) + std::size_t{cap_} * (sizeof(Slot) + sizeof(std::uint32_t)) +
-                        buckets * sizeof(std::uint32_t) + std::size_t{lim_.max_listeners} * sizeof(Listener*) +
+                        (std::size_t{table_mask_} + 1) * sizeof(TableEntry) +
+                        std::size_t{lim_.max_listeners} * sizeof(Listener*) +
                         std::size_t{lim_.reset_queue} * sizeof(ResetRecord);
         if (lim_.max_per_source != 0) n += std::size_t{cap_} * sizeof(SourceEntry) + buckets * sizeof(std::uint32_t);
         for (std::uint32_t i = 0; i < listener_count_; ++i) n += listeners_[i]->memory_bytes();
@@ -6639,8 +6776,8 @@ class TcpEndpoint {
         Connection conn{detail_idle_context()};
         Time key = Time::never();       // heap key: the earliest of its deadlines
         Time last_activity{};
-        std::uint32_t chain = none;     // hash chain, or the free list
-        std::uint32_t bucket = 0;
+        std::uint64_t hash = 0;         // flow_hash() of its 4-tuple while in the table
+        std::uint32_t chain = none;     // the free list
         std::uint32_t heap_pos = none;
         std::uint32_t dirty_next = none;
         std::uint32_t event_next = none;
@@ -6684,11 +6821,18 @@ class TcpEndpoint {
     static constexpr Datagram too_small(const FourTuple& flow, std::size_t needed) noexcept {
         return Datagram{0, flow, Error::BufferTooSmall, needed};
     }
-    Optional<Datagram> finish(MutableBytes buf, const FourTuple& flow, std::size_t tcp_len, std::uint8_t ecn) noexcept {
+    // The IP header in front of a segment written at buf + header; the
+    // datagram goes into `out` in place (no Datagram copied through a local:
+    // see Listener::poll_transmit()). False if no header could be written.
+    bool finish(MutableBytes buf, const FourTuple& flow, std::size_t tcp_len, std::uint8_t ecn,
+                Optional<Datagram>& out) noexcept {
         const result<std::size_t> h = encode_ip_header(flow.local.address, flow.remote.address, ecn, ttl, tcp_len, buf);
-        if (!h) return nullopt; // (the segment fitted; only a family mismatch, which flows never have)
+        if (!h) return false; // (the segment fitted; only a family mismatch, which flows never have)
         ++stats_.datagrams_out;
-        return Datagram{*h + tcp_len, flow};
+        Datagram& d = out.emplace();
+        d.length = *h + tcp_len;
+        d.flow = flow;
+        return true;
     }
 
     // ---- addresses and listeners ----
@@ -6712,17 +6856,56 @@ class TcpEndpoint {
 
     // ---- the flow table ----
 
-    [[nodiscard]] std::uint32_t bucket_of(const FourTuple& t) const noexcept {
-        SipHasher h(flow_key_);
-        detail::add_address(h, t.remote.address).add_u16(t.remote.port).add_u16(t.local.port);
-        detail::add_address(h, t.local.address);
-        return static_cast<std::uint32_t>(h.finish()) & bucket_mask_;
-    }
-    [[nodiscard]] std::uint32_t lookup(std::uint32_t bucket, const FourTuple& t) const noexcept {
-        for (std::uint32_t i = heads_[bucket]; i != none; i = slots_[i].chain) {
-            if (slots_[i].conn.flow() == t) return i;
+    // Open addressing with linear probing, at most half full: an entry is
+    // the slot and 32 more bits of its flow's hash, so a lookup reads one
+    // cache line of the table (rarely two) and a slot only when those bits
+    // match: the cost of a packet does not depend on how many flows there
+    // are. Deletion shifts the entries behind back (no tombstones).
+    struct TableEntry {
+        std::uint32_t tag = 0;     // the hash's high 32 bits
+        std::uint32_t slot = none; // none: empty
+    };
+
+    // Keyed (flow_key_) SipHash-1-3 of the 4-tuple, its words packed
+    // straight from the addresses and ports; the family is in the length.
+    [[nodiscard]] std::uint64_t flow_hash(const FourTuple& t) const noexcept {
+        const IpAddress& r = t.remote.address;
+        const IpAddress& l = t.local.address;
+        const std::uint64_t ports = (std::uint64_t{t.remote.port} << 16U) | t.local.port;
+        if (r.is_v4()) {
+            const std::uint64_t w[1] = {load_le32(r.bytes, 0) | (std::uint64_t{load_le32(l.bytes, 0)} << 32U)};
+            return siphash13_words(flow_key_, w, ports, 12);
         }
-        return none;
+        const std::uint64_t w[4] = {load_le64(r.bytes, 0), load_le64(r.bytes, 8), load_le64(l.bytes, 0),
+                                    load_le64(l.bytes, 8)};
+        return siphash13_words(flow_key_, w, ports, 36);
+    }
+    [[nodiscard]] std::uint32_t lookup(std::uint64_t hash, const FourTuple& t) const noexcept {
+        const auto tag = static_cast<std::uint32_t>(hash >> 32U);
+        for (std::uint32_t p = static_cast<std::uint32_t>(hash) & table_mask_;; p = (p + 1) & table_mask_) {
+            const TableEntry e = table_[p];
+            if (e.slot == none) return none;
+            if (e.tag == tag && slots_[e.slot].conn.flow() == t) return e.slot;
+        }
+    }
+    void table_insert(std::uint64_t hash, std::uint32_t slot) noexcept {
+        std::uint32_t p = static_cast<std::uint32_t>(hash) & table_mask_;
+        while (table_[p].slot != none) p = (p + 1) & table_mask_;
+        table_[p] = TableEntry{static_cast<std::uint32_t>(hash >> 32U), slot};
+    }
+    void table_erase(std::uint32_t slot) noexcept {
+        std::uint32_t hole = static_cast<std::uint32_t>(slots_[slot].hash) & table_mask_;
+        while (table_[hole].slot != slot) hole = (hole + 1) & table_mask_;
+        for (std::uint32_t q = (hole + 1) & table_mask_; table_[q].slot != none; q = (q + 1) & table_mask_) {
+            const std::uint32_t home = static_cast<std::uint32_t>(slots_[table_[q].slot].hash) & table_mask_;
+            // The entry at q may fill the hole if its home is not after the
+            // hole on the way to q.
+            if (((q - home) & table_mask_) >= ((q - hole) & table_mask_)) {
+                table_[hole] = table_[q];
+                hole = q;
+            }
+        }
+        table_[hole] = TableEntry{};
     }
     [[nodiscard]] FlowHandle handle(std::uint32_t i) const noexcept { return {i, slots_[i].generation}; }
     [[nodiscard]] Slot* live(FlowHandle h) const noexcept {
@@ -6734,8 +6917,8 @@ class TcpEndpoint {
     // A free slot for flow `t`, hashed in, counted against its source.
     result<std::uint32_t> open_slot(const FourTuple& t) noexcept {
         if (const Error e = ensure_address(t.local.address); e != Error::None) return e;
-        const std::uint32_t bucket = bucket_of(t);
-        if (lookup(bucket, t) != none) return Error::InvalidState;
+        const std::uint64_t hash = flow_hash(t);
+        if (lookup(hash, t) != none) return Error::InvalidState;
         if (free_ == none) {
             ++stats_.pool_full;
             return Error::TableFull;
@@ -6766,9 +6949,8 @@ class TcpEndpoint {
         s.event_next = none;
         s.source = src;
         s.flags = InUse;
-        s.bucket = bucket;
-        s.chain = heads_[bucket];
-        heads_[bucket] = i;
+        s.hash = hash;
+        table_insert(hash, i);
         ++used_;
         return i;
     }
@@ -6776,9 +6958,7 @@ class TcpEndpoint {
     // Unhashes and frees a slot (not in the dirty or event list).
     void free_slot(std::uint32_t i) noexcept {
         Slot& s = slots_[i];
-        std::uint32_t* link = &heads_[s.bucket];
-        while (*link != i) link = &slots_[*link].chain;
-        *link = s.chain;
+        table_erase(i);
         set_key(i, Time::never());
         if (s.source != none) release_source(s.source);
         s.source = none;
@@ -6983,14 +7163,15 @@ class TcpEndpoint {
     Array<LocalAddress, max_addresses> addresses_{};
     std::size_t address_count_ = 0;
     detail::FixedArray<Slot> slots_;
-    detail::FixedArray<std::uint32_t> heads_;
+    detail::FixedArray<TableEntry> table_;
     detail::FixedArray<std::uint32_t> heap_;
     detail::FixedArray<SourceEntry> sources_;
     detail::FixedArray<std::uint32_t> source_heads_;
     detail::FixedArray<Listener*> listeners_;
     detail::FixedArray<ResetRecord> resets_;
     std::uint32_t cap_ = 0;
-    std::uint32_t bucket_mask_ = 0;
+    std::uint32_t bucket_mask_ = 0; // the per-source table's
+    std::uint32_t table_mask_ = 0;
     std::uint32_t used_ = 0;
     std::uint32_t free_ = none;
     std::uint32_t source_free_ = none;

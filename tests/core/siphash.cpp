@@ -201,3 +201,34 @@ TEST_CASE("finish() does not consume the hasher; keys and lengths matter", "[sip
     const std::array<std::uint8_t, 2> zeros{};
     CHECK(siphash24(key, Bytes(zeros.data(), 1)) != siphash24(key, Bytes(zeros.data(), 2)));
 }
+
+// SipHash-1-3, the flow table's hash. Vectors: key 0, message 00 01 .. n-1,
+// from CPython 3.11's bytes hash (sys.hash_info.algorithm == "siphash13";
+// PYTHONHASHSEED=0 sets its key to zero):
+//   PYTHONHASHSEED=0 python3 -c 'print(hash(bytes(range(12))) & (2**64 - 1))'
+TEST_CASE("SipHash-1-3 matches CPython's, and the packed-word form matches the buffer", "[siphash]") {
+    struct Vector {
+        std::size_t n;
+        std::uint64_t h;
+    };
+    constexpr std::array<Vector, 8> v13{{{1, 0x68a914128e01e473ULL},
+                                         {7, 0x2f098ab0c751325aULL},
+                                         {8, 0xead411e67ebe2eeaULL},
+                                         {9, 0x75927f9d95124362ULL},
+                                         {12, 0xa6baf4fb0f9fe1c2ULL},
+                                         {15, 0xf30eb725bb91c9eaULL},
+                                         {16, 0x8972188433a5c5b7ULL},
+                                         {36, 0xac77921fcc642bd3ULL}}};
+    constexpr SipKey zero{};
+    static_assert(synack::siphash13(zero, prefix(12)) == 0xa6baf4fb0f9fe1c2ULL);
+    for (const Vector& t : v13) CHECK(synack::siphash13(zero, prefix(t.n)) == t.h);
+    // 12 bytes as one word and a 4-byte tail; 36 as four words and 4.
+    const std::uint64_t w12[1] = {synack::load_le64(prefix(12), 0)};
+    CHECK(synack::siphash13_words(zero, w12, synack::load_le32(prefix(12), 8), 12) == 0xa6baf4fb0f9fe1c2ULL);
+    const std::uint64_t w36[4] = {synack::load_le64(prefix(36), 0), synack::load_le64(prefix(36), 8),
+                                  synack::load_le64(prefix(36), 16), synack::load_le64(prefix(36), 24)};
+    CHECK(synack::siphash13_words(zero, w36, synack::load_le32(prefix(36), 32), 36) == 0xac77921fcc642bd3ULL);
+    // Keyed: another key, another hash; not SipHash-2-4.
+    CHECK(synack::siphash13(key, prefix(12)) != synack::siphash13(zero, prefix(12)));
+    CHECK(synack::siphash13(key, prefix(12)) != siphash24(key, prefix(12)));
+}

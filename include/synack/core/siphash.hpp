@@ -41,7 +41,9 @@ struct SipState {
         : v0(k.k0 ^ 0x736f6d6570736575ULL), v1(k.k1 ^ 0x646f72616e646f6dULL), v2(k.k0 ^ 0x6c7967656e657261ULL),
           v3(k.k1 ^ 0x7465646279746573ULL) {}
 
-    constexpr void round() noexcept {
+    // Inlined everywhere: independent hashes of one packet (a cookie's two
+    // outputs, the timestamp offset) then interleave in the pipeline.
+    SYNACK_ALWAYS_INLINE constexpr void round() noexcept {
         v0 += v1; v1 = std::rotl(v1, 13); v1 ^= v0; v0 = std::rotl(v0, 32);
         v2 += v3; v3 = std::rotl(v3, 16); v3 ^= v2;
         v0 += v3; v3 = std::rotl(v3, 21); v3 ^= v0;
@@ -49,7 +51,7 @@ struct SipState {
     }
 
     // c = 2 compression rounds per 8-byte message word.
-    constexpr void compress(std::uint64_t m) noexcept {
+    SYNACK_ALWAYS_INLINE constexpr void compress(std::uint64_t m) noexcept {
         v3 ^= m;
         round();
         round();
@@ -58,7 +60,7 @@ struct SipState {
 
     // Last block: the remaining 0..7 bytes (little-endian) with the message
     // length mod 256 in the top byte; then d = 4 finalization rounds.
-    [[nodiscard]] constexpr std::uint64_t finish(std::uint64_t tail, std::uint64_t length) noexcept {
+    [[nodiscard]] SYNACK_ALWAYS_INLINE constexpr std::uint64_t finish(std::uint64_t tail, std::uint64_t length) noexcept {
         compress(tail | (length << 56U));
         v2 ^= 0xffU;
         round();
@@ -70,6 +72,54 @@ struct SipState {
 };
 
 } // namespace detail
+
+// SipHash-1-3 (one compression round per word, three finalization rounds):
+// the variant hash tables key with (CPython's str/bytes hash, Rust's
+// HashMap), cheaper than 2-4 and still keyed against chosen collisions.
+// The PRFs (ISNs, SYN cookies, timestamp offsets) stay SipHash-2-4.
+// `words` are the message's whole 8-byte words (little-endian), `tail` its
+// last 0..7 bytes packed little-endian, `length` its length in bytes.
+template <std::size_t N>
+[[nodiscard]] SYNACK_ALWAYS_INLINE constexpr std::uint64_t siphash13_words(const SipKey& key,
+                                                                         const std::uint64_t (&words)[N],
+                                                                         std::uint64_t tail,
+                                                                         std::uint64_t length) noexcept {
+    detail::SipState s(key);
+    const auto compress = [&s](std::uint64_t m) {
+        s.v3 ^= m;
+        s.round();
+        s.v0 ^= m;
+    };
+    for (const std::uint64_t w : words) compress(w);
+    compress(tail | (length << 56U));
+    s.v2 ^= 0xffU;
+    s.round();
+    s.round();
+    s.round();
+    return s.v0 ^ s.v1 ^ s.v2 ^ s.v3;
+}
+
+// One shot over a contiguous buffer (what the tests check against other
+// implementations; a packet path packs its words and calls the above).
+[[nodiscard]] constexpr std::uint64_t siphash13(const SipKey& key, Bytes data) noexcept {
+    detail::SipState s(key);
+    const std::size_t n = data.size();
+    const std::size_t full = n - n % 8;
+    std::uint64_t tail = 0;
+    for (std::size_t i = full; i < n; ++i) tail |= static_cast<std::uint64_t>(data[i]) << (8U * (i - full));
+    const std::uint64_t last = tail | (static_cast<std::uint64_t>(n) << 56U);
+    for (std::size_t i = 0; i <= full; i += 8) {
+        const std::uint64_t m = i < full ? load_le64(data, i) : last;
+        s.v3 ^= m;
+        s.round();
+        s.v0 ^= m;
+    }
+    s.v2 ^= 0xffU;
+    s.round();
+    s.round();
+    s.round();
+    return s.v0 ^ s.v1 ^ s.v2 ^ s.v3;
+}
 
 [[nodiscard]] constexpr std::uint64_t siphash24(const SipKey& key, Bytes data) noexcept {
     detail::SipState s(key);

@@ -330,17 +330,24 @@ class Connection {
     // `src`/`dst`: the IP addresses the segment came from / was sent to
     // (for the pseudo-header checksum and to match the flow).
     constexpr Received on_segment(const IpAddress& src, const IpAddress& dst, Bytes segment, Time now) noexcept {
-        ++stats_.segments_in;
         const result<TcpView> pv = TcpView::parse(segment);
         if (!pv) {
+            ++stats_.segments_in;
             ++stats_.malformed;
             return {pv.error()};
         }
-        if (!verify_tcp_checksum(src, dst, segment)) {
+        return on_segment(src, dst, *pv, now);
+    }
+
+    // The same for a segment its caller has parsed already (a TcpEndpoint
+    // parses each datagram once and hands the view down); the checksum is
+    // verified here.
+    constexpr Received on_segment(const IpAddress& src, const IpAddress& dst, const TcpView& seg, Time now) noexcept {
+        ++stats_.segments_in;
+        if (!verify_tcp_checksum(src, dst, seg.bytes())) {
             ++stats_.bad_checksum;
             return {Error::BadChecksum};
         }
-        const TcpView& seg = *pv;
         const bool unbound = state_ == State::Listen || state_ == State::Closed;
         if (dst != tuple_.local.address || seg.destination_port() != tuple_.local.port ||
             (!unbound && (src != tuple_.remote.address || seg.source_port() != tuple_.remote.port))) {

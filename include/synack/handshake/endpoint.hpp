@@ -148,8 +148,11 @@ class TcpEndpoint {
         while (b < cap_ && b < (1U << 31U)) b <<= 1U;
         bucket_mask_ = b - 1;
         slots_ = detail::FixedArray<Slot>(cap_);
-        heads_ = detail::FixedArray<std::uint32_t>(b);
-        for (std::uint32_t i = 0; i < b; ++i) heads_[i] = none;
+        // The flow table: at least twice the pool, so at most half full.
+        std::uint32_t tb = 2;
+        while (tb < 2U * std::uint64_t{cap_} && tb < (1U << 31U)) tb <<= 1U;
+        table_mask_ = tb - 1;
+        table_ = detail::FixedArray<TableEntry>(tb);
         for (std::uint32_t i = 0; i < cap_; ++i) {
             slots_[i].conn = Connection(ctx);
             slots_[i].chain = i + 1 < cap_ ? i + 1 : none;
@@ -254,7 +257,7 @@ class TcpEndpoint {
 
     // The flow of a 4-tuple (seen from our side), if it is in the pool.
     [[nodiscard]] Optional<FlowHandle> find(const FourTuple& t) const noexcept {
-        const std::uint32_t i = lookup(bucket_of(t), t);
+        const std::uint32_t i = lookup(flow_hash(t), t);
         if (i == none) return nullopt;
         return handle(i);
     }
@@ -263,18 +266,18 @@ class TcpEndpoint {
 
     Delivery on_datagram(Bytes datagram, Time now) noexcept {
         ++stats_.datagrams_in;
-        const result<IpPacket> p = parse_ip_packet(datagram);
-        if (!p) {
-            if (p.error() == Error::NotTcp) {
+        IpPacket p;
+        if (const Failure f = parse_ip_packet(datagram, p); f.error != Error::None) {
+            if (f.error == Error::NotTcp) {
                 ++stats_.not_tcp;
-            } else if (p.error() == Error::Ipv4Fragment || p.error() == Error::Ipv6Fragment) {
+            } else if (f.error == Error::Ipv4Fragment || f.error == Error::Ipv6Fragment) {
                 ++stats_.fragments;
             } else {
                 ++stats_.malformed_ip;
             }
             return {};
         }
-        return on_packet(*p, now);
+        return on_packet(p, now);
     }
 
     // The same for a datagram the caller has already parsed.
@@ -295,10 +298,10 @@ class TcpEndpoint {
             return {};
         }
         const FourTuple t{{p.destination, v->destination_port()}, {p.source, v->source_port()}};
-        const std::uint32_t bucket = bucket_of(t);
-        if (const std::uint32_t i = lookup(bucket, t); i != none) {
+        const std::uint64_t hash = flow_hash(t);
+        if (const std::uint32_t i = lookup(hash, t); i != none) {
             ++stats_.to_flows;
-            const Received r = slots_[i].conn.on_segment(p.source, p.destination, p.tcp, now);
+            const Received r = slots_[i].conn.on_segment(p.source, p.destination, *v, now);
             touch(i, now, r.error == Error::None);
             Delivery d;
             d.flow = handle(i);
@@ -308,15 +311,15 @@ class TcpEndpoint {
         }
         if (Listener* l = find_listener(t.local)) {
             ++stats_.to_listeners;
-            const Received r = l->on_segment(p.source, p.destination, p.tcp, now);
+            const Received r = l->on_segment(p.source, p.destination, *v, now);
             Delivery d;
             while (const Optional<Accepted> a = l->accept()) adopt(*a, now, d);
             // The Listener surfaces payload on the completing ACK without
             // taking it, and leaves a FIN there alone: the new Connection
             // takes both (as Linux's child socket, tcp_child_process()).
             if (d.accepted.valid() && (!r.payload.empty() || v->flags().fin())) {
-                if (const std::uint32_t i = lookup(bucket, t); i != none) {
-                    const Received rc = slots_[i].conn.on_segment(p.source, p.destination, p.tcp, now);
+                if (const std::uint32_t i = lookup(hash, t); i != none) {
+                    const Received rc = slots_[i].conn.on_segment(p.source, p.destination, *v, now);
                     touch(i, now, true);
                     d.flow = handle(i);
                     d.payload = rc.payload;
@@ -394,10 +397,14 @@ class TcpEndpoint {
     // A buffer too small is an error naming the size (see Datagram); the
     // datagram stays queued.
     Optional<Datagram> poll_transmit(MutableBytes buf, Time now) noexcept {
+        Optional<Datagram> out; // the one object every path returns (see finish())
         while (reset_count_ != 0) {
             const ResetRecord r = resets_[reset_head_];
             const std::size_t hl = header_size(r.flow.local.address);
-            if (buf.size() < hl + tcp_min_header) return too_small(r.flow, hl + tcp_min_header);
+            if (buf.size() < hl + tcp_min_header) {
+                out = too_small(r.flow, hl + tcp_min_header);
+                return out;
+            }
             reset_head_ = (reset_head_ + 1) % lim_.reset_queue;
             --reset_count_;
             TcpFields h;
@@ -409,25 +416,37 @@ class TcpEndpoint {
             const result<std::size_t> n =
                 h.encode(buf.subspan(hl), OptionValues{}, r.flow.local.address, r.flow.remote.address, Bytes{});
             if (!n) continue;
-            if (const Optional<Datagram> d = finish(buf, r.flow, *n, 0)) return d;
+            if (finish(buf, r.flow, *n, 0, out)) return out;
         }
         for (std::uint32_t li = 0; li < listener_count_; ++li) {
             Listener& l = *listeners_[li];
             const std::size_t hl = header_size(l.local().address);
-            if (buf.size() < hl) return too_small(FourTuple{l.local(), {}}, hl + Listener::max_segment_size());
+            if (buf.size() < hl) {
+                out = too_small(FourTuple{l.local(), {}}, hl + Listener::max_segment_size());
+                return out;
+            }
             while (const Optional<Transmit> tx = l.poll_transmit(buf.subspan(hl), now)) {
-                if (!tx->ok()) return too_small(tx->flow, hl + tx->needed);
-                if (const Optional<Datagram> d = finish(buf, tx->flow, tx->length, tx->ecn)) return d;
+                if (!tx->ok()) {
+                    out = too_small(tx->flow, hl + tx->needed);
+                    return out;
+                }
+                if (finish(buf, tx->flow, tx->length, tx->ecn, out)) return out;
             }
         }
         while (dirty_head_ != none) {
             const std::uint32_t i = dirty_head_;
             Slot& s = slots_[i];
             const std::size_t hl = header_size(s.conn.flow().local.address);
-            if (buf.size() < hl) return too_small(s.conn.flow(), hl + s.conn.max_segment_size());
+            if (buf.size() < hl) {
+                out = too_small(s.conn.flow(), hl + s.conn.max_segment_size());
+                return out;
+            }
             if (const Optional<Transmit> tx = s.conn.poll_transmit(buf.subspan(hl), now)) {
-                if (!tx->ok()) return too_small(tx->flow, hl + tx->needed);
-                if (const Optional<Datagram> d = finish(buf, tx->flow, tx->length, tx->ecn)) return d;
+                if (!tx->ok()) {
+                    out = too_small(tx->flow, hl + tx->needed);
+                    return out;
+                }
+                if (finish(buf, tx->flow, tx->length, tx->ecn, out)) return out;
                 continue;
             }
             dirty_head_ = s.dirty_next;
@@ -436,7 +455,7 @@ class TcpEndpoint {
             set_key(i, key_of(s)); // sending may have armed a timer
             maybe_reap(i);
         }
-        return nullopt;
+        return out;
     }
 
     // ---- introspection ----
@@ -460,7 +479,8 @@ class TcpEndpoint {
     [[nodiscard]] std::size_t memory_bytes() const noexcept {
         const std::size_t buckets = std::size_t{bucket_mask_} + 1;
         std::size_t n = sizeof(TcpEndpoint) + std::size_t{cap_} * (sizeof(Slot) + sizeof(std::uint32_t)) +
-                        buckets * sizeof(std::uint32_t) + std::size_t{lim_.max_listeners} * sizeof(Listener*) +
+                        (std::size_t{table_mask_} + 1) * sizeof(TableEntry) +
+                        std::size_t{lim_.max_listeners} * sizeof(Listener*) +
                         std::size_t{lim_.reset_queue} * sizeof(ResetRecord);
         if (lim_.max_per_source != 0) n += std::size_t{cap_} * sizeof(SourceEntry) + buckets * sizeof(std::uint32_t);
         for (std::uint32_t i = 0; i < listener_count_; ++i) n += listeners_[i]->memory_bytes();
@@ -482,8 +502,8 @@ class TcpEndpoint {
         Connection conn{detail_idle_context()};
         Time key = Time::never();       // heap key: the earliest of its deadlines
         Time last_activity{};
-        std::uint32_t chain = none;     // hash chain, or the free list
-        std::uint32_t bucket = 0;
+        std::uint64_t hash = 0;         // flow_hash() of its 4-tuple while in the table
+        std::uint32_t chain = none;     // the free list
         std::uint32_t heap_pos = none;
         std::uint32_t dirty_next = none;
         std::uint32_t event_next = none;
@@ -527,11 +547,18 @@ class TcpEndpoint {
     static constexpr Datagram too_small(const FourTuple& flow, std::size_t needed) noexcept {
         return Datagram{0, flow, Error::BufferTooSmall, needed};
     }
-    Optional<Datagram> finish(MutableBytes buf, const FourTuple& flow, std::size_t tcp_len, std::uint8_t ecn) noexcept {
+    // The IP header in front of a segment written at buf + header; the
+    // datagram goes into `out` in place (no Datagram copied through a local:
+    // see Listener::poll_transmit()). False if no header could be written.
+    bool finish(MutableBytes buf, const FourTuple& flow, std::size_t tcp_len, std::uint8_t ecn,
+                Optional<Datagram>& out) noexcept {
         const result<std::size_t> h = encode_ip_header(flow.local.address, flow.remote.address, ecn, ttl, tcp_len, buf);
-        if (!h) return nullopt; // (the segment fitted; only a family mismatch, which flows never have)
+        if (!h) return false; // (the segment fitted; only a family mismatch, which flows never have)
         ++stats_.datagrams_out;
-        return Datagram{*h + tcp_len, flow};
+        Datagram& d = out.emplace();
+        d.length = *h + tcp_len;
+        d.flow = flow;
+        return true;
     }
 
     // ---- addresses and listeners ----
@@ -555,17 +582,56 @@ class TcpEndpoint {
 
     // ---- the flow table ----
 
-    [[nodiscard]] std::uint32_t bucket_of(const FourTuple& t) const noexcept {
-        SipHasher h(flow_key_);
-        detail::add_address(h, t.remote.address).add_u16(t.remote.port).add_u16(t.local.port);
-        detail::add_address(h, t.local.address);
-        return static_cast<std::uint32_t>(h.finish()) & bucket_mask_;
-    }
-    [[nodiscard]] std::uint32_t lookup(std::uint32_t bucket, const FourTuple& t) const noexcept {
-        for (std::uint32_t i = heads_[bucket]; i != none; i = slots_[i].chain) {
-            if (slots_[i].conn.flow() == t) return i;
+    // Open addressing with linear probing, at most half full: an entry is
+    // the slot and 32 more bits of its flow's hash, so a lookup reads one
+    // cache line of the table (rarely two) and a slot only when those bits
+    // match: the cost of a packet does not depend on how many flows there
+    // are. Deletion shifts the entries behind back (no tombstones).
+    struct TableEntry {
+        std::uint32_t tag = 0;     // the hash's high 32 bits
+        std::uint32_t slot = none; // none: empty
+    };
+
+    // Keyed (flow_key_) SipHash-1-3 of the 4-tuple, its words packed
+    // straight from the addresses and ports; the family is in the length.
+    [[nodiscard]] std::uint64_t flow_hash(const FourTuple& t) const noexcept {
+        const IpAddress& r = t.remote.address;
+        const IpAddress& l = t.local.address;
+        const std::uint64_t ports = (std::uint64_t{t.remote.port} << 16U) | t.local.port;
+        if (r.is_v4()) {
+            const std::uint64_t w[1] = {load_le32(r.bytes, 0) | (std::uint64_t{load_le32(l.bytes, 0)} << 32U)};
+            return siphash13_words(flow_key_, w, ports, 12);
         }
-        return none;
+        const std::uint64_t w[4] = {load_le64(r.bytes, 0), load_le64(r.bytes, 8), load_le64(l.bytes, 0),
+                                    load_le64(l.bytes, 8)};
+        return siphash13_words(flow_key_, w, ports, 36);
+    }
+    [[nodiscard]] std::uint32_t lookup(std::uint64_t hash, const FourTuple& t) const noexcept {
+        const auto tag = static_cast<std::uint32_t>(hash >> 32U);
+        for (std::uint32_t p = static_cast<std::uint32_t>(hash) & table_mask_;; p = (p + 1) & table_mask_) {
+            const TableEntry e = table_[p];
+            if (e.slot == none) return none;
+            if (e.tag == tag && slots_[e.slot].conn.flow() == t) return e.slot;
+        }
+    }
+    void table_insert(std::uint64_t hash, std::uint32_t slot) noexcept {
+        std::uint32_t p = static_cast<std::uint32_t>(hash) & table_mask_;
+        while (table_[p].slot != none) p = (p + 1) & table_mask_;
+        table_[p] = TableEntry{static_cast<std::uint32_t>(hash >> 32U), slot};
+    }
+    void table_erase(std::uint32_t slot) noexcept {
+        std::uint32_t hole = static_cast<std::uint32_t>(slots_[slot].hash) & table_mask_;
+        while (table_[hole].slot != slot) hole = (hole + 1) & table_mask_;
+        for (std::uint32_t q = (hole + 1) & table_mask_; table_[q].slot != none; q = (q + 1) & table_mask_) {
+            const std::uint32_t home = static_cast<std::uint32_t>(slots_[table_[q].slot].hash) & table_mask_;
+            // The entry at q may fill the hole if its home is not after the
+            // hole on the way to q.
+            if (((q - home) & table_mask_) >= ((q - hole) & table_mask_)) {
+                table_[hole] = table_[q];
+                hole = q;
+            }
+        }
+        table_[hole] = TableEntry{};
     }
     [[nodiscard]] FlowHandle handle(std::uint32_t i) const noexcept { return {i, slots_[i].generation}; }
     [[nodiscard]] Slot* live(FlowHandle h) const noexcept {
@@ -577,8 +643,8 @@ class TcpEndpoint {
     // A free slot for flow `t`, hashed in, counted against its source.
     result<std::uint32_t> open_slot(const FourTuple& t) noexcept {
         if (const Error e = ensure_address(t.local.address); e != Error::None) return e;
-        const std::uint32_t bucket = bucket_of(t);
-        if (lookup(bucket, t) != none) return Error::InvalidState;
+        const std::uint64_t hash = flow_hash(t);
+        if (lookup(hash, t) != none) return Error::InvalidState;
         if (free_ == none) {
             ++stats_.pool_full;
             return Error::TableFull;
@@ -609,9 +675,8 @@ class TcpEndpoint {
         s.event_next = none;
         s.source = src;
         s.flags = InUse;
-        s.bucket = bucket;
-        s.chain = heads_[bucket];
-        heads_[bucket] = i;
+        s.hash = hash;
+        table_insert(hash, i);
         ++used_;
         return i;
     }
@@ -619,9 +684,7 @@ class TcpEndpoint {
     // Unhashes and frees a slot (not in the dirty or event list).
     void free_slot(std::uint32_t i) noexcept {
         Slot& s = slots_[i];
-        std::uint32_t* link = &heads_[s.bucket];
-        while (*link != i) link = &slots_[*link].chain;
-        *link = s.chain;
+        table_erase(i);
         set_key(i, Time::never());
         if (s.source != none) release_source(s.source);
         s.source = none;
@@ -826,14 +889,15 @@ class TcpEndpoint {
     Array<LocalAddress, max_addresses> addresses_{};
     std::size_t address_count_ = 0;
     detail::FixedArray<Slot> slots_;
-    detail::FixedArray<std::uint32_t> heads_;
+    detail::FixedArray<TableEntry> table_;
     detail::FixedArray<std::uint32_t> heap_;
     detail::FixedArray<SourceEntry> sources_;
     detail::FixedArray<std::uint32_t> source_heads_;
     detail::FixedArray<Listener*> listeners_;
     detail::FixedArray<ResetRecord> resets_;
     std::uint32_t cap_ = 0;
-    std::uint32_t bucket_mask_ = 0;
+    std::uint32_t bucket_mask_ = 0; // the per-source table's
+    std::uint32_t table_mask_ = 0;
     std::uint32_t used_ = 0;
     std::uint32_t free_ = none;
     std::uint32_t source_free_ = none;

@@ -57,6 +57,15 @@ constexpr SipHasher& add_address(SipHasher& h, const IpAddress& a) noexcept {
 // share one timestamp clock and PAWS works across them).
 [[nodiscard]] constexpr std::uint32_t timestamp_offset(const SipKey& key, const IpAddress& local,
                                                        const IpAddress& remote) noexcept {
+    if (local.is_v4() && remote.is_v4()) {
+        // The same 10 bytes, packed at once (every cookie SYN-ACK takes one):
+        // 4, local, 4, remote.
+        const std::uint64_t l = load_le32(local.bytes, 0);
+        const std::uint64_t r = load_le32(remote.bytes, 0);
+        detail::SipState s(key);
+        s.compress(4U | (l << 8U) | (std::uint64_t{4} << 40U) | ((r & 0xFFFFU) << 48U));
+        return static_cast<std::uint32_t>(s.finish(r >> 16U, 10));
+    }
     SipHasher h(key);
     detail::add_address(h, local);
     detail::add_address(h, remote);

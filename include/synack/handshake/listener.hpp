@@ -185,19 +185,27 @@ class Listener {
     // ---- segment arrival ----
 
     Received on_segment(const IpAddress& src, const IpAddress& dst, Bytes segment, Time now) noexcept {
-        ++stats_.segments_in;
-        if (config_error_ != Error::None) return {config_error_};
         const result<TcpView> pv = TcpView::parse(segment);
         if (!pv) {
+            ++stats_.segments_in;
+            if (config_error_ != Error::None) return {config_error_};
             ++stats_.malformed;
             return {pv.error()};
         }
-        const TcpView& seg = *pv;
+        return on_segment(src, dst, *pv, now);
+    }
+
+    // The same for a segment its caller has parsed already (a TcpEndpoint
+    // parses each datagram once and hands the view down); the checksum is
+    // verified here.
+    Received on_segment(const IpAddress& src, const IpAddress& dst, const TcpView& seg, Time now) noexcept {
+        ++stats_.segments_in;
+        if (config_error_ != Error::None) return {config_error_};
         if (dst != local_.address || seg.destination_port() != local_.port || src.family != dst.family) {
             ++stats_.not_ours;
             return {Error::NotFound};
         }
-        if (!verify_tcp_checksum(src, dst, segment)) {
+        if (!verify_tcp_checksum(src, dst, seg.bytes())) {
             ++stats_.bad_checksum;
             return {Error::BadChecksum};
         }
@@ -247,8 +255,29 @@ class Listener {
     // is an error naming the size needed; the segment stays queued.
     Optional<Transmit> poll_transmit(MutableBytes buf, Time now) noexcept {
         static_cast<void>(now);
+        // One object returned from every path and filled field by field in
+        // the caller's storage: a Transmit assembled in a local and copied
+        // out would read back its narrow stores and stall on store forwarding.
+        Optional<Transmit> out;
         while (tx_count_ != 0) {
             const TxRecord& r = tx_[tx_head_];
+            const OptionValues o = options_of(r);
+            const result<std::size_t> optlen = o.canonical_size();
+            if (!optlen) { // cannot happen with the options built here
+                tx_head_ = (tx_head_ + 1) % tx_capacity;
+                --tx_count_;
+                continue;
+            }
+            Transmit& t = out.emplace();
+            t.flow.local = local_;
+            t.flow.remote.address.bytes = r.addr;
+            t.flow.remote.address.family = local_.address.family;
+            t.flow.remote.port = r.port;
+            t.needed = tcp_min_header + *optlen;
+            if (buf.size() < t.needed) {
+                t.error = Error::BufferTooSmall;
+                return out;
+            }
             // The codec writes every segment: Linux's layout (the SYN-ACK's
             // as tcp_synack_options() chose it) and the checksum, summed from
             // the values as they are stored.
@@ -259,23 +288,12 @@ class Listener {
             h.ack = SeqNum(r.ack);
             h.flags = TcpFlags::from_bits(r.flags);
             h.window = r.window;
-            const OptionValues o = options_of(r);
-            const IpAddress remote{local_.address.family, r.addr};
-            Transmit t{FourTuple{local_, {remote, r.port}}, 0, 0, Error::None, 0};
-            const result<std::size_t> optlen = o.canonical_size();
-            t.needed = tcp_min_header + optlen.value_or(0);
-            if (optlen && buf.size() < t.needed) {
-                t.error = Error::BufferTooSmall;
-                return t;
-            }
             tx_head_ = (tx_head_ + 1) % tx_capacity;
             --tx_count_;
-            if (!optlen) continue; // cannot happen with the options built here
-            const result<std::size_t> n = h.encode(buf, o, local_.address, remote);
-            t.length = *n;
-            return t;
+            t.length = h.encode(buf, o, local_.address, t.flow.remote.address).value_or(0);
+            return out;
         }
-        return nullopt;
+        return out;
     }
 
     // The oldest completed connection, or nullopt. Fast Open children whose

@@ -20,9 +20,9 @@ namespace synack {
 
 // A TCP segment found in an IP packet.
 struct IpPacket {
-    IpFamily family = IpFamily::V4;
     IpAddress source{};
     IpAddress destination{};
+    IpFamily family = IpFamily::V4;
     std::uint8_t ecn = 0;               // RFC 3168 §5 ECN field of the IP header
     std::uint8_t ttl_or_hop_limit = 0;
     std::uint32_t tcp_offset = 0;       // where `tcp` starts in the input
@@ -40,36 +40,42 @@ struct IpPacket {
 // Offsets are into `data`. With `verify_ipv4_checksum` false the IPv4
 // header checksum is not checked (a capture reader reports it apart, so the
 // segment behind a bad header is still shown).
-[[nodiscard]] constexpr result<IpPacket> parse_ip_packet(Bytes data, bool verify_ipv4_checksum = true) noexcept {
+// The same, filled into `out` in place (what a packet path uses: nothing is
+// copied, and `out` is only meaningful when the Failure's error is None).
+constexpr Failure parse_ip_packet(Bytes data, IpPacket& out, bool verify_ipv4_checksum = true) noexcept {
     if (!data.empty() && (data[0] >> 4U) == 6) {
         const auto v6 = Ipv6View::parse(data);
         if (!v6) return v6.failure();
         const auto up = find_upper_layer(v6.value());
         if (!up) return up.failure();
         if (up->protocol != ip_protocol_tcp) return {Error::NotTcp, up->next_header_offset};
-        IpPacket pkt;
-        pkt.family = IpFamily::V6;
-        pkt.source = v6->source();
-        pkt.destination = v6->destination();
-        pkt.ecn = v6->ecn();
-        pkt.ttl_or_hop_limit = v6->hop_limit();
-        pkt.tcp_offset = up->offset;
-        pkt.tcp = up->bytes;
-        return pkt;
+        out.family = IpFamily::V6;
+        out.source = v6->source();
+        out.destination = v6->destination();
+        out.ecn = v6->ecn();
+        out.ttl_or_hop_limit = v6->hop_limit();
+        out.tcp_offset = up->offset;
+        out.tcp = up->bytes;
+        return {};
     }
     const auto v4 = Ipv4View::parse(data);
     if (!v4) return v4.failure();
     if (verify_ipv4_checksum && !v4->checksum_ok()) return {Error::Ipv4BadChecksum, 10};
     if (v4->is_fragment()) return {Error::Ipv4Fragment, 6};
     if (v4->protocol() != ip_protocol_tcp) return {Error::NotTcp, 9};
+    out.family = IpFamily::V4;
+    out.source = v4->source();
+    out.destination = v4->destination();
+    out.ecn = v4->ecn();
+    out.ttl_or_hop_limit = v4->ttl();
+    out.tcp_offset = static_cast<std::uint32_t>(v4->header_length());
+    out.tcp = v4->payload();
+    return {};
+}
+
+[[nodiscard]] constexpr result<IpPacket> parse_ip_packet(Bytes data, bool verify_ipv4_checksum = true) noexcept {
     IpPacket pkt;
-    pkt.family = IpFamily::V4;
-    pkt.source = v4->source();
-    pkt.destination = v4->destination();
-    pkt.ecn = v4->ecn();
-    pkt.ttl_or_hop_limit = v4->ttl();
-    pkt.tcp_offset = static_cast<std::uint32_t>(v4->header_length());
-    pkt.tcp = v4->payload();
+    if (const Failure f = parse_ip_packet(data, pkt, verify_ipv4_checksum); f.error != Error::None) return f;
     return pkt;
 }
 
