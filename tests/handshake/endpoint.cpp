@@ -390,6 +390,55 @@ TEST_CASE("endpoint: routing is by the whole 4-tuple") {
     CHECK(client.connection(*a)->state() == State::Established);
 }
 
+TEST_CASE("endpoint: the flow table stays exact under churn (insert, erase with shifts, lookups)") {
+    // 48 flows live at most in a 64-slot pool (a 128-entry table, kept at most
+    // half full): runs of neighbours form and erase shifts them back. After
+    // every step each live 4-tuple is found at its own handle and every
+    // removed one is gone, against a plain reference list.
+    constexpr std::uint32_t pool = 64;
+    TcpEndpoint e(ctx(31), limits(pool));
+    std::vector<std::pair<FourTuple, FlowHandle>> live;
+    std::vector<FourTuple> gone;
+    std::uint64_t rng = 0x9E3779B97F4A7C15ULL;
+    const auto next = [&rng] {
+        rng ^= rng << 13U;
+        rng ^= rng >> 7U;
+        rng ^= rng << 17U;
+        return rng;
+    };
+    std::uint16_t port = 1024;
+    for (int step = 0; step < 3000; ++step) {
+        const bool add = live.empty() || (live.size() < 48 && next() % 3 != 0);
+        if (add) {
+            const IpAddress src = IpAddress::v4(198, 18, 1, static_cast<std::uint8_t>(next() % 4));
+            const FourTuple t{{src, port++}, server_ep};
+            const auto h = e.connect(t, at(1));
+            REQUIRE(h.ok());
+            live.emplace_back(t, *h);
+        } else {
+            const std::size_t k = next() % live.size();
+            REQUIRE(e.abort(live[k].second, at(1)) == Error::None);
+            static_cast<void>(drain(e, at(1)));
+            while (e.poll_event()) {
+            }
+            gone.push_back(live[k].first);
+            live.erase(live.begin() + static_cast<long>(k));
+        }
+        static_cast<void>(drain(e, at(1)));
+        while (e.poll_event()) {
+        }
+        REQUIRE(e.flows() == live.size());
+        for (const auto& [t, h] : live) {
+            const Optional<FlowHandle> f = e.find(t);
+            REQUIRE(f);
+            REQUIRE(f->index == h.index);
+            REQUIRE(f->generation == h.generation);
+        }
+        for (std::size_t g = gone.size() > 16 ? gone.size() - 16 : 0; g < gone.size(); ++g) REQUIRE_FALSE(e.find(gone[g]));
+    }
+    CHECK(gone.size() > 500);
+}
+
 TEST_CASE("endpoint: a full pool resets what the Listener completes; connect() says TableFull") {
     TcpEndpoint server(ctx(11), limits(2));
     TcpEndpoint client(ctx(12, short_msl()), limits(8));
