@@ -1,5 +1,7 @@
 // fuzz/siphash.cpp — differential target: SipHasher fed in arbitrary pieces
-// (bytes, u8, u16, u32, u64) must equal siphash24 over the same bytes.
+// (bytes, u8, u16, u32, u64) must equal siphash24 over the same bytes; and
+// SipHash-1-3 over packed words (the flow table's 12- and 36-byte 4-tuples)
+// must equal siphash13 over the same bytes.
 // Input: 16 key bytes, 1 byte of cut pattern seed, then the message.
 #include <array>
 #include <cstddef>
@@ -50,5 +52,18 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         pattern = static_cast<std::uint8_t>(pattern * 33U + 7U + (i & 0xffU));
     }
     if (h.finish() != synack::siphash24(key, msg)) std::abort();
+    if (msg.size() >= 12) {
+        const std::uint64_t w[1] = {synack::load_le64(msg, 0)};
+        if (synack::siphash13_words(key, w, synack::load_le32(msg, 8), 12) != synack::siphash13(key, msg.first(12))) {
+            std::abort();
+        }
+    }
+    if (msg.size() >= 36) {
+        const std::uint64_t w[4] = {synack::load_le64(msg, 0), synack::load_le64(msg, 8), synack::load_le64(msg, 16),
+                                    synack::load_le64(msg, 24)};
+        if (synack::siphash13_words(key, w, synack::load_le32(msg, 32), 36) != synack::siphash13(key, msg.first(36))) {
+            std::abort();
+        }
+    }
     return 0;
 }
