@@ -69,6 +69,21 @@ struct SipState {
         round();
         return v0 ^ v1 ^ v2 ^ v3;
     }
+
+    // SipHash-1-3's (see siphash13_words()): c = 1, d = 3.
+    SYNACK_ALWAYS_INLINE constexpr void compress13(std::uint64_t m) noexcept {
+        v3 ^= m;
+        round();
+        v0 ^= m;
+    }
+    [[nodiscard]] SYNACK_ALWAYS_INLINE constexpr std::uint64_t finish13(std::uint64_t tail, std::uint64_t length) noexcept {
+        compress13(tail | (length << 56U));
+        v2 ^= 0xffU;
+        round();
+        round();
+        round();
+        return v0 ^ v1 ^ v2 ^ v3;
+    }
 };
 
 } // namespace detail
@@ -85,18 +100,8 @@ template <std::size_t N>
                                                                          std::uint64_t tail,
                                                                          std::uint64_t length) noexcept {
     detail::SipState s(key);
-    const auto compress = [&s](std::uint64_t m) {
-        s.v3 ^= m;
-        s.round();
-        s.v0 ^= m;
-    };
-    for (const std::uint64_t w : words) compress(w);
-    compress(tail | (length << 56U));
-    s.v2 ^= 0xffU;
-    s.round();
-    s.round();
-    s.round();
-    return s.v0 ^ s.v1 ^ s.v2 ^ s.v3;
+    for (const std::uint64_t w : words) s.compress13(w);
+    return s.finish13(tail, length);
 }
 
 // One shot over a contiguous buffer (what the tests check against other
@@ -105,20 +110,10 @@ template <std::size_t N>
     detail::SipState s(key);
     const std::size_t n = data.size();
     const std::size_t full = n - n % 8;
+    for (std::size_t i = 0; i < full; i += 8) s.compress13(load_le64(data, i));
     std::uint64_t tail = 0;
     for (std::size_t i = full; i < n; ++i) tail |= static_cast<std::uint64_t>(data[i]) << (8U * (i - full));
-    const std::uint64_t last = tail | (static_cast<std::uint64_t>(n) << 56U);
-    for (std::size_t i = 0; i <= full; i += 8) {
-        const std::uint64_t m = i < full ? load_le64(data, i) : last;
-        s.v3 ^= m;
-        s.round();
-        s.v0 ^= m;
-    }
-    s.v2 ^= 0xffU;
-    s.round();
-    s.round();
-    s.round();
-    return s.v0 ^ s.v1 ^ s.v2 ^ s.v3;
+    return s.finish13(tail, static_cast<std::uint64_t>(n));
 }
 
 [[nodiscard]] constexpr std::uint64_t siphash24(const SipKey& key, Bytes data) noexcept {
