@@ -465,39 +465,32 @@ struct SipState {
         v2 += v1; v1 = std::rotl(v1, 17); v1 ^= v2; v2 = std::rotl(v2, 32);
     }
 
-    // c = 2 compression rounds per 8-byte message word.
-    SYNACK_ALWAYS_INLINE constexpr void compress(std::uint64_t m) noexcept {
+    // SipHash-c-d: c compression rounds per 8-byte message word; the last
+    // block is the remaining 0..7 bytes (little-endian) with the message
+    // length mod 256 in the top byte, then d finalization rounds.
+    template <int C>
+    SYNACK_ALWAYS_INLINE constexpr void compress_c(std::uint64_t m) noexcept {
         v3 ^= m;
-        round();
-        round();
+        for (int i = 0; i < C; ++i) round();
         v0 ^= m;
     }
+    template <int C, int D>
+    [[nodiscard]] SYNACK_ALWAYS_INLINE constexpr std::uint64_t finish_cd(std::uint64_t tail, std::uint64_t length) noexcept {
+        compress_c<C>(tail | (length << 56U));
+        v2 ^= 0xffU;
+        for (int i = 0; i < D; ++i) round();
+        return v0 ^ v1 ^ v2 ^ v3;
+    }
 
-    // Last block: the remaining 0..7 bytes (little-endian) with the message
-    // length mod 256 in the top byte; then d = 4 finalization rounds.
+    // SipHash-2-4's.
+    SYNACK_ALWAYS_INLINE constexpr void compress(std::uint64_t m) noexcept { compress_c<2>(m); }
     [[nodiscard]] SYNACK_ALWAYS_INLINE constexpr std::uint64_t finish(std::uint64_t tail, std::uint64_t length) noexcept {
-        compress(tail | (length << 56U));
-        v2 ^= 0xffU;
-        round();
-        round();
-        round();
-        round();
-        return v0 ^ v1 ^ v2 ^ v3;
+        return finish_cd<2, 4>(tail, length);
     }
-
-    // SipHash-1-3's (see siphash13_words()): c = 1, d = 3.
-    SYNACK_ALWAYS_INLINE constexpr void compress13(std::uint64_t m) noexcept {
-        v3 ^= m;
-        round();
-        v0 ^= m;
-    }
+    // SipHash-1-3's (see siphash13_words()).
+    SYNACK_ALWAYS_INLINE constexpr void compress13(std::uint64_t m) noexcept { compress_c<1>(m); }
     [[nodiscard]] SYNACK_ALWAYS_INLINE constexpr std::uint64_t finish13(std::uint64_t tail, std::uint64_t length) noexcept {
-        compress13(tail | (length << 56U));
-        v2 ^= 0xffU;
-        round();
-        round();
-        round();
-        return v0 ^ v1 ^ v2 ^ v3;
+        return finish_cd<1, 3>(tail, length);
     }
 };
 
