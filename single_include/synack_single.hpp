@@ -3826,6 +3826,7 @@ class Connection {
         c.ts_offset_ = n.ts_offset;
         c.set_flag(EcnOk, n.ecn);
         c.set_flag(Passive, true);
+        c.set_flag(Child, true);
         c.settle_rcv_space();
         c.unconsumed_ = n.tfo_data;
         c.tfo_acked_ = static_cast<std::uint16_t>(n.tfo_data > 0xFFFFU ? 0xFFFFU : n.tfo_data);
@@ -4113,6 +4114,7 @@ class Connection {
         TfoHadData = 2048, // the first SYN carried data (Linux tp->syn_data)
         TsStamped = 4096,  // ts_recent_sec_ holds when TS.Recent was taken
         RstTs = 8192,      // the queued RST is our active reset: it carries the timestamps
+        Child = 16384,     // adopted from a Listener: no LISTEN of its own to return to
     };
     static constexpr std::size_t ev_capacity = 4;
 
@@ -4683,7 +4685,15 @@ class Connection {
             return false;
         }
         const bool syn_rcvd = state_ == State::SynReceived;
-        if (syn_rcvd && flag(Passive)) { // §3.10.7.4: back to LISTEN
+        // §3.10.7.4: a passive OPEN goes back to LISTEN. A Listener's child
+        // (a Fast Open child, accepted in SYN-RECEIVED) has no LISTEN of its
+        // own: the Listener still listens, and the child is reset, as Linux
+        // resets an accepted Fast Open socket (tcp_reset(): ECONNRESET).
+        if (syn_rcvd && flag(Child)) {
+            enter_closed(EventKind::Reset);
+            return false;
+        }
+        if (syn_rcvd && flag(Passive)) {
             const Endpoint local = tuple_.local;
             state_ = State::Closed;
             static_cast<void>(listen(local, now));

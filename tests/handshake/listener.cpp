@@ -546,6 +546,36 @@ TEST_CASE("listener: Fast Open cookie request, 0-RTT data, invalid cookie, backu
     CHECK(std::equal(expect.begin(), expect.end(), r[0].header().options.fast_open->cookie.begin()));
 }
 
+TEST_CASE("listener: a RST resets a Fast Open child accepted in SYN-RECEIVED (no LISTEN of its own)", "[listener][tfo]") {
+    // Linux: the accepted child socket is reset (tcp_reset(): read() after
+    // the SYN's data fails with ECONNRESET); packetdrill's
+    // fastopen/server/reset-after-accept.pkt, which synack-drill passes. A
+    // Connection that listen()ed for one flow still goes back to LISTEN
+    // (RFC 9293 §3.10.7.4): connection.cpp covers that.
+    Config scfg;
+    scfg.fastopen = FastOpenMode::Server;
+    const Context& sc = ctx(17, scfg);
+    Listener l(sc, server_ep);
+    const FastOpenCookie ck = fastopen_cookie(l.fastopen_keys().primary, client_ip, server_ip);
+    TcpHeader syn = to_server(40000, 1000, 0, TcpFlag::Syn);
+    syn.options.fast_open = FastOpenOption::with_cookie(ck);
+    inject(l, syn, at(0), {1, 2, 3});
+    REQUIRE(drain(l, at(0)).size() == 1);
+    auto a = l.accept();
+    REQUIRE(a.has_value());
+    REQUIRE(a->state == State::SynReceived);
+    Connection child = a->connection(sc);
+    while (child.poll_event()) {
+    }
+    const auto rst = make(to_server(40000, 1004, 0, TcpFlag::Rst), client_ip, server_ip);
+    child.on_segment(client_ip, server_ip, rst, at(0.1));
+    CHECK(child.state() == State::Closed);
+    const auto e = child.poll_event();
+    REQUIRE(e.has_value());
+    CHECK(e->kind == EventKind::Reset);
+    CHECK(child.next_deadline() == Time::never()); // no SYN-ACK retransmission left behind
+}
+
 TEST_CASE("listener: Fast Open child acknowledged before accept() comes out ESTABLISHED", "[listener][tfo]") {
     Config scfg;
     scfg.fastopen = FastOpenMode::Both;
