@@ -5677,10 +5677,20 @@ class Listener {
 
     // ---- the table ----
 
+    // Keyed SipHash-1-3 of the remote endpoint, its words packed straight
+    // from the address and port (a table's hash, as TcpEndpoint's; the PRFs
+    // stay SipHash-2-4).
     [[nodiscard]] std::uint32_t bucket_of(const Endpoint& r) const noexcept {
-        SipHasher h(table_key_);
-        detail::add_address(h, r.address).add_u16(r.port);
-        return static_cast<std::uint32_t>(h.finish()) & bucket_mask_;
+        const Array<std::uint8_t, 16>& a = r.address.bytes;
+        std::uint64_t h = 0;
+        if (r.address.is_v4()) {
+            const std::uint64_t w[1] = {load_le32(a, 0) | (std::uint64_t{r.port} << 32U)};
+            h = siphash13_words(table_key_, w, 0, 8);
+        } else {
+            const std::uint64_t w[2] = {load_le64(a, 0), load_le64(a, 8)};
+            h = siphash13_words(table_key_, w, r.port, 18);
+        }
+        return static_cast<std::uint32_t>(h) & bucket_mask_;
     }
 
     [[nodiscard]] Endpoint endpoint_of(const HalfOpen& e) const noexcept {
