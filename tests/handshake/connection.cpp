@@ -10,7 +10,10 @@
 
 #include "synack_test.hpp"
 
+#include "fixtures.hpp"
+
 using namespace synack;
+using namespace fixtures;
 
 namespace {
 
@@ -18,37 +21,6 @@ const IpAddress client_ip = IpAddress::v4(198, 18, 0, 1);
 const IpAddress server_ip = IpAddress::v4(198, 18, 0, 2);
 const FourTuple client_flow{{client_ip, 40000}, {server_ip, 8080}};
 
-Secrets secrets(std::uint64_t seed) {
-    Secrets s;
-    s.isn_key = {seed, seed * 3 + 1};
-    s.ts_key = {seed * 7, seed * 11 + 5};
-    return s;
-}
-
-// Contexts must outlive their connections: the tests keep them here.
-const Context& ctx(std::uint64_t seed, Config cfg = Config{}) {
-    static std::vector<std::unique_ptr<Context>> keep;
-    keep.push_back(std::make_unique<Context>(Context{cfg, secrets(seed)}));
-    return *keep.back();
-}
-
-Time at(double seconds) { return Time{static_cast<std::int64_t>(seconds * 1e9)}; }
-
-struct Segment {
-    Transmit tx;
-    std::vector<std::uint8_t> bytes;
-    [[nodiscard]] TcpView view() const { return *TcpView::parse(bytes); }
-    [[nodiscard]] TcpHeader header() const { return *TcpHeader::decode(bytes); }
-};
-
-std::vector<Segment> drain(Connection& c, Time now) {
-    std::vector<Segment> out;
-    std::array<std::uint8_t, 1600> buf{};
-    while (auto t = c.poll_transmit(buf, now)) {
-        out.push_back({*t, std::vector<std::uint8_t>(buf.begin(), buf.begin() + static_cast<long>(t->length))});
-    }
-    return out;
-}
 
 std::vector<EventKind> events(Connection& c) {
     std::vector<EventKind> out;
@@ -56,9 +28,6 @@ std::vector<EventKind> events(Connection& c) {
     return out;
 }
 
-Received deliver(Connection& to, const Segment& s, Time now) {
-    return to.on_segment(s.tx.flow.local.address, s.tx.flow.remote.address, s.bytes, now);
-}
 
 // Moves segments both ways until quiet; returns how many moved.
 int exchange(Connection& a, Connection& b, Time now) {

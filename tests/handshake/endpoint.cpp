@@ -14,9 +14,12 @@
 
 #include "synack_test.hpp"
 
+#include "fixtures.hpp"
+
 #include "alloc_counter.hpp"
 
 using namespace synack;
+using namespace fixtures;
 
 namespace {
 
@@ -24,21 +27,6 @@ const IpAddress server_ip = IpAddress::v4(198, 18, 0, 2);
 const IpAddress client_ip = IpAddress::v4(198, 18, 0, 1);
 const Endpoint server_ep{server_ip, 8080};
 
-Secrets secrets(std::uint64_t seed) {
-    Secrets s;
-    s.isn_key = {seed, seed * 3 + 1};
-    s.ts_key = {seed * 7, seed * 11 + 5};
-    s.cookie_key = {seed * 13 + 2, seed * 17 + 9};
-    return s;
-}
-
-const Context& ctx(std::uint64_t seed, Config cfg = Config{}) {
-    static std::vector<std::unique_ptr<Context>> keep;
-    keep.push_back(std::make_unique<Context>(Context{cfg, secrets(seed)}));
-    return *keep.back();
-}
-
-Time at(double seconds) { return Time{static_cast<std::int64_t>(seconds * 1e9)}; }
 
 using Packet = std::vector<std::uint8_t>;
 

@@ -11,7 +11,10 @@
 
 #include "synack_test.hpp"
 
+#include "fixtures.hpp"
+
 using namespace synack;
+using namespace fixtures;
 
 namespace {
 
@@ -20,43 +23,8 @@ const IpAddress server_ip = IpAddress::v4(198, 18, 0, 2);
 const FourTuple client_flow{{client_ip, 40000}, {server_ip, 8080}};
 const Endpoint server_ep{server_ip, 8080};
 
-Secrets secrets(std::uint64_t seed) {
-    Secrets s;
-    s.isn_key = {seed, seed * 3 + 1};
-    s.ts_key = {seed * 7, seed * 11 + 5};
-    s.cookie_key = {seed * 13 + 2, seed * 17 + 9};
-    return s;
-}
-
-const Context& ctx(std::uint64_t seed, Config cfg = Config{}) {
-    static std::vector<std::unique_ptr<Context>> keep;
-    keep.push_back(std::make_unique<Context>(Context{cfg, secrets(seed)}));
-    return *keep.back();
-}
-
-Time at(double seconds) { return Time{static_cast<std::int64_t>(seconds * 1e9)}; }
 constexpr std::int64_t day_ns = 86400LL * 1000000000LL;
 
-struct Segment {
-    Transmit tx;
-    std::vector<std::uint8_t> bytes;
-    [[nodiscard]] TcpHeader header() const { return *TcpHeader::decode(bytes); }
-};
-
-template <class M>
-std::vector<Segment> drain(M& m, Time now) {
-    std::vector<Segment> out;
-    std::array<std::uint8_t, 1600> buf{};
-    while (auto t = m.poll_transmit(buf, now)) {
-        out.push_back({*t, std::vector<std::uint8_t>(buf.begin(), buf.begin() + static_cast<long>(t->length))});
-    }
-    return out;
-}
-
-template <class M>
-void deliver(M& to, const Segment& s, Time now) {
-    static_cast<void>(to.on_segment(s.tx.flow.local.address, s.tx.flow.remote.address, s.bytes, now));
-}
 
 std::vector<EventKind> events(Connection& c) {
     std::vector<EventKind> out;

@@ -14,9 +14,12 @@
 
 #include "synack_test.hpp"
 
+#include "fixtures.hpp"
+
 #include "alloc_counter.hpp"
 
 using namespace synack;
+using namespace fixtures;
 
 namespace {
 
@@ -28,42 +31,7 @@ FourTuple client_flow(std::uint16_t port, const IpAddress& ip = client_ip) {
     return {{ip, port}, server_ep};
 }
 
-Secrets secrets(std::uint64_t seed) {
-    Secrets s;
-    s.isn_key = {seed, seed * 3 + 1};
-    s.ts_key = {seed * 7, seed * 11 + 5};
-    s.cookie_key = {seed * 13 + 2, seed * 17 + 9};
-    return s;
-}
 
-const Context& ctx(std::uint64_t seed, Config cfg = Config{}) {
-    static std::vector<std::unique_ptr<Context>> keep;
-    keep.push_back(std::make_unique<Context>(Context{cfg, secrets(seed)}));
-    return *keep.back();
-}
-
-Time at(double seconds) { return Time{static_cast<std::int64_t>(seconds * 1e9)}; }
-
-struct Segment {
-    Transmit tx;
-    std::vector<std::uint8_t> bytes;
-    [[nodiscard]] TcpHeader header() const { return *TcpHeader::decode(bytes); }
-};
-
-template <class M>
-std::vector<Segment> drain(M& m, Time now) {
-    std::vector<Segment> out;
-    std::array<std::uint8_t, 1600> buf{};
-    while (auto t = m.poll_transmit(buf, now)) {
-        out.push_back({*t, std::vector<std::uint8_t>(buf.begin(), buf.begin() + static_cast<long>(t->length))});
-    }
-    return out;
-}
-
-template <class M>
-Received deliver(M& to, const Segment& s, Time now) {
-    return to.on_segment(s.tx.flow.local.address, s.tx.flow.remote.address, s.bytes, now);
-}
 
 std::vector<std::uint8_t> make(const TcpHeader& h, const IpAddress& src, const IpAddress& dst,
                                const std::vector<std::uint8_t>& payload = {}) {
