@@ -46,6 +46,7 @@
 // ------------------------------------------------------- allocation counter
 
 #include "no_alloc.hpp"
+#include "segment_queue.hpp"
 
 namespace {
 using fuzz::NoAlloc;
@@ -62,38 +63,9 @@ constexpr std::size_t max_ops = 400;
 constexpr std::size_t queue_capacity = 16;
 constexpr std::size_t seg_capacity = 128; // header (<= 60) + some payload
 
-struct Seg {
-    std::array<std::uint8_t, seg_capacity> b{};
-    std::size_t n = 0;
-    [[nodiscard]] Bytes bytes() const noexcept { return Bytes(b.data(), n); }
-};
-
+using Seg = fuzz::Packet<seg_capacity>;
 // A FIFO of segments in flight one way (oldest dropped when full).
-struct Queue {
-    std::array<Seg, queue_capacity> s{};
-    std::size_t head = 0;
-    std::size_t count = 0;
-
-    void push(Bytes seg) noexcept {
-        if (count == queue_capacity) pop();
-        Seg& d = s[(head + count) % queue_capacity];
-        d.n = seg.size() < seg_capacity ? seg.size() : seg_capacity;
-        for (std::size_t i = 0; i < d.n; ++i) d.b[i] = seg[i];
-        ++count;
-    }
-    [[nodiscard]] const Seg* front() const noexcept { return count == 0 ? nullptr : &s[head]; }
-    [[nodiscard]] const Seg* back() const noexcept {
-        return count == 0 ? nullptr : &s[(head + count - 1) % queue_capacity];
-    }
-    void pop() noexcept {
-        if (count == 0) return;
-        head = (head + 1) % queue_capacity;
-        --count;
-    }
-    void pop_back() noexcept {
-        if (count != 0) --count;
-    }
-};
+using Queue = fuzz::PacketQueue<queue_capacity, seg_capacity>;
 
 // Legal state changes within one op: RFC 9293 Figure 5 edges (and Linux's
 // simultaneous-open completion), closed transitively, plus -> CLOSED always.

@@ -27,6 +27,7 @@
 #include "synack/handshake/endpoint.hpp"
 
 #include "no_alloc.hpp"
+#include "segment_queue.hpp"
 
 namespace {
 
@@ -38,29 +39,8 @@ constexpr std::size_t link_capacity = 16;
 constexpr std::size_t pkt_capacity = 256;
 constexpr std::size_t handle_capacity = 8;
 
-struct Pkt {
-    std::array<std::uint8_t, pkt_capacity> b{};
-    std::size_t n = 0;
-    [[nodiscard]] Bytes bytes() const noexcept { return Bytes(b.data(), n); }
-    void set(Bytes s) noexcept {
-        n = s.size() < pkt_capacity ? s.size() : pkt_capacity;
-        for (std::size_t i = 0; i < n; ++i) b[i] = s[i];
-    }
-};
-
-struct Link {
-    std::array<Pkt, link_capacity> q{};
-    std::size_t head = 0, count = 0;
-    void push(Bytes p) noexcept {
-        if (count == link_capacity) pop();
-        q[(head + count) % link_capacity].set(p);
-        ++count;
-    }
-    void pop() noexcept {
-        head = (head + 1) % link_capacity;
-        --count;
-    }
-};
+using Pkt = fuzz::Packet<pkt_capacity>;
+using Link = fuzz::PacketQueue<link_capacity, pkt_capacity>;
 
 IpAddress v6(std::uint16_t a, std::uint16_t b, std::uint16_t g6, std::uint16_t g7) {
     return IpAddress::v6_groups({a, b, 0, 0, 0, 0, g6, g7});
@@ -244,7 +224,7 @@ class Harness {
 
     void deliver_server(std::uint8_t n) {
         for (std::uint8_t i = 0; i <= n && to_server_.count != 0; ++i) {
-            const Pkt p = to_server_.q[to_server_.head];
+            const Pkt p = *to_server_.front();
             to_server_.pop();
             NoAlloc g;
             server_->on_datagram(p.bytes(), now_);
@@ -253,7 +233,7 @@ class Harness {
 
     void deliver_client(std::uint8_t n) {
         for (std::uint8_t i = 0; i <= n && to_client_.count != 0; ++i) {
-            const Pkt p = to_client_.q[to_client_.head];
+            const Pkt p = *to_client_.front();
             to_client_.pop();
             NoAlloc g;
             client_->on_datagram(p.bytes(), now_);

@@ -42,6 +42,7 @@
 // ------------------------------------------------------- allocation counter
 
 #include "no_alloc.hpp"
+#include "segment_queue.hpp"
 
 namespace {
 using fuzz::NoAlloc;
@@ -57,31 +58,8 @@ constexpr std::size_t queue_capacity = 8;
 constexpr std::size_t seg_capacity = 128;
 constexpr std::size_t synack_log = 1024;
 
-struct Seg {
-    std::array<std::uint8_t, seg_capacity> b{};
-    std::size_t n = 0;
-    [[nodiscard]] Bytes bytes() const noexcept { return Bytes(b.data(), n); }
-    void set(Bytes s) noexcept {
-        n = s.size() < seg_capacity ? s.size() : seg_capacity;
-        for (std::size_t i = 0; i < n; ++i) b[i] = s[i];
-    }
-};
-
-struct Queue {
-    std::array<Seg, queue_capacity> s{};
-    std::size_t head = 0, count = 0;
-    void push(Bytes seg) noexcept {
-        if (count == queue_capacity) pop();
-        s[(head + count) % queue_capacity].set(seg);
-        ++count;
-    }
-    void pop() noexcept {
-        if (count == 0) return;
-        head = (head + 1) % queue_capacity;
-        --count;
-    }
-    [[nodiscard]] Seg* front() noexcept { return count == 0 ? nullptr : &s[head]; }
-};
+using Seg = fuzz::Packet<seg_capacity>;
+using Queue = fuzz::PacketQueue<queue_capacity, seg_capacity>;
 
 struct SentSynAck {
     Endpoint to{};
