@@ -514,6 +514,16 @@ TEST_CASE("listener: Fast Open cookie request, 0-RTT data, invalid cookie, backu
     CHECK(std::equal(expect.begin(), expect.end(), r[0].header().options.fast_open->cookie.begin()));
 }
 
+// A SYN from client_ip:40000 (ISN 999) with the Listener's valid Fast Open
+// cookie and 3 bytes of data; what the Listener answers.
+static std::vector<Segment> fastopen_syn(Listener& l, Time now) {
+    const FastOpenCookie ck = fastopen_cookie(l.fastopen_keys().primary, client_ip, server_ip);
+    TcpHeader syn = to_server(40000, 1000, 0, TcpFlag::Syn);
+    syn.options.fast_open = FastOpenOption::with_cookie(ck);
+    inject(l, syn, now, {1, 2, 3});
+    return drain(l, now);
+}
+
 TEST_CASE("listener: a RST resets a Fast Open child accepted in SYN-RECEIVED (no LISTEN of its own)", "[listener][tfo]") {
     // Linux: the accepted child socket is reset (tcp_reset(): read() after
     // the SYN's data fails with ECONNRESET); packetdrill's
@@ -524,11 +534,7 @@ TEST_CASE("listener: a RST resets a Fast Open child accepted in SYN-RECEIVED (no
     scfg.fastopen = FastOpenMode::Server;
     const Context& sc = ctx(17, scfg);
     Listener l(sc, server_ep);
-    const FastOpenCookie ck = fastopen_cookie(l.fastopen_keys().primary, client_ip, server_ip);
-    TcpHeader syn = to_server(40000, 1000, 0, TcpFlag::Syn);
-    syn.options.fast_open = FastOpenOption::with_cookie(ck);
-    inject(l, syn, at(0), {1, 2, 3});
-    REQUIRE(drain(l, at(0)).size() == 1);
+    REQUIRE(fastopen_syn(l, at(0)).size() == 1);
     auto a = l.accept();
     REQUIRE(a.has_value());
     REQUIRE(a->state == State::SynReceived);
@@ -549,11 +555,7 @@ TEST_CASE("listener: Fast Open child acknowledged before accept() comes out ESTA
     scfg.fastopen = FastOpenMode::Both;
     const Context& sc = ctx(16, scfg);
     Listener l(sc, server_ep);
-    const FastOpenCookie ck = fastopen_cookie(l.fastopen_keys().primary, client_ip, server_ip);
-    TcpHeader syn = to_server(40000, 1000, 0, TcpFlag::Syn);
-    syn.options.fast_open = FastOpenOption::with_cookie(ck);
-    inject(l, syn, at(0), {1, 2, 3});
-    const auto r = drain(l, at(0));
+    const auto r = fastopen_syn(l, at(0));
     REQUIRE(r.size() == 1);
     const SeqNum iss = r[0].header().seq;
     inject(l, to_server(40000, 1004, iss.raw() + 1, TcpFlag::Ack), at(0.2));
