@@ -31,7 +31,8 @@
 #                                     interleaved; each cell the median (all
 #                                     runs listed below it)
 #   --ns PREFIX                       namespace prefix (default se-b<pid>)
-#   --server-args "ARGS"              more synack-server options (experiments)
+#   --server-args "ARGS"              more synack-server options (experiments);
+#                                     or per server: synack-q2@--pin,off
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 only="" ; opt_servers="synack-q1 synack-q2 kernel-t1 kernel-t2"; opt_inflight="1 64 512"; runs=1; ns_prefix="se-b$$"; server_args=""
@@ -111,9 +112,12 @@ declare -A rate done all
 median() { tr ' ' '\n' | grep -v '^$' | sort -n | awk '{ v[NR] = $1 } END { if (NR) print v[int((NR + 1) / 2)] }'; }
 for run in $(seq 1 "$runs"); do
     for s in "${servers[@]}"; do
-        case "$s" in
-        synack-q1) start_synack 1; ep=$synack_ep ;;
-        synack-q2) start_synack 2; ep=$synack_ep ;;
+        # synack-qN@ARGS: the same server with more options, commas for spaces
+        # (synack-q2@--busy-poll-us,50), for side-by-side experiments.
+        extra=""; [[ "$s" == *@* ]] && extra="${s#*@}" && extra="${extra//,/ }"
+        case "${s%%@*}" in
+        synack-q1) start_synack 1 $extra; ep=$synack_ep ;;
+        synack-q2) start_synack 2 $extra; ep=$synack_ep ;;
         kernel-t1) start_kernel 1; ep=$kernel_ep ;;
         kernel-t2) start_kernel 2; ep=$kernel_ep ;;
         *) echo "unknown server $s"; exit 2 ;;
@@ -139,6 +143,7 @@ for s in "${servers[@]}"; do
     synack-q2) header="$header synack-server, 2 queues |" ;;
     kernel-t1) header="$header kernel, 1 thread |" ;;
     kernel-t2) header="$header kernel, 2 threads |" ;;
+    *) header="$header $s |" ;;
     esac
     rule="$rule---|"
 done
