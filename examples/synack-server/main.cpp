@@ -13,8 +13,11 @@
 // the device's queue towards us (4096; Linux's TUN default 500 drops SYNs
 // of legitimate clients as soon as a flood outpaces us for a moment);
 // --pin off leaves the shards' threads to the scheduler (on: shard i on
-// core i); --busy-poll-us polls the device that long before each sleep
-// (Driver::busy_poll; DRIVER lines at the end count it); -v prints the
+// core i); --busy-poll-us polls the device that long before each sleep,
+// yielding the core between reads, and pauses polling for
+// --busy-poll-backoff-ms when the yields took --busy-poll-yield-limit-us on
+// average (CPU time is scarce: Driver::busy_poll; DRIVER lines at the end
+// count it); -v prints the
 // traced segments as tcpdump does; --pcap writes everything to a pcap file.
 //
 // Run it only inside a network namespace of your own (see
@@ -39,10 +42,11 @@ const char* usage =
     "                     [--count N] [--timeout S] [--hold-ms MS] [--cookies off|auto|always]\n"
     "                     [--backlog N] [--fastopen] [--mss N] [--mtu N] [--txqueuelen N] [--max-flows N]\n"
     "                     [--max-per-source N] [--idle-ms MS] [--linger-ms MS] [--status-ms MS] [--pcap FILE] [--trace N]\n"
-    "                     [--pin on|off] [--busy-poll-us US] [--no-ladder] [--no-trace] [--quiet] [-v]\n"
+    "                     [--pin on|off] [--busy-poll-us US] [--busy-poll-yield-limit-us US]\n"
+    "                     [--busy-poll-backoff-ms MS] [--no-ladder] [--no-trace] [--quiet] [-v]\n"
     "defaults: --tun synack0 --kernel-addr 198.18.0.1/24 --listen 198.18.0.2:8080 --queues 1 --count 1\n"
     "          --timeout 30 --max-flows 65536 --idle-ms 60000 --trace 64 --txqueuelen 4096 --pin on\n"
-    "          --busy-poll-us 0\n";
+    "          --busy-poll-us 0 --busy-poll-yield-limit-us 30 --busy-poll-backoff-ms 25\n";
 
 // Everything the shards report, shared (atomics: shards run on their own threads).
 struct Totals {
@@ -82,6 +86,8 @@ int main(int argc, char** argv) {
     int txqueuelen = 4096;
     bool pin = true;
     long busy_poll_us = 0;
+    long busy_poll_backoff_ms = 25;
+    long yield_limit_us = 30;
     Context ctx;
     EndpointLimits limits;
     limits.max_flows = 65536;
@@ -133,6 +139,10 @@ int main(int argc, char** argv) {
             pin = m == "on";
         } else if (a == "--busy-poll-us") {
             busy_poll_us = std::atol(next().c_str());
+        } else if (a == "--busy-poll-yield-limit-us") {
+            yield_limit_us = std::atol(next().c_str());
+        } else if (a == "--busy-poll-backoff-ms") {
+            busy_poll_backoff_ms = std::atol(next().c_str());
         } else if (a == "--mtu") {
             mtu = std::atoi(next().c_str());
         } else if (a == "--txqueuelen") {
@@ -184,6 +194,8 @@ int main(int argc, char** argv) {
         // Wake now and then even when nothing is due: --status-ms, SIGTERM.
         d.wake_every = Duration::milliseconds(status_ms > 0 && status_ms < 100 ? status_ms : 100);
         d.busy_poll = Duration::microseconds(busy_poll_us);
+        d.busy_poll_backoff = Duration::milliseconds(busy_poll_backoff_ms);
+        d.busy_poll_yield_limit = Duration::microseconds(yield_limit_us);
         if (i == 0) {
             d.trace_limit = trace;
             if (!pcap.empty()) {

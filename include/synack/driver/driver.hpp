@@ -48,7 +48,7 @@ struct DriverStats {
     std::uint64_t write_drops = 0; // lost to a full device queue
     std::uint64_t wakeups = 0;    // epoll_wait() calls
     std::uint64_t busy_polls = 0;         // busy polls that found datagrams (no epoll_wait)
-    std::uint64_t busy_poll_backoffs = 0; // busy polling paused: the core was shared
+    std::uint64_t busy_poll_backoffs = 0; // busy polling paused: CPU time was scarce
 };
 
 class Driver {
@@ -163,10 +163,13 @@ class Driver {
     // so that done() is checked.
     Duration wake_every{};
     // Before sleeping in epoll_wait(), keep reading the device for up to
-    // this long (0, the default: sleep at once), and pause that for
-    // busy_poll_backoff once the core turns out to be shared (spin()).
+    // this long (0, the default: sleep at once), yielding the core between
+    // reads; paused for busy_poll_backoff when the mean yield over
+    // busy_poll_window took longer than busy_poll_yield_limit (spin()).
     Duration busy_poll{};
-    Duration busy_poll_backoff = Duration::milliseconds(100);
+    Duration busy_poll_window = Duration::milliseconds(10);
+    Duration busy_poll_yield_limit = Duration::microseconds(30);
+    Duration busy_poll_backoff = Duration::milliseconds(25);
 
     [[nodiscard]] const std::vector<TraceRecord>& trace() const noexcept { return trace_; }
     [[nodiscard]] const DriverStats& stats() const noexcept { return stats_; }
@@ -174,11 +177,15 @@ class Driver {
   private:
     // Busy polling: reads the device until a datagram comes or `until`.
     // Between reads the thread yields its core (sched_yield), so that a
-    // thread sharing the core (a client, another shard) goes first; a yield
-    // that kept us away longer than busy_poll says the core is shared, and
-    // spinning is then off for busy_poll_backoff: on a shared core spinning
-    // only takes time from the others, and each yield can cost us a whole
-    // time slice.
+    // thread that shares it (a client, another shard) goes first: polling
+    // then costs the others little, and saves us a sleep and a wake-up
+    // (with two shards and a client on two cores, most of a shard's system
+    // time; scripts/bench-live.sh). How long the yields take tells whether
+    // CPU time is scarce: a few µs when the core is ours or shared with
+    // threads that soon block, tens of µs when other busy threads hold it
+    // (then our polling uses up the time slices our own threads would
+    // have had). Once per busy_poll_window the mean yield is checked, and
+    // above busy_poll_yield_limit polling stops for busy_poll_backoff.
     OsStatus spin(Time until) {
         const std::uint64_t before = stats_.reads;
         for (;;) {
@@ -193,10 +200,18 @@ class Driver {
             if (t0 >= until) return {};
             sched_yield();
             const Time t1 = monotonic_now();
-            if (t1 - t0 > busy_poll) {
-                ++stats_.busy_poll_backoffs;
-                spin_resume_ = t1 + busy_poll_backoff;
-                return {};
+            if (window_yields_ == 0) window_start_ = t0;
+            ++window_yields_;
+            window_yield_ns_ += (t1 - t0).ns;
+            if (t1 - window_start_ >= busy_poll_window) {
+                const bool scarce = window_yield_ns_ / window_yields_ > busy_poll_yield_limit.ns;
+                window_yields_ = 0;
+                window_yield_ns_ = 0;
+                if (scarce) {
+                    ++stats_.busy_poll_backoffs;
+                    spin_resume_ = t1 + busy_poll_backoff;
+                    return {};
+                }
             }
         }
     }
@@ -294,6 +309,9 @@ class Driver {
     std::FILE* pcap_ = nullptr;
     DriverStats stats_{};
     Time spin_resume_{}; // no busy polling before this
+    Time window_start_{}; // busy_poll_window: its yields and their time
+    std::int64_t window_yields_ = 0;
+    std::int64_t window_yield_ns_ = 0;
 };
 
 } // namespace synack
