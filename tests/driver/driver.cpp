@@ -154,7 +154,7 @@ TEST_CASE("sharded driver: two shards sharing the Context, one thread each") {
     }
 }
 
-TEST_CASE("driver: busy polling reads what comes before sleeping, and never spins past its bound") {
+TEST_CASE("driver: busy polling reads datagrams that come without the descriptor firing") {
     const Context server_ctx = make_ctx(3, SynCookies::Auto);
     const Context client_ctx = make_ctx(300, SynCookies::Auto);
     PeerDevice dev(client_ctx, 1, 2000, 64);
@@ -166,8 +166,8 @@ TEST_CASE("driver: busy polling reads what comes before sleeping, and never spin
     Driver d(dev, server_ctx, l);
     REQUIRE(d.listen(server_ep) == Error::None);
     d.busy_poll = Duration::milliseconds(20);
-    d.busy_poll_backoff = Duration::milliseconds(1); // a loaded machine's long yield pauses polling briefly
-    d.wake_every = Duration::milliseconds(1); // done() is checked, backed off or not
+    d.busy_poll_backoff = Duration::milliseconds(1); // a loaded machine pauses polling only briefly
+    d.wake_every = Duration::milliseconds(1);        // done() is checked, polling or not
     int closed = 0;
     d.on_event = [&](Driver& drv, const EndpointEvent& e) {
         if (e.event.kind == EventKind::PeerClosed) drv.endpoint().close(e.flow, monotonic_now());
@@ -178,12 +178,37 @@ TEST_CASE("driver: busy polling reads what comes before sleeping, and never spin
     REQUIRE(st.ok());
     CHECK(closed == 2000);
     CHECK(d.endpoint().flows() == 0);
-    // The peers always have something for us: the datagrams were found by
-    // polling, not by epoll (whose descriptor never fired). A sleep happens
-    // only when a spin ended at its bound or backed off.
-    CHECK(d.stats().busy_polls > 0);
+    CHECK(d.stats().busy_polls > 0); // found by polling: epoll's descriptor never fired
     CHECK(d.stats().reads >= 2000 * 3);
-    CHECK(d.stats().busy_polls > d.stats().wakeups);
+}
+
+TEST_CASE("driver: busy polling pauses when its yields say CPU time is scarce, not otherwise") {
+    const Context server_ctx = make_ctx(5, SynCookies::Auto);
+    const Context client_ctx = make_ctx(500, SynCookies::Auto);
+    for (const bool scarce : {true, false}) {
+        PeerDevice dev(client_ctx, 1, 0, 1); // nothing ever comes: every poll yields
+        const int quiet = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+        REQUIRE(quiet >= 0);
+        dev.set_wait_fd(quiet);
+        Driver d(dev, server_ctx);
+        d.busy_poll = Duration::milliseconds(2);
+        d.busy_poll_window = Duration{};
+        // Every yield takes some time: a limit of 0 finds each window
+        // scarce, a limit of an hour none.
+        d.busy_poll_yield_limit = scarce ? Duration{} : Duration::seconds(3600);
+        d.busy_poll_backoff = Duration::milliseconds(1);
+        d.wake_every = Duration::milliseconds(1);
+        const OsStatus st = d.run([](Driver&) { return false; }, Duration::milliseconds(30));
+        ::close(quiet);
+        REQUIRE(st.ok());
+        CHECK(d.stats().busy_polls == 0);
+        CHECK(d.stats().wakeups > 0); // each spin ended at its bound or paused, then slept
+        if (scarce) {
+            CHECK(d.stats().busy_poll_backoffs > 0);
+        } else {
+            CHECK(d.stats().busy_poll_backoffs == 0);
+        }
+    }
 }
 
 TEST_CASE("driver: without busy polling the same device is read only after epoll_wait") {
