@@ -15,9 +15,9 @@
 // --pin off leaves the shards' threads to the scheduler (on: shard i on
 // core i); --busy-poll-us polls the device that long before each sleep,
 // yielding the core between reads, and pauses polling for
-// --busy-poll-backoff-ms when the yields took --busy-poll-yield-limit-us on
-// average (CPU time is scarce: Driver::busy_poll; DRIVER lines at the end
-// count it); -v prints the
+// --busy-poll-backoff-ms when the yields kept a shard off its core more than
+// --busy-poll-scarce-percent of a 10 ms window (CPU time is scarce:
+// Driver::busy_poll; DRIVER lines at the end count it); -v prints the
 // traced segments as tcpdump does; --pcap writes everything to a pcap file.
 //
 // Run it only inside a network namespace of your own (see
@@ -42,11 +42,11 @@ const char* usage =
     "                     [--count N] [--timeout S] [--hold-ms MS] [--cookies off|auto|always]\n"
     "                     [--backlog N] [--fastopen] [--mss N] [--mtu N] [--txqueuelen N] [--max-flows N]\n"
     "                     [--max-per-source N] [--idle-ms MS] [--linger-ms MS] [--status-ms MS] [--pcap FILE] [--trace N]\n"
-    "                     [--pin on|off] [--busy-poll-us US] [--busy-poll-yield-limit-us US]\n"
+    "                     [--pin on|off] [--busy-poll-us US] [--busy-poll-scarce-percent P]\n"
     "                     [--busy-poll-backoff-ms MS] [--no-ladder] [--no-trace] [--quiet] [-v]\n"
     "defaults: --tun synack0 --kernel-addr 198.18.0.1/24 --listen 198.18.0.2:8080 --queues 1 --count 1\n"
     "          --timeout 30 --max-flows 65536 --idle-ms 60000 --trace 64 --txqueuelen 4096 --pin on\n"
-    "          --busy-poll-us 0 --busy-poll-yield-limit-us 30 --busy-poll-backoff-ms 25\n";
+    "          --busy-poll-us 0 --busy-poll-scarce-percent 80 --busy-poll-backoff-ms 25\n";
 
 // Everything the shards report, shared (atomics: shards run on their own threads).
 struct Totals {
@@ -87,7 +87,7 @@ int main(int argc, char** argv) {
     bool pin = true;
     long busy_poll_us = 0;
     long busy_poll_backoff_ms = 25;
-    long yield_limit_us = 30;
+    long scarce_percent = 80;
     Context ctx;
     EndpointLimits limits;
     limits.max_flows = 65536;
@@ -139,8 +139,8 @@ int main(int argc, char** argv) {
             pin = m == "on";
         } else if (a == "--busy-poll-us") {
             busy_poll_us = std::atol(next().c_str());
-        } else if (a == "--busy-poll-yield-limit-us") {
-            yield_limit_us = std::atol(next().c_str());
+        } else if (a == "--busy-poll-scarce-percent") {
+            scarce_percent = std::atol(next().c_str());
         } else if (a == "--busy-poll-backoff-ms") {
             busy_poll_backoff_ms = std::atol(next().c_str());
         } else if (a == "--mtu") {
@@ -195,7 +195,7 @@ int main(int argc, char** argv) {
         d.wake_every = Duration::milliseconds(status_ms > 0 && status_ms < 100 ? status_ms : 100);
         d.busy_poll = Duration::microseconds(busy_poll_us);
         d.busy_poll_backoff = Duration::milliseconds(busy_poll_backoff_ms);
-        d.busy_poll_yield_limit = Duration::microseconds(yield_limit_us);
+        d.busy_poll_scarce = scarce_percent;
         if (i == 0) {
             d.trace_limit = trace;
             if (!pcap.empty()) {

@@ -193,9 +193,9 @@ TEST_CASE("driver: busy polling pauses when its yields say CPU time is scarce, n
         Driver d(dev, server_ctx);
         d.busy_poll = Duration::milliseconds(2);
         d.busy_poll_window = Duration{};
-        // Every yield takes some time: a limit of 0 finds each window
-        // scarce, a limit of an hour none.
-        d.busy_poll_yield_limit = scarce ? Duration{} : Duration::seconds(3600);
+        // Every yield takes some time: 0 % finds each window scarce; the
+        // yields of a window never take more than all of it (100 %).
+        d.busy_poll_scarce = scarce ? 0 : 100;
         d.busy_poll_backoff = Duration::milliseconds(1);
         d.wake_every = Duration::milliseconds(1);
         const OsStatus st = d.run([](Driver&) { return false; }, Duration::milliseconds(30));

@@ -164,11 +164,12 @@ class Driver {
     Duration wake_every{};
     // Before sleeping in epoll_wait(), keep reading the device for up to
     // this long (0, the default: sleep at once), yielding the core between
-    // reads; paused for busy_poll_backoff when the mean yield over
-    // busy_poll_window took longer than busy_poll_yield_limit (spin()).
+    // reads; paused for busy_poll_backoff when, over a busy_poll_window,
+    // the yields kept this thread off its core more than busy_poll_scarce
+    // percent of the time (spin()).
     Duration busy_poll{};
     Duration busy_poll_window = Duration::milliseconds(10);
-    Duration busy_poll_yield_limit = Duration::microseconds(30);
+    std::int64_t busy_poll_scarce = 80; // percent
     Duration busy_poll_backoff = Duration::milliseconds(25);
 
     [[nodiscard]] const std::vector<TraceRecord>& trace() const noexcept { return trace_; }
@@ -179,13 +180,13 @@ class Driver {
     // Between reads the thread yields its core (sched_yield), so that a
     // thread that shares it (a client, another shard) goes first: polling
     // then costs the others little, and saves us a sleep and a wake-up
-    // (with two shards and a client on two cores, most of a shard's system
-    // time; scripts/bench-live.sh). How long the yields take tells whether
-    // CPU time is scarce: a few µs when the core is ours or shared with
-    // threads that soon block, tens of µs when other busy threads hold it
-    // (then our polling uses up the time slices our own threads would
-    // have had). Once per busy_poll_window the mean yield is checked, and
-    // above busy_poll_yield_limit polling stops for busy_poll_backoff.
+    // (with two shards and a client on two cores, most of a shard's extra
+    // system time; scripts/bench-live.sh). How long the yields keep us
+    // away tells whether CPU time is scarce: when other busy threads hold
+    // the core most of the time, a yield hands them a whole time slice
+    // while our datagrams wait (sleeping, we would be woken and run
+    // sooner). So once per busy_poll_window: if the yields took more than
+    // busy_poll_scarce percent of it, polling stops for busy_poll_backoff.
     OsStatus spin(Time until) {
         const std::uint64_t before = stats_.reads;
         for (;;) {
@@ -204,7 +205,9 @@ class Driver {
             ++window_yields_;
             window_yield_ns_ += (t1 - t0).ns;
             if (t1 - window_start_ >= busy_poll_window) {
-                const bool scarce = window_yield_ns_ / window_yields_ > busy_poll_yield_limit.ns;
+                // Others had the core for more than busy_poll_scarce % of
+                // the window: CPU time is scarce.
+                const bool scarce = window_yield_ns_ * 100 > (t1 - window_start_).ns * busy_poll_scarce;
                 window_yields_ = 0;
                 window_yield_ns_ = 0;
                 if (scarce) {
@@ -311,7 +314,7 @@ class Driver {
     Time spin_resume_{}; // no busy polling before this
     Time window_start_{}; // busy_poll_window: its yields and their time
     std::int64_t window_yields_ = 0;
-    std::int64_t window_yield_ns_ = 0;
+    std::int64_t window_yield_ns_ = 0; // time spent in those yields
 };
 
 } // namespace synack
