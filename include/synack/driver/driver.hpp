@@ -43,10 +43,10 @@ struct TraceRecord {
 };
 
 struct DriverStats {
-    std::uint64_t reads = 0;       // datagrams read
-    std::uint64_t writes = 0;      // datagrams written
-    std::uint64_t write_drops = 0; // lost to a full device queue
-    std::uint64_t wakeups = 0;    // epoll_wait() calls
+    std::uint64_t reads = 0;              // datagrams read
+    std::uint64_t writes = 0;             // datagrams written
+    std::uint64_t write_drops = 0;        // lost to a full device queue
+    std::uint64_t wakeups = 0;            // epoll_wait() calls
     std::uint64_t busy_polls = 0;         // busy polls that found datagrams (no epoll_wait)
     std::uint64_t busy_poll_backoffs = 0; // busy polling paused: CPU time was scarce
 };
@@ -311,7 +311,7 @@ class Driver {
     std::vector<TraceRecord> trace_;
     std::FILE* pcap_ = nullptr;
     DriverStats stats_{};
-    Time spin_resume_{}; // no busy polling before this
+    Time spin_resume_{};  // no busy polling before this
     Time window_start_{}; // busy_poll_window: its yields and their time
     std::int64_t window_yields_ = 0;
     std::int64_t window_yield_ns_ = 0; // time spent in those yields
