@@ -33,8 +33,10 @@
 #   --ns PREFIX                       namespace prefix (default se-b<pid>)
 #   --server-args "ARGS"              more synack-server options (experiments);
 #                                     or per server: synack-q2@--pin,off
-#   --busy-poll-us N                  synack-server's busy polling (default 50;
-#                                     0: off; Driver::busy_poll)
+#   --busy-poll-us N                  busy polling of synack-server with 2 queues
+#                                     (default 50; 0: off; Driver::busy_poll). One
+#                                     queue runs without: its shard seldom sleeps,
+#                                     and polling cost it under the 100k SYN/s flood
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 only="" ; opt_servers="synack-q1 synack-q2 kernel-t1 kernel-t2"; opt_inflight="1 64 512"; runs=1; ns_prefix="se-b$$"; server_args=""; busy_poll_us=50
@@ -74,7 +76,7 @@ spid=""
 start_synack() { # start_synack QUEUES [extra args]
     local q="$1"; shift
     "${S[@]}" "$server" --quiet --queues "$q" --count 1000000000 --timeout 140 --status-ms 100 \
-        --max-flows 65536 --busy-poll-us "$busy_poll_us" $server_args "$@" > "$work/srv.out" 2>&1 &
+        --max-flows 65536 --busy-poll-us "$([ "$q" -gt 1 ] && echo "$busy_poll_us" || echo 0)" $server_args "$@" > "$work/srv.out" 2>&1 &
     spid=$!
     for _ in $(seq 1 100); do grep -q READY "$work/srv.out" && return 0; sleep 0.05; done
     cat "$work/srv.out"; exit 1
@@ -101,7 +103,7 @@ kernel_ep=198.19.1.2:8081
 
 say "# synack live benchmarks ($(date -u +%Y-%m-%d), $(nproc) cores, $(uname -r), $(. /etc/os-release && echo "$PRETTY_NAME"))"
 say ""
-say "Command: scripts/bench-live.sh${orig_args:+ $orig_args} (Release build, synack-server --quiet --busy-poll-us $busy_poll_us; clients: synack-loadgen; load average at the start: $(cut -d' ' -f1-3 /proc/loadavg))."
+say "Command: scripts/bench-live.sh${orig_args:+ $orig_args} (Release build, synack-server --quiet, with 2 queues --busy-poll-us $busy_poll_us; clients: synack-loadgen; load average at the start: $(cut -d' ' -f1-3 /proc/loadavg))."
 say ""
 
 sections=" ${only:-${SYNACK_BENCH_SECTIONS:-rate flood many}} "
