@@ -23,9 +23,36 @@
 #
 # Results: Markdown tables on stdout and in build/bench-live/results.md.
 # SYNACK_BENCH_SECTIONS="rate flood many" (the default: all) picks parts
-# (rate: 1 and 3; flood: 2; many: 4).
+# (rate: 1 and 3; flood: 2; many: 4); so does --only rate|flood|many
+# (repeatable). For a quick comparison of one change:
+#   --servers "synack-q2 kernel-t1"   the servers of table 1 (default: all four)
+#   --inflight "512"                  its in-flight levels (default: 1 64 512)
+#   --runs N                          table 1 N times in the same run, servers
+#                                     interleaved; each cell the median (all
+#                                     runs listed below it)
+#   --ns PREFIX                       namespace prefix (default se-b<pid>)
+#   --server-args "ARGS"              more synack-server options (experiments);
+#                                     or per server: synack-q2@--pin,off
+#   --busy-poll-us N                  busy polling of synack-server with 2 queues
+#                                     (default 50; 0: off; Driver::busy_poll). One
+#                                     queue runs without: its shard seldom sleeps,
+#                                     and polling cost it under the 100k SYN/s flood
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
+only="" ; opt_servers="synack-q1 synack-q2 kernel-t1 kernel-t2"; opt_inflight="1 64 512"; runs=1; ns_prefix="se-b$$"; server_args=""; busy_poll_us=50
+orig_args="$*"
+while [ $# -gt 0 ]; do
+    case "$1" in
+    --only) only="$only $2"; shift 2 ;;
+    --servers) opt_servers="$2"; shift 2 ;;
+    --inflight) opt_inflight="$2"; shift 2 ;;
+    --runs) runs="$2"; shift 2 ;;
+    --ns) ns_prefix="$2"; shift 2 ;;
+    --server-args) server_args="$2"; shift 2 ;;
+    --busy-poll-us) busy_poll_us="$2"; shift 2 ;;
+    *) echo "usage: bench-live.sh [--only rate|flood|many]... [--servers LIST] [--inflight LIST] [--runs N] [--ns PREFIX] [--server-args ARGS] [--busy-poll-us N]"; exit 2 ;;
+    esac
+done
 [ "$(id -u)" -eq 0 ] || { echo "bench-live.sh needs root (network namespaces, a TUN device)"; exit 1; }
 [ -c /dev/net/tun ] || { echo "bench-live.sh needs /dev/net/tun"; exit 1; }
 
@@ -38,7 +65,7 @@ server="$bin/synack-server"; loadgen="$bin/synack-loadgen"; kserver="$bin/synack
 
 work="$(mktemp -d)"
 . tests/driver/load/topology.sh
-load_topology "se-b$$"
+load_topology "$ns_prefix"
 S=(ip netns exec "$ns_s")
 C=(ip netns exec "$ns_c")
 out="$build/results.md"
@@ -49,7 +76,7 @@ spid=""
 start_synack() { # start_synack QUEUES [extra args]
     local q="$1"; shift
     "${S[@]}" "$server" --quiet --queues "$q" --count 1000000000 --timeout 140 --status-ms 100 \
-        --max-flows 65536 "$@" > "$work/srv.out" 2>&1 &
+        --max-flows 65536 --busy-poll-us "$([ "$q" -gt 1 ] && echo "$busy_poll_us" || echo 0)" $server_args "$@" > "$work/srv.out" 2>&1 &
     spid=$!
     for _ in $(seq 1 100); do grep -q READY "$work/srv.out" && return 0; sleep 0.05; done
     cat "$work/srv.out"; exit 1
@@ -76,38 +103,68 @@ kernel_ep=198.19.1.2:8081
 
 say "# synack live benchmarks ($(date -u +%Y-%m-%d), $(nproc) cores, $(uname -r), $(. /etc/os-release && echo "$PRETTY_NAME"))"
 say ""
-say "Command: scripts/bench-live.sh (Release build, synack-server --quiet; clients: synack-loadgen)."
+say "Command: scripts/bench-live.sh${orig_args:+ $orig_args} (Release build, synack-server --quiet, with 2 queues --busy-poll-us $busy_poll_us; clients: synack-loadgen; load average at the start: $(cut -d' ' -f1-3 /proc/loadavg))."
 say ""
 
-sections=" ${SYNACK_BENCH_SECTIONS:-rate flood many} "
+sections=" ${only:-${SYNACK_BENCH_SECTIONS:-rate flood many}} "
 want() { [[ "$sections" == *" $1 "* ]]; }
 
 # ---- 1. connections/s ----
 if want rate; then
 declare -A counts=([1]=2000 [64]=20000 [512]=40000)
-servers=("synack-q1" "synack-q2" "kernel-t1" "kernel-t2")
-declare -A rate done
-for s in "${servers[@]}"; do
-    case "$s" in
-    synack-q1) start_synack 1; ep=$synack_ep ;;
-    synack-q2) start_synack 2; ep=$synack_ep ;;
-    kernel-t1) start_kernel 1; ep=$kernel_ep ;;
-    kernel-t2) start_kernel 2; ep=$kernel_ep ;;
-    esac
-    load "$s-warmup" "$ep" 2000 64 # not counted: the first connections after start-up are slow on both
-    for k in 1 64 512; do
-        load "$s-$k" "$ep" "${counts[$k]}" "$k"
-        rate[$s-$k]=$(rate_of "$s-$k"); done[$s-$k]=$(done_of "$s-$k")
+read -r -a servers <<< "$opt_servers"
+read -r -a levels <<< "$opt_inflight"
+declare -A rate done all
+median() { tr ' ' '\n' | grep -v '^$' | sort -n | awk '{ v[NR] = $1 } END { if (NR) print v[int((NR + 1) / 2)] }'; }
+for run in $(seq 1 "$runs"); do
+    for s in "${servers[@]}"; do
+        # synack-qN@ARGS: the same server with more options, commas for spaces
+        # (synack-q2@--busy-poll-us,50), for side-by-side experiments.
+        extra=""; [[ "$s" == *@* ]] && extra="${s#*@}" && extra="${extra//,/ }"
+        case "${s%%@*}" in
+        synack-q1) start_synack 1 $extra; ep=$synack_ep ;;
+        synack-q2) start_synack 2 $extra; ep=$synack_ep ;;
+        kernel-t1) start_kernel 1; ep=$kernel_ep ;;
+        kernel-t2) start_kernel 2; ep=$kernel_ep ;;
+        *) echo "unknown server $s"; exit 2 ;;
+        esac
+        load "$s-warmup" "$ep" 2000 64 # not counted: the first connections after start-up are slow on both
+        for k in "${levels[@]}"; do
+            load "$s-$k" "$ep" "${counts[$k]:-20000}" "$k"
+            all[$s-$k]="${all[$s-$k]:-} $(rate_of "$s-$k")"
+            done[$s-$k]="${done[$s-$k]:+${done[$s-$k]} }$(done_of "$s-$k")"
+            [ "$run" -eq 1 ] && cp "$work/$s-$k.out" "$work/$s-$k.first"
+        done
+        stop_server
     done
-    stop_server
 done
+for key in "${!all[@]}"; do rate[$key]=$(echo "${all[$key]}" | median); done
 say "## Connections per second (open + close; 16 client addresses)"
 say ""
-say "| in flight | connections | synack-server, 1 queue | synack-server, 2 queues | kernel, 1 thread | kernel, 2 threads |"
-say "|---|---|---|---|---|---|"
-for k in 1 64 512; do
-    say "| $k | ${counts[$k]} | ${rate[synack-q1-$k]} (${done[synack-q1-$k]}) | ${rate[synack-q2-$k]} (${done[synack-q2-$k]}) | ${rate[kernel-t1-$k]} (${done[kernel-t1-$k]}) | ${rate[kernel-t2-$k]} (${done[kernel-t2-$k]}) |"
+[ "$runs" -gt 1 ] && say "Median of $runs runs (servers interleaved; load average at the start: $(cut -d' ' -f1-3 /proc/loadavg))." && say ""
+header="| in flight | connections |"; rule="|---|---|"
+for s in "${servers[@]}"; do
+    case "$s" in
+    synack-q1) header="$header synack-server, 1 queue |" ;;
+    synack-q2) header="$header synack-server, 2 queues |" ;;
+    kernel-t1) header="$header kernel, 1 thread |" ;;
+    kernel-t2) header="$header kernel, 2 threads |" ;;
+    *) header="$header $s |" ;;
+    esac
+    rule="$rule---|"
 done
+say "$header"; say "$rule"
+for k in "${levels[@]}"; do
+    row="| $k | ${counts[$k]:-20000} |"
+    for s in "${servers[@]}"; do row="$row ${rate[$s-$k]} (${done[$s-$k]}) |"; done
+    say "$row"
+done
+if [ "$runs" -gt 1 ]; then
+    say ""
+    for k in "${levels[@]}"; do
+        for s in "${servers[@]}"; do say "- $s, $k in flight, every run:${all[$s-$k]}"; done
+    done
+fi
 say ""
 fi
 
@@ -173,7 +230,8 @@ say ""
 say "| server | p50 | p99 |"
 say "|---|---|---|"
 for s in "${servers[@]}"; do
-    say "| $s | $(p50_of "$s-64") | $(p99_of "$s-64") |"
+    [ -f "$work/$s-64.first" ] && cp "$work/$s-64.first" "$work/$s-64.out"
+    [ -f "$work/$s-64.out" ] && say "| $s | $(p50_of "$s-64") | $(p99_of "$s-64") |"
 done
 say ""
 

@@ -11,7 +11,13 @@
 // The ladder diagrams of the first connections are printed from a bounded
 // trace (--trace N segments, 64 by default, 0 for none); --txqueuelen sets
 // the device's queue towards us (4096; Linux's TUN default 500 drops SYNs
-// of legitimate clients as soon as a flood outpaces us for a moment); -v prints the
+// of legitimate clients as soon as a flood outpaces us for a moment);
+// --pin off leaves the shards' threads to the scheduler (on: shard i on
+// core i); --busy-poll-us polls the device that long before each sleep,
+// yielding the core between reads, and pauses polling for
+// --busy-poll-backoff-ms when the yields kept a shard off its core more than
+// --busy-poll-scarce-percent of a 10 ms window (CPU time is scarce:
+// Driver::busy_poll; DRIVER lines at the end count it); -v prints the
 // traced segments as tcpdump does; --pcap writes everything to a pcap file.
 //
 // Run it only inside a network namespace of your own (see
@@ -36,9 +42,11 @@ const char* usage =
     "                     [--count N] [--timeout S] [--hold-ms MS] [--cookies off|auto|always]\n"
     "                     [--backlog N] [--fastopen] [--mss N] [--mtu N] [--txqueuelen N] [--max-flows N]\n"
     "                     [--max-per-source N] [--idle-ms MS] [--linger-ms MS] [--status-ms MS] [--pcap FILE] [--trace N]\n"
-    "                     [--no-ladder] [--no-trace] [--quiet] [-v]\n"
+    "                     [--pin on|off] [--busy-poll-us US] [--busy-poll-scarce-percent P]\n"
+    "                     [--busy-poll-backoff-ms MS] [--no-ladder] [--no-trace] [--quiet] [-v]\n"
     "defaults: --tun synack0 --kernel-addr 198.18.0.1/24 --listen 198.18.0.2:8080 --queues 1 --count 1\n"
-    "          --timeout 30 --max-flows 65536 --idle-ms 60000 --trace 64 --txqueuelen 4096\n";
+    "          --timeout 30 --max-flows 65536 --idle-ms 60000 --trace 64 --txqueuelen 4096 --pin on\n"
+    "          --busy-poll-us 0 --busy-poll-scarce-percent 80 --busy-poll-backoff-ms 25\n";
 
 // Everything the shards report, shared (atomics: shards run on their own threads).
 struct Totals {
@@ -76,6 +84,10 @@ int main(int argc, char** argv) {
     std::string pcap;
     int mtu = 1500;
     int txqueuelen = 4096;
+    bool pin = true;
+    long busy_poll_us = 0;
+    long busy_poll_backoff_ms = 25;
+    long scarce_percent = 80;
     Context ctx;
     EndpointLimits limits;
     limits.max_flows = 65536;
@@ -121,6 +133,16 @@ int main(int argc, char** argv) {
             ctx.config.fastopen = FastOpenMode::Server;
         } else if (a == "--mss") {
             ctx.config.mss = static_cast<std::uint16_t>(std::atoi(next().c_str()));
+        } else if (a == "--pin") { // on: shard i on core i; off: wherever the scheduler puts them
+            const std::string m = next();
+            if (m != "on" && m != "off") return std::fprintf(stderr, "bad --pin\n"), 2;
+            pin = m == "on";
+        } else if (a == "--busy-poll-us") {
+            busy_poll_us = std::atol(next().c_str());
+        } else if (a == "--busy-poll-scarce-percent") {
+            scarce_percent = std::atol(next().c_str());
+        } else if (a == "--busy-poll-backoff-ms") {
+            busy_poll_backoff_ms = std::atol(next().c_str());
         } else if (a == "--mtu") {
             mtu = std::atoi(next().c_str());
         } else if (a == "--txqueuelen") {
@@ -171,6 +193,9 @@ int main(int argc, char** argv) {
         if (const Error e = d.listen(local); e != Error::None) return std::fprintf(stderr, "listen: %s\n", to_string(e)), 1;
         // Wake now and then even when nothing is due: --status-ms, SIGTERM.
         d.wake_every = Duration::milliseconds(status_ms > 0 && status_ms < 100 ? status_ms : 100);
+        d.busy_poll = Duration::microseconds(busy_poll_us);
+        d.busy_poll_backoff = Duration::milliseconds(busy_poll_backoff_ms);
+        d.busy_poll_scarce = scarce_percent;
         if (i == 0) {
             d.trace_limit = trace;
             if (!pcap.empty()) {
@@ -265,7 +290,7 @@ int main(int argc, char** argv) {
             }
             return finished.load();
         },
-        Duration::milliseconds(static_cast<std::int64_t>(timeout_s * 1000)));
+        Duration::milliseconds(static_cast<std::int64_t>(timeout_s * 1000)), pin);
     if (!st) {
         std::fprintf(stderr, "synack-server: %s\n", st.message().c_str());
         return 1;
@@ -305,6 +330,13 @@ int main(int argc, char** argv) {
         for (std::size_t m = 0; m < es.martians.size(); ++m) es.martians[m] += x.martians[m];
         memory += e.memory_bytes();
         write_drops += shards.shard(i).stats().write_drops;
+    }
+    for (std::size_t i = 0; i < shards.size(); ++i) {
+        const DriverStats& ds = shards.shard(i).stats();
+        std::printf("DRIVER %zu reads=%llu writes=%llu wakeups=%llu busy_polls=%llu busy_poll_backoffs=%llu\n", i,
+                    static_cast<unsigned long long>(ds.reads), static_cast<unsigned long long>(ds.writes),
+                    static_cast<unsigned long long>(ds.wakeups), static_cast<unsigned long long>(ds.busy_polls),
+                    static_cast<unsigned long long>(ds.busy_poll_backoffs));
     }
     for (std::size_t i = 0; i < shards.size() && shards.size() > 1; ++i) {
         const TcpEndpoint& e = shards.shard(i).endpoint();

@@ -4,6 +4,9 @@
 // before datagrams, deadlines, reaping) runs against real handshakes.
 #include "synack/driver/driver.hpp"
 
+#include <sys/eventfd.h>
+#include <unistd.h>
+
 #include <array>
 #include <atomic>
 #include <cstdint>
@@ -58,7 +61,10 @@ class PeerDevice final : public Device {
         for (const Bytes& d : datagrams) clients_.on_datagram(d, monotonic_now());
         return {};
     }
-    [[nodiscard]] int wait_fd() const noexcept override { return -1; }
+    [[nodiscard]] int wait_fd() const noexcept override { return wait_fd_; }
+    // A descriptor for epoll that never becomes readable (the datagrams
+    // come without it): only busy polling and the deadlines find them.
+    void set_wait_fd(int fd) noexcept { wait_fd_ = fd; }
 
     [[nodiscard]] int established() const noexcept { return established_; }
     [[nodiscard]] const TcpEndpoint& clients() const noexcept { return clients_; }
@@ -75,6 +81,7 @@ class PeerDevice final : public Device {
     int inflight_;
     int opened_ = 0;
     int established_ = 0;
+    int wait_fd_ = -1;
 };
 
 Context make_ctx(std::uint64_t seed, SynCookies cookies) {
@@ -145,4 +152,84 @@ TEST_CASE("sharded driver: two shards sharing the Context, one thread each") {
         CHECK(shards.shard(i).endpoint().flows() == 0);
         CHECK(shards.shard(i).endpoint().listener(0).stats().cookies_accepted == 2000);
     }
+}
+
+TEST_CASE("driver: busy polling reads datagrams that come without the descriptor firing") {
+    const Context server_ctx = make_ctx(3, SynCookies::Auto);
+    const Context client_ctx = make_ctx(300, SynCookies::Auto);
+    PeerDevice dev(client_ctx, 1, 2000, 64);
+    const int quiet = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK); // never signalled
+    REQUIRE(quiet >= 0);
+    dev.set_wait_fd(quiet);
+    EndpointLimits l;
+    l.max_flows = 256;
+    Driver d(dev, server_ctx, l);
+    REQUIRE(d.listen(server_ep) == Error::None);
+    d.busy_poll = Duration::milliseconds(20);
+    d.busy_poll_backoff = Duration::milliseconds(1); // a loaded machine pauses polling only briefly
+    d.wake_every = Duration::milliseconds(1);        // done() is checked, polling or not
+    int closed = 0;
+    d.on_event = [&](Driver& drv, const EndpointEvent& e) {
+        if (e.event.kind == EventKind::PeerClosed) drv.endpoint().close(e.flow, monotonic_now());
+        if (e.event.kind == EventKind::Closed) ++closed;
+    };
+    const OsStatus st = d.run([&](Driver&) { return closed == 2000; }, Duration::seconds(60));
+    ::close(quiet);
+    REQUIRE(st.ok());
+    CHECK(closed == 2000);
+    CHECK(d.endpoint().flows() == 0);
+    CHECK(d.stats().busy_polls > 0); // found by polling: epoll's descriptor never fired
+    CHECK(d.stats().reads >= 2000 * 3);
+}
+
+TEST_CASE("driver: busy polling pauses when its yields say CPU time is scarce, not otherwise") {
+    const Context server_ctx = make_ctx(5, SynCookies::Auto);
+    const Context client_ctx = make_ctx(500, SynCookies::Auto);
+    for (const bool scarce : {true, false}) {
+        PeerDevice dev(client_ctx, 1, 0, 1); // nothing ever comes: every poll yields
+        const int quiet = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+        REQUIRE(quiet >= 0);
+        dev.set_wait_fd(quiet);
+        Driver d(dev, server_ctx);
+        d.busy_poll = Duration::milliseconds(2);
+        d.busy_poll_window = Duration{};
+        // Every yield takes some time: 0 % finds each window scarce; the
+        // yields of a window never take more than all of it (100 %).
+        d.busy_poll_scarce = scarce ? 0 : 100;
+        d.busy_poll_backoff = Duration::milliseconds(1);
+        d.wake_every = Duration::milliseconds(1);
+        const OsStatus st = d.run([](Driver&) { return false; }, Duration::milliseconds(30));
+        ::close(quiet);
+        REQUIRE(st.ok());
+        CHECK(d.stats().busy_polls == 0);
+        CHECK(d.stats().wakeups > 0); // each spin ended at its bound or paused, then slept
+        if (scarce) {
+            CHECK(d.stats().busy_poll_backoffs > 0);
+        } else {
+            CHECK(d.stats().busy_poll_backoffs == 0);
+        }
+    }
+}
+
+TEST_CASE("driver: without busy polling the same device is read only after epoll_wait") {
+    const Context server_ctx = make_ctx(4, SynCookies::Auto);
+    const Context client_ctx = make_ctx(400, SynCookies::Auto);
+    PeerDevice dev(client_ctx, 1, 50, 8);
+    const int quiet = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+    REQUIRE(quiet >= 0);
+    dev.set_wait_fd(quiet);
+    Driver d(dev, server_ctx);
+    REQUIRE(d.listen(server_ep) == Error::None);
+    d.wake_every = Duration::milliseconds(1);
+    int closed = 0;
+    d.on_event = [&](Driver& drv, const EndpointEvent& e) {
+        if (e.event.kind == EventKind::PeerClosed) drv.endpoint().close(e.flow, monotonic_now());
+        if (e.event.kind == EventKind::Closed) ++closed;
+    };
+    const OsStatus st = d.run([&](Driver&) { return closed == 50; }, Duration::seconds(60));
+    ::close(quiet);
+    REQUIRE(st.ok());
+    CHECK(closed == 50);
+    CHECK(d.stats().busy_polls == 0);
+    CHECK(d.stats().wakeups > 0);
 }

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# tests/driver/flows100k.sh SERVER LOADGEN [N [QUEUES]] — N (100,000)
-# connections served by synack-server through its TUN device (QUEUES > 1:
-# a multi-queue device, one shard per queue, each must have taken some),
+# tests/driver/flows100k.sh SERVER LOADGEN [N [QUEUES [ARGS]]] — N
+# (100,000) connections served by synack-server through its TUN device
+# (QUEUES > 1: a multi-queue device, one shard per queue, each must have
+# taken some; ARGS: more synack-server options, e.g. --busy-poll-us 50),
 # and everything given back.
 #
 # Namespaces of its own (tests/driver/load/topology.sh, prefix se-k$$): the
@@ -23,6 +24,7 @@ server="$(readlink -f "$1")"
 loadgen="$(readlink -f "$2")"
 n="${3:-100000}"
 queues="${4:-1}"
+read -r -a extra <<< "${5:-}"
 
 work="$(mktemp -d)"
 skip() { echo "SKIP: $*"; rm -rf "$work"; exit 77; }
@@ -34,7 +36,7 @@ command -v sysctl >/dev/null || skip "sysctl (procps) is missing"
 load_topology "se-k$$" || skip "cannot create a network namespace here"
 
 ip netns exec "$ns_s" timeout 280 "$server" --quiet --count "$n" --timeout 270 --idle-ms 2000 \
-    --linger-ms 20000 --status-ms 1000 --max-flows 8192 --queues "$queues" > "$work/server.out" 2>&1 &
+    --linger-ms 20000 --status-ms 1000 --max-flows 8192 --queues "$queues" ${extra[@]+"${extra[@]}"} > "$work/server.out" 2>&1 &
 spid=$!
 for _ in $(seq 1 100); do grep -q READY "$work/server.out" && break; sleep 0.1; done
 grep -q READY "$work/server.out" || { cat "$work/server.out"; exit 1; }
@@ -72,4 +74,4 @@ if ldd "$server" 2>/dev/null | grep libasan >/dev/null; then
 else
     [ $((last - first)) -lt 2048 ] || { echo "resident memory grew by $((last - first)) KiB"; exit 1; }
 fi
-echo "PASS flows100k ($n connections, $queues queue(s))"
+echo "PASS flows100k ($n connections, $queues queue(s)${5:+, $5})"

@@ -14,6 +14,7 @@
 // one per queue of a multi-queue TUN device.
 #pragma once
 
+#include <sched.h>
 #include <sys/epoll.h>
 #include <unistd.h>
 
@@ -42,10 +43,12 @@ struct TraceRecord {
 };
 
 struct DriverStats {
-    std::uint64_t reads = 0;       // datagrams read
-    std::uint64_t writes = 0;      // datagrams written
-    std::uint64_t write_drops = 0; // lost to a full device queue
-    std::uint64_t wakeups = 0;
+    std::uint64_t reads = 0;              // datagrams read
+    std::uint64_t writes = 0;             // datagrams written
+    std::uint64_t write_drops = 0;        // lost to a full device queue
+    std::uint64_t wakeups = 0;            // epoll_wait() calls
+    std::uint64_t busy_polls = 0;         // busy polls that found datagrams (no epoll_wait)
+    std::uint64_t busy_poll_backoffs = 0; // busy polling paused: CPU time was scarce
 };
 
 class Driver {
@@ -121,6 +124,12 @@ class Driver {
             Time next = endpoint_.next_deadline();
             if (end < next) next = end;
             if (wake_every.ns > 0 && now + wake_every < next) next = now + wake_every;
+            if (busy_poll.ns > 0 && dev_->wait_fd() >= 0 && now >= spin_resume_) {
+                const std::uint64_t before = stats_.reads;
+                st = spin(now + busy_poll < next ? now + busy_poll : next);
+                if (!st) break;
+                if (stats_.reads != before) continue; // no sleep, no wake-up
+            }
             const std::int64_t wait_ns = next.ns > now.ns ? next.ns - now.ns : 0;
             const int wait_ms = dev_->wait_fd() < 0 ? 0 : static_cast<int>((wait_ns + 999999) / 1000000);
             epoll_event got{};
@@ -153,11 +162,63 @@ class Driver {
     // Wake at least this often even with nothing due (0: only when needed),
     // so that done() is checked.
     Duration wake_every{};
+    // Before sleeping in epoll_wait(), keep reading the device for up to
+    // this long (0, the default: sleep at once), yielding the core between
+    // reads; paused for busy_poll_backoff when, over a busy_poll_window,
+    // the yields kept this thread off its core more than busy_poll_scarce
+    // percent of the time (spin()).
+    Duration busy_poll{};
+    Duration busy_poll_window = Duration::milliseconds(10);
+    std::int64_t busy_poll_scarce = 80; // percent
+    Duration busy_poll_backoff = Duration::milliseconds(25);
 
     [[nodiscard]] const std::vector<TraceRecord>& trace() const noexcept { return trace_; }
     [[nodiscard]] const DriverStats& stats() const noexcept { return stats_; }
 
   private:
+    // Busy polling: reads the device until a datagram comes or `until`.
+    // Between reads the thread yields its core (sched_yield), so that a
+    // thread that shares it (a client, another shard) goes first: polling
+    // then costs the others little, and saves us a sleep and a wake-up
+    // (with two shards and a client on two cores, most of a shard's extra
+    // system time; scripts/bench-live.sh). How long the yields keep us
+    // away tells whether CPU time is scarce: when other busy threads hold
+    // the core most of the time, a yield hands them a whole time slice
+    // while our datagrams wait (sleeping, we would be woken and run
+    // sooner). So once per busy_poll_window: if the yields took more than
+    // busy_poll_scarce percent of it, polling stops for busy_poll_backoff.
+    OsStatus spin(Time until) {
+        const std::uint64_t before = stats_.reads;
+        for (;;) {
+            if (OsStatus st = read_all(); !st) return st;
+            if (stats_.reads != before) {
+                ++stats_.busy_polls;
+                const Time t = monotonic_now();
+                if (endpoint_.next_deadline() <= t) endpoint_.on_timer(t);
+                return flush();
+            }
+            const Time t0 = monotonic_now();
+            if (t0 >= until) return {};
+            sched_yield();
+            const Time t1 = monotonic_now();
+            if (window_yields_ == 0) window_start_ = t0;
+            ++window_yields_;
+            window_yield_ns_ += (t1 - t0).ns;
+            if (t1 - window_start_ >= busy_poll_window) {
+                // Others had the core for more than busy_poll_scarce % of
+                // the window: CPU time is scarce.
+                const bool scarce = window_yield_ns_ * 100 > (t1 - window_start_).ns * busy_poll_scarce;
+                window_yields_ = 0;
+                window_yield_ns_ = 0;
+                if (scarce) {
+                    ++stats_.busy_poll_backoffs;
+                    spin_resume_ = t1 + busy_poll_backoff;
+                    return {};
+                }
+            }
+        }
+    }
+
     OsStatus read_all() {
         // Bounded, so that deadlines get their turn under a flood.
         for (int round = 0; round < 64; ++round) {
@@ -250,6 +311,10 @@ class Driver {
     std::vector<TraceRecord> trace_;
     std::FILE* pcap_ = nullptr;
     DriverStats stats_{};
+    Time spin_resume_{};  // no busy polling before this
+    Time window_start_{}; // busy_poll_window: its yields and their time
+    std::int64_t window_yields_ = 0;
+    std::int64_t window_yield_ns_ = 0; // time spent in those yields
 };
 
 } // namespace synack

@@ -45,6 +45,11 @@ class ShardedDriver {
     // calling thread runs shard 0), until `done(shard)` is true for a shard
     // (each checks its own, at least every 50 ms: `done` must be
     // thread-safe) or `limit` has passed. Returns the first OS error.
+    // `pin` false leaves the threads to the scheduler. That is better when
+    // the cores also run other busy threads: with two shards and a load
+    // generator on two cores, pinning puts a shard on the client's core,
+    // while the scheduler puts both shards on the other core
+    // (scripts/bench-live.sh, README).
     template <class Done>
     OsStatus run(Done&& done, Duration limit, bool pin = true) {
         const long cores = sysconf(_SC_NPROCESSORS_ONLN);
