@@ -8,6 +8,7 @@
 // budget (DESIGN.md). `nullopt` is synack::nullopt.
 #pragma once
 
+#include <new>
 #include <type_traits>
 #include <utility>
 
@@ -83,10 +84,22 @@ class Optional {
 
     template <class... A>
     constexpr T& emplace(A&&... args) noexcept {
-        if constexpr (std::is_constructible_v<T, A&&...>) {
-            value_ = T(static_cast<A&&>(args)...);
-        } else { // an aggregate (clang 14 has no parenthesized aggregate init)
-            value_ = T{static_cast<A&&>(args)...};
+        if (std::is_constant_evaluated() || !std::is_trivially_destructible_v<T>) {
+            if constexpr (std::is_constructible_v<T, A&&...>) {
+                value_ = T(static_cast<A&&>(args)...);
+            } else { // an aggregate (clang 14 has no parenthesized aggregate init)
+                value_ = T{static_cast<A&&>(args)...};
+            }
+        } else {
+            // At run time the value is built where it lives. Assigning a
+            // temporary made g++ build it on the stack and copy it in with
+            // wide loads of its fresh narrow stores, which stall on store
+            // forwarding (a Transmit or Datagram on every poll_transmit).
+            if constexpr (std::is_constructible_v<T, A&&...>) {
+                ::new (static_cast<void*>(&value_)) T(static_cast<A&&>(args)...);
+            } else {
+                ::new (static_cast<void*>(&value_)) T{static_cast<A&&>(args)...};
+            }
         }
         has_ = true;
         return value_;

@@ -39,7 +39,7 @@ struct IpAddress {
                   static_cast<std::uint8_t>(host_order >> 8U), static_cast<std::uint8_t>(host_order));
     }
     // Precondition: b.size() >= 4 (v4) / 16 (v6).
-    static constexpr IpAddress from_bytes(IpFamily f, Bytes b) noexcept {
+    SYNACK_ALWAYS_INLINE static constexpr IpAddress from_bytes(IpFamily f, Bytes b) noexcept {
         IpAddress r;
         r.family = f;
         if (f == IpFamily::V4) {
@@ -87,13 +87,23 @@ struct IpAddress {
   private:
     // The 16 bytes of an IPv4 address built as one value (a register, then
     // one store): the address in the first word, zeros after it.
-    static constexpr Array<std::uint8_t, 16> v4_bytes(std::uint8_t a, std::uint8_t b, std::uint8_t c,
-                                                      std::uint8_t d) noexcept {
+    SYNACK_ALWAYS_INLINE static constexpr Array<std::uint8_t, 16> v4_bytes(std::uint8_t a, std::uint8_t b,
+                                                                           std::uint8_t c, std::uint8_t d) noexcept {
         const std::uint32_t w = std::endian::native == std::endian::little
                                     ? (std::uint32_t{a} | std::uint32_t{b} << 8U | std::uint32_t{c} << 16U |
                                        std::uint32_t{d} << 24U)
                                     : (std::uint32_t{a} << 24U | std::uint32_t{b} << 16U | std::uint32_t{c} << 8U |
                                        std::uint32_t{d});
+#if defined(__GNUC__) || defined(__clang__)
+        if (!std::is_constant_evaluated()) {
+            // A 16-byte vector (one register, one store); an array of four
+            // words is stored as two 8-byte halves, which a 16-byte load of
+            // the address cannot be forwarded from.
+            using V = std::uint32_t __attribute__((vector_size(16)));
+            const V v = {w, 0, 0, 0};
+            return std::bit_cast<Array<std::uint8_t, 16>>(v);
+        }
+#endif
         return std::bit_cast<Array<std::uint8_t, 16>>(Array<std::uint32_t, 4>{{w, 0, 0, 0}});
     }
 };
