@@ -1045,25 +1045,12 @@ namespace checksum_detail {
 // 2^(33 + 11) and their sum below 2^46, far from overflow.
 inline constexpr std::size_t block_bytes = 32U * 2048U;
 
-} // namespace checksum_detail
-
-// One's-complement sum of `data` as big-endian 16-bit words, added to
-// `initial` (a previous partial sum or a pseudo-header sum). An odd final byte
-// is padded with a zero byte (RFC 1071 §4.1). Returns a value in [0, 0xffff].
-//
-// Speed: 32-bit little-endian words into four independent 64-bit
-// accumulators (lane k takes words k and k + 4 of each 32-byte round, a shape
-// g++ and clang both vectorize), carries kept in the upper bits and folded
-// once; RFC 1071 §2(B): the sum of byte-swapped words is the byte-swapped
-// sum, so one swap at the end gives the big-endian result on any host.
-[[nodiscard]] constexpr std::uint32_t internet_sum(Bytes data, std::uint32_t initial = 0) noexcept {
-    using namespace checksum_detail;
-    const std::uint8_t* p = data.data();
-    std::size_t n = data.size();
-    std::uint64_t total = 0; // little-endian-word domain
-
-    // Headers (< 64 bytes) skip the block set-up: the tail below sums them
-    // 4 bytes a load.
+// The 32-byte rounds of internet_sum() over the first n - n % 32 bytes (n >=
+// 64), as a little-endian-word sum below 2^33; advances p and n. Apart from
+// internet_sum(), which headers never take here, so that it stays small
+// enough to be inlined into every decoder.
+[[nodiscard]] constexpr std::uint64_t sum_blocks(const std::uint8_t*& p, std::size_t& n) noexcept {
+    std::uint64_t total = 0;
     while (n >= 64) {
         const std::size_t block = (n < block_bytes ? n : block_bytes) & ~std::size_t{31};
         std::uint64_t a0 = 0;
@@ -1080,6 +1067,27 @@ inline constexpr std::size_t block_bytes = 32U * 2048U;
         p += block;
         n -= block;
     }
+    return total;
+}
+
+} // namespace checksum_detail
+
+// One's-complement sum of `data` as big-endian 16-bit words, added to
+// `initial` (a previous partial sum or a pseudo-header sum). An odd final byte
+// is padded with a zero byte (RFC 1071 §4.1). Returns a value in [0, 0xffff].
+//
+// Speed: 32-bit little-endian words into four independent 64-bit
+// accumulators (lane k takes words k and k + 4 of each 32-byte round, a shape
+// g++ and clang both vectorize), carries kept in the upper bits and folded
+// once; RFC 1071 §2(B): the sum of byte-swapped words is the byte-swapped
+// sum, so one swap at the end gives the big-endian result on any host.
+[[nodiscard]] SYNACK_ALWAYS_INLINE constexpr std::uint32_t internet_sum(Bytes data, std::uint32_t initial = 0) noexcept {
+    using namespace checksum_detail;
+    const std::uint8_t* p = data.data();
+    std::size_t n = data.size();
+    // Headers (< 64 bytes) skip the block set-up: the tail below sums them
+    // 4 bytes a load.
+    std::uint64_t total = n >= 64 ? sum_blocks(p, n) : 0; // little-endian-word domain
     // Tail of 0..63 bytes; every piece starts at an even offset, so 16-bit
     // word boundaries line up with those of the main loop. Straight-line
     // 32-bit loads, not a loop (which both compilers vectorize into 16-byte
