@@ -1125,9 +1125,13 @@ inline constexpr std::size_t block_bytes = 32U * 2048U;
         total += p[0]; // low byte of a little-endian word = high byte on the wire
     }
 
+    // `initial` joins the little-endian domain before the one fold: a byte
+    // swap of a 16-bit word is a multiplication by 2^8 modulo 0xffff (2^16 ==
+    // 1), which holds for any 32-bit sum; 0 still comes out only when
+    // everything summed was zero.
+    total += static_cast<std::uint64_t>(initial) << 8U;
     const std::uint16_t le = fold_sum(total);
-    const auto be = static_cast<std::uint16_t>((le >> 8U) | (le << 8U));
-    return fold_sum(static_cast<std::uint64_t>(be) + initial);
+    return static_cast<std::uint16_t>((le >> 8U) | (le << 8U));
 }
 
 // Pseudo-header sums (not complemented), to pass as internet_sum's initial.
