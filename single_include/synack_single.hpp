@@ -1133,25 +1133,12 @@ namespace checksum_detail {
 // 2^(33 + 11) and their sum below 2^46, far from overflow.
 inline constexpr std::size_t block_bytes = 32U * 2048U;
 
-} // namespace checksum_detail
-
-// One's-complement sum of `data` as big-endian 16-bit words, added to
-// `initial` (a previous partial sum or a pseudo-header sum). An odd final byte
-// is padded with a zero byte (RFC 1071 §4.1). Returns a value in [0, 0xffff].
-//
-// Speed: 32-bit little-endian words into four independent 64-bit
-// accumulators (lane k takes words k and k + 4 of each 32-byte round, a shape
-// g++ and clang both vectorize), carries kept in the upper bits and folded
-// once; RFC 1071 §2(B): the sum of byte-swapped words is the byte-swapped
-// sum, so one swap at the end gives the big-endian result on any host.
-[[nodiscard]] constexpr std::uint32_t internet_sum(Bytes data, std::uint32_t initial = 0) noexcept {
-    using namespace checksum_detail;
-    const std::uint8_t* p = data.data();
-    std::size_t n = data.size();
-    std::uint64_t total = 0; // little-endian-word domain
-
-    // Headers (< 64 bytes) skip the block set-up: the tail loop below sums
-    // them 8 bytes a step.
+// The 32-byte rounds of internet_sum() over the first n - n % 32 bytes (n >=
+// 64), as a little-endian-word sum below 2^33; advances p and n. Apart from
+// internet_sum(), which headers never take here, so that it stays small
+// enough to be inlined into every decoder.
+[[nodiscard]] constexpr std::uint64_t sum_blocks(const std::uint8_t*& p, std::size_t& n) noexcept {
+    std::uint64_t total = 0;
     while (n >= 64) {
         const std::size_t block = (n < block_bytes ? n : block_bytes) & ~std::size_t{31};
         std::uint64_t a0 = 0;
@@ -1168,9 +1155,46 @@ inline constexpr std::size_t block_bytes = 32U * 2048U;
         p += block;
         n -= block;
     }
+    return total;
+}
+
+} // namespace checksum_detail
+
+// One's-complement sum of `data` as big-endian 16-bit words, added to
+// `initial` (a previous partial sum or a pseudo-header sum). An odd final byte
+// is padded with a zero byte (RFC 1071 §4.1). Returns a value in [0, 0xffff].
+//
+// Speed: 32-bit little-endian words into four independent 64-bit
+// accumulators (lane k takes words k and k + 4 of each 32-byte round, a shape
+// g++ and clang both vectorize), carries kept in the upper bits and folded
+// once; RFC 1071 §2(B): the sum of byte-swapped words is the byte-swapped
+// sum, so one swap at the end gives the big-endian result on any host.
+[[nodiscard]] SYNACK_ALWAYS_INLINE constexpr std::uint32_t internet_sum(Bytes data, std::uint32_t initial = 0) noexcept {
+    using namespace checksum_detail;
+    const std::uint8_t* p = data.data();
+    std::size_t n = data.size();
+    // Headers (< 64 bytes) skip the block set-up: the tail below sums them
+    // 4 bytes a load.
+    std::uint64_t total = n >= 64 ? sum_blocks(p, n) : 0; // little-endian-word domain
     // Tail of 0..63 bytes; every piece starts at an even offset, so 16-bit
-    // word boundaries line up with those of the main loop.
-    while (n >= 8) {
+    // word boundaries line up with those of the main loop. Straight-line
+    // 32-bit loads, not a loop (which both compilers vectorize into 16-byte
+    // loads): a header the encoder has just written in 32-bit stores is
+    // usually read back at once (the peer machine in the same thread, a
+    // driver), and a 16-byte load over four fresh 32-bit stores cannot be
+    // forwarded from them; it waits until they reach the cache.
+    if (n >= 32) {
+        total += (le32(p) + le32(p + 4) + le32(p + 8) + le32(p + 12)) +
+                 (le32(p + 16) + le32(p + 20) + le32(p + 24) + le32(p + 28));
+        p += 32;
+        n -= 32;
+    }
+    if (n >= 16) {
+        total += (le32(p) + le32(p + 4)) + (le32(p + 8) + le32(p + 12));
+        p += 16;
+        n -= 16;
+    }
+    if (n >= 8) {
         total += le32(p) + le32(p + 4);
         p += 8;
         n -= 8;
@@ -1189,9 +1213,13 @@ inline constexpr std::size_t block_bytes = 32U * 2048U;
         total += p[0]; // low byte of a little-endian word = high byte on the wire
     }
 
+    // `initial` joins the little-endian domain before the one fold: a byte
+    // swap of a 16-bit word is a multiplication by 2^8 modulo 0xffff (2^16 ==
+    // 1), which holds for any 32-bit sum; 0 still comes out only when
+    // everything summed was zero.
+    total += static_cast<std::uint64_t>(initial) << 8U;
     const std::uint16_t le = fold_sum(total);
-    const auto be = static_cast<std::uint16_t>((le >> 8U) | (le << 8U));
-    return fold_sum(static_cast<std::uint64_t>(be) + initial);
+    return static_cast<std::uint16_t>((le >> 8U) | (le << 8U));
 }
 
 // Pseudo-header sums (not complemented), to pass as internet_sum's initial.
@@ -2887,10 +2915,18 @@ struct TcpFields {
     // Writes the fixed fields of a header `hl` bytes long into out[0, 20).
     // Precondition: out.size() >= 20.
     SYNACK_ALWAYS_INLINE constexpr void store(MutableBytes out, std::size_t hl) const noexcept {
+        store_front(out, hl);
+        store_back(out);
+    }
+    // Bytes 0-15 (ports, sequence and acknowledgment numbers, offset, flags,
+    // window) and bytes 16-19 (checksum, urgent pointer) of store().
+    SYNACK_ALWAYS_INLINE constexpr void store_front(MutableBytes out, std::size_t hl) const noexcept {
         store_be32(out, 0, (static_cast<std::uint32_t>(source_port) << 16U) | destination_port);
         store_be32(out, 4, seq.raw());
         store_be32(out, 8, ack.raw());
         store_be32(out, 12, (static_cast<std::uint32_t>(offset_flags(hl)) << 16U) | window);
+    }
+    SYNACK_ALWAYS_INLINE constexpr void store_back(MutableBytes out) const noexcept {
         store_be32(out, 16, (static_cast<std::uint32_t>(checksum) << 16U) | urgent_pointer);
     }
 
@@ -2917,7 +2953,11 @@ struct TcpFields {
     // from `src` to `dst` whose payload is `payload` (which the caller puts
     // right after the header, before or after this call). The header is
     // summed from the values as they are written, never read back: a read
-    // of freshly stored bytes would wait on store forwarding.
+    // of freshly stored bytes would wait on store forwarding. Every byte of
+    // the header is written exactly once, in aligned 32-bit stores (bytes
+    // 16-19, checksum and urgent pointer, last, once the sum is known), so
+    // that a reader of the fresh segment (a peer's verify in the same
+    // thread) loading 32-bit words gets each from a single store.
     SYNACK_ALWAYS_INLINE constexpr result<std::size_t> encode(MutableBytes out, const OptionValues& options, const IpAddress& src,
                                          const IpAddress& dst, Bytes payload = {}) const noexcept {
         if (out.size() < tcp_min_header) return Error::BufferTooSmall;
@@ -2927,11 +2967,12 @@ struct TcpFields {
         if (out.size() < hl) return Error::BufferTooSmall;
         TcpFields f = *this;
         f.checksum = 0;
-        f.store(out, hl);
+        f.store_front(out, hl);
         std::uint64_t sum = options.write_canonical_words(out, tcp_min_header) + f.word_sum(hl) +
                             pseudo_header_sum(src, dst, static_cast<std::uint32_t>(hl + payload.size()));
         if (!payload.empty()) sum += internet_sum(payload);
-        store_be16(out, 16, static_cast<std::uint16_t>(~fold_sum(sum)));
+        f.checksum = static_cast<std::uint16_t>(~fold_sum(sum));
+        f.store_back(out);
         return hl;
     }
 
@@ -4073,24 +4114,42 @@ class Connection {
     // contract (a buffer too small is an error naming the size needed, and
     // the segment stays queued).
     constexpr Optional<Transmit> poll_transmit(MutableBytes buf, Time now) noexcept {
-        if (tx_ == 0) return nullopt;
-        const Outgoing g = next_segment(now);
+        // The result is filled in where the caller receives it (one named
+        // Optional, returned on every path: NRVO), field by field from
+        // registers and members. Building a Transmit (or the whole segment
+        // description, flow included) in a temporary and copying it out
+        // reads 16-byte pieces of freshly written narrower stores: a
+        // store-forwarding stall on every segment.
+        Optional<Transmit> out;
+        if (tx_ == 0) return out;
+        TcpFields h;
+        OptionValues opts;
+        const Outgoing g = next_segment(h, opts, now);
+        const Endpoint& remote = g.rst ? rst_to_ : tuple_.remote;
+        Transmit& t = out.emplace();
+        t.flow.local = tuple_.local;
+        t.flow.remote = remote;
         // A buffer of max_segment_size() always fits: the size is only
-        // computed ahead when the buffer might be too small. (Each Transmit
-        // is built whole: filling one in field by field and returning it
-        // cost a store-forwarding stall.)
+        // computed ahead when the buffer might be too small.
         if (buf.size() < max_header_size + g.payload.size()) {
-            const result<std::size_t> optlen = g.opts.canonical_size();
+            const result<std::size_t> optlen = opts.canonical_size();
             const std::size_t needed = tcp_min_header + optlen.value_or(0) + g.payload.size();
-            if (optlen && buf.size() < needed) return Transmit{g.flow, 0, 0, Error::BufferTooSmall, needed};
+            if (optlen && buf.size() < needed) {
+                t.error = Error::BufferTooSmall;
+                t.needed = needed;
+                return out;
+            }
         }
         commit(g);
-        const result<std::size_t> n = g.h.encode(buf, g.opts, g.flow.local.address, g.flow.remote.address, g.payload);
+        const result<std::size_t> n = h.encode(buf, opts, tuple_.local.address, remote.address, g.payload);
         // (cannot fail with the options this machine builds: dropped rather than looping)
-        if (!n) return Transmit{g.flow, 0, 0, n.error(), 0};
+        if (!n) {
+            t.error = n.error();
+            return out;
+        }
         copy_bytes(buf, *n, g.payload);
-        const std::size_t length = *n + g.payload.size();
-        return Transmit{g.flow, length, 0, Error::None, length};
+        t.length = t.needed = *n + g.payload.size();
+        return out;
     }
 
     constexpr Optional<Event> poll_event() noexcept {
@@ -4141,13 +4200,13 @@ class Connection {
     };
     static constexpr std::size_t ev_capacity = 4;
 
-    // The next segment poll_transmit() writes, and what sending it clears.
+    // What poll_transmit() sends next besides its header fields and options
+    // (which next_segment() writes into the caller's), and what sending it
+    // clears. Small on purpose: no copy of the flow, no zeroed block.
     struct Outgoing {
-        TcpFields h{};
-        OptionValues opts{};
         Bytes payload{}; // Fast Open data only: handshake segments carry none
-        FourTuple flow{};
         std::uint8_t clear = 0; // TxBits sent
+        bool rst = false;       // to rst_to_ rather than tuple_.remote
         bool data = false;      // the Fast Open data is handed over
         bool dsack = false;     // the D-SACK block went
     };
@@ -4356,76 +4415,75 @@ class Connection {
 
     // ---- the segment poll_transmit() writes next (state unchanged) ----
 
-    [[nodiscard]] constexpr Outgoing next_segment(Time now) const noexcept {
+    [[nodiscard]] constexpr Outgoing next_segment(TcpFields& h, OptionValues& o, Time now) const noexcept {
         Outgoing g;
-        g.flow = tuple_;
         if (tx_ & TxRst) {
             g.clear = TxRst;
-            g.flow.remote = rst_to_;
-            g.h.seq = rst_seq_;
-            g.h.ack = rst_ack_;
-            g.h.flags = TcpFlags::from_bits(rst_flags_);
+            g.rst = true;
+            h.seq = rst_seq_;
+            h.ack = rst_ack_;
+            h.flags = TcpFlags::from_bits(rst_flags_);
             // Window 0; a RST answering a segment carries no options (Linux
             // tcp_v4_send_reset()), our active reset its timestamps.
-            if (flag(RstTs)) g.opts.timestamps = Timestamps{ts_now(now), ts_recent_};
+            if (flag(RstTs)) o.timestamps = Timestamps{ts_now(now), ts_recent_};
         } else if (tx_ & (TxSyn | TxSynAck)) {
-            syn_segment(g, (tx_ & TxSynAck) != 0, now);
+            syn_segment(g, h, o, (tx_ & TxSynAck) != 0, now);
         } else if ((tx_ & TxData) && !(tx_ & TxAck)) {
             // Fast Open data the SYN-ACK did not acknowledge (see connect_fast_open()).
             g.clear = TxData;
             g.data = true;
             const std::uint32_t sent = static_cast<std::uint32_t>(snd_una_ - (iss_ + 1));
             g.payload = sent < tfo_data_.size() ? tfo_data_.subspan(sent) : Bytes{};
-            g.h.seq = snd_una_;
-            g.h.ack = rcv_nxt_;
-            g.h.flags = TcpFlag::Psh | TcpFlag::Ack;
-            g.h.window = window_field(false);
-            if (flag(TsOk)) g.opts.timestamps = Timestamps{ts_now(now), ts_recent_};
+            h.seq = snd_una_;
+            h.ack = rcv_nxt_;
+            h.flags = TcpFlag::Psh | TcpFlag::Ack;
+            h.window = window_field(false);
+            if (flag(TsOk)) o.timestamps = Timestamps{ts_now(now), ts_recent_};
         } else {
-            ack_segment(g, now);
+            ack_segment(g, h, o, now);
         }
-        g.h.source_port = g.flow.local.port;
-        g.h.destination_port = g.flow.remote.port;
+        h.source_port = tuple_.local.port;
+        h.destination_port = g.rst ? rst_to_.port : tuple_.remote.port;
         return g;
     }
 
     // Linux's SYN and SYN-ACK (tcp_syn_options(), tcp_synack_options()).
-    constexpr void syn_segment(Outgoing& g, bool synack, Time now) const noexcept {
+    constexpr void syn_segment(Outgoing& g, TcpFields& h, OptionValues& o, bool synack, Time now) const noexcept {
         g.clear = TxSyn | TxSynAck | TxAck;
-        g.h.seq = iss_;
-        g.h.window = window_field(true);
+        h.seq = iss_;
+        h.window = window_field(true);
         if (synack) {
-            g.h.ack = rcv_nxt_;
-            g.h.flags = negotiate::synack_flags(agreement());
-            negotiate::synack_answer(cfg(), agreement(), ts_now(now), g.opts);
+            h.ack = rcv_nxt_;
+            h.flags = negotiate::synack_flags(agreement());
+            negotiate::synack_answer(cfg(), agreement(), ts_now(now), o);
             return;
         }
-        g.h.flags = negotiate::syn_flags(cfg());
-        negotiate::syn_offer(cfg(), ts_now(now), g.opts);
+        h.flags = negotiate::syn_flags(cfg());
+        negotiate::syn_offer(cfg(), ts_now(now), o);
         if (flag(TfoSyn)) {
-            g.opts.fast_open = tfo_cookie_len_ == 0 ? FastOpenOption::request()
-                                                    : FastOpenOption::with_cookie(Bytes(tfo_cookie_, tfo_cookie_len_));
+            o.fast_open = tfo_cookie_len_ == 0 ? FastOpenOption::request()
+                                               : FastOpenOption::with_cookie(Bytes(tfo_cookie_, tfo_cookie_len_));
             if (flag(TfoSynData)) g.payload = tfo_data_;
         }
     }
 
     // An ACK, or a FIN (which carries the ACK); several pending ACKs go once.
-    constexpr void ack_segment(Outgoing& g, Time now) const noexcept {
+    constexpr void ack_segment(Outgoing& g, TcpFields& h, OptionValues& o, Time now) const noexcept {
         const bool fin = (tx_ & TxFin) != 0;
         g.clear = TxFin | TxAck;
         // (An ACK queued ahead of Fast Open data goes before it.)
-        g.h.seq = fin ? snd_nxt_ - 1 : (tx_ & TxData) ? snd_una_ : snd_nxt_;
-        g.h.ack = rcv_nxt_;
-        g.h.flags = fin ? (TcpFlag::Fin | TcpFlag::Ack) : TcpFlags(TcpFlag::Ack);
-        g.h.window = window_field(false);
+        h.seq = fin ? snd_nxt_ - 1 : (tx_ & TxData) ? snd_una_ : snd_nxt_;
+        h.ack = rcv_nxt_;
+        h.flags = fin ? (TcpFlag::Fin | TcpFlag::Ack) : TcpFlags(TcpFlag::Ack);
+        h.window = window_field(false);
         // RFC 7323 §3.2: once negotiated, on every non-RST segment.
-        if (flag(TsOk)) g.opts.timestamps = Timestamps{ts_now(now), ts_recent_};
+        if (flag(TsOk)) o.timestamps = Timestamps{ts_now(now), ts_recent_};
         // RFC 2883 D-SACK for what the peer sent twice (its SYN in a
         // simultaneous open, data already received); Linux writes it after
         // the timestamps: nop,nop,TS,nop,nop,sack.
         if (flag(Dsack)) {
-            g.opts.sack_blocks[0] = SackBlock{dsack_start_.raw(), dsack_end_.raw()};
-            g.opts.sack_count = 1;
+            o.sack_blocks[0] = SackBlock{dsack_start_.raw(), dsack_end_.raw()};
+            o.sack_count = 1;
             g.dsack = true;
         }
     }

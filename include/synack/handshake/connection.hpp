@@ -404,24 +404,42 @@ class Connection {
     // contract (a buffer too small is an error naming the size needed, and
     // the segment stays queued).
     constexpr Optional<Transmit> poll_transmit(MutableBytes buf, Time now) noexcept {
-        if (tx_ == 0) return nullopt;
-        const Outgoing g = next_segment(now);
+        // The result is filled in where the caller receives it (one named
+        // Optional, returned on every path: NRVO), field by field from
+        // registers and members. Building a Transmit (or the whole segment
+        // description, flow included) in a temporary and copying it out
+        // reads 16-byte pieces of freshly written narrower stores: a
+        // store-forwarding stall on every segment.
+        Optional<Transmit> out;
+        if (tx_ == 0) return out;
+        TcpFields h;
+        OptionValues opts;
+        const Outgoing g = next_segment(h, opts, now);
+        const Endpoint& remote = g.rst ? rst_to_ : tuple_.remote;
+        Transmit& t = out.emplace();
+        t.flow.local = tuple_.local;
+        t.flow.remote = remote;
         // A buffer of max_segment_size() always fits: the size is only
-        // computed ahead when the buffer might be too small. (Each Transmit
-        // is built whole: filling one in field by field and returning it
-        // cost a store-forwarding stall.)
+        // computed ahead when the buffer might be too small.
         if (buf.size() < max_header_size + g.payload.size()) {
-            const result<std::size_t> optlen = g.opts.canonical_size();
+            const result<std::size_t> optlen = opts.canonical_size();
             const std::size_t needed = tcp_min_header + optlen.value_or(0) + g.payload.size();
-            if (optlen && buf.size() < needed) return Transmit{g.flow, 0, 0, Error::BufferTooSmall, needed};
+            if (optlen && buf.size() < needed) {
+                t.error = Error::BufferTooSmall;
+                t.needed = needed;
+                return out;
+            }
         }
         commit(g);
-        const result<std::size_t> n = g.h.encode(buf, g.opts, g.flow.local.address, g.flow.remote.address, g.payload);
+        const result<std::size_t> n = h.encode(buf, opts, tuple_.local.address, remote.address, g.payload);
         // (cannot fail with the options this machine builds: dropped rather than looping)
-        if (!n) return Transmit{g.flow, 0, 0, n.error(), 0};
+        if (!n) {
+            t.error = n.error();
+            return out;
+        }
         copy_bytes(buf, *n, g.payload);
-        const std::size_t length = *n + g.payload.size();
-        return Transmit{g.flow, length, 0, Error::None, length};
+        t.length = t.needed = *n + g.payload.size();
+        return out;
     }
 
     constexpr Optional<Event> poll_event() noexcept {
@@ -472,13 +490,13 @@ class Connection {
     };
     static constexpr std::size_t ev_capacity = 4;
 
-    // The next segment poll_transmit() writes, and what sending it clears.
+    // What poll_transmit() sends next besides its header fields and options
+    // (which next_segment() writes into the caller's), and what sending it
+    // clears. Small on purpose: no copy of the flow, no zeroed block.
     struct Outgoing {
-        TcpFields h{};
-        OptionValues opts{};
         Bytes payload{}; // Fast Open data only: handshake segments carry none
-        FourTuple flow{};
         std::uint8_t clear = 0; // TxBits sent
+        bool rst = false;       // to rst_to_ rather than tuple_.remote
         bool data = false;      // the Fast Open data is handed over
         bool dsack = false;     // the D-SACK block went
     };
@@ -687,76 +705,75 @@ class Connection {
 
     // ---- the segment poll_transmit() writes next (state unchanged) ----
 
-    [[nodiscard]] constexpr Outgoing next_segment(Time now) const noexcept {
+    [[nodiscard]] constexpr Outgoing next_segment(TcpFields& h, OptionValues& o, Time now) const noexcept {
         Outgoing g;
-        g.flow = tuple_;
         if (tx_ & TxRst) {
             g.clear = TxRst;
-            g.flow.remote = rst_to_;
-            g.h.seq = rst_seq_;
-            g.h.ack = rst_ack_;
-            g.h.flags = TcpFlags::from_bits(rst_flags_);
+            g.rst = true;
+            h.seq = rst_seq_;
+            h.ack = rst_ack_;
+            h.flags = TcpFlags::from_bits(rst_flags_);
             // Window 0; a RST answering a segment carries no options (Linux
             // tcp_v4_send_reset()), our active reset its timestamps.
-            if (flag(RstTs)) g.opts.timestamps = Timestamps{ts_now(now), ts_recent_};
+            if (flag(RstTs)) o.timestamps = Timestamps{ts_now(now), ts_recent_};
         } else if (tx_ & (TxSyn | TxSynAck)) {
-            syn_segment(g, (tx_ & TxSynAck) != 0, now);
+            syn_segment(g, h, o, (tx_ & TxSynAck) != 0, now);
         } else if ((tx_ & TxData) && !(tx_ & TxAck)) {
             // Fast Open data the SYN-ACK did not acknowledge (see connect_fast_open()).
             g.clear = TxData;
             g.data = true;
             const std::uint32_t sent = static_cast<std::uint32_t>(snd_una_ - (iss_ + 1));
             g.payload = sent < tfo_data_.size() ? tfo_data_.subspan(sent) : Bytes{};
-            g.h.seq = snd_una_;
-            g.h.ack = rcv_nxt_;
-            g.h.flags = TcpFlag::Psh | TcpFlag::Ack;
-            g.h.window = window_field(false);
-            if (flag(TsOk)) g.opts.timestamps = Timestamps{ts_now(now), ts_recent_};
+            h.seq = snd_una_;
+            h.ack = rcv_nxt_;
+            h.flags = TcpFlag::Psh | TcpFlag::Ack;
+            h.window = window_field(false);
+            if (flag(TsOk)) o.timestamps = Timestamps{ts_now(now), ts_recent_};
         } else {
-            ack_segment(g, now);
+            ack_segment(g, h, o, now);
         }
-        g.h.source_port = g.flow.local.port;
-        g.h.destination_port = g.flow.remote.port;
+        h.source_port = tuple_.local.port;
+        h.destination_port = g.rst ? rst_to_.port : tuple_.remote.port;
         return g;
     }
 
     // Linux's SYN and SYN-ACK (tcp_syn_options(), tcp_synack_options()).
-    constexpr void syn_segment(Outgoing& g, bool synack, Time now) const noexcept {
+    constexpr void syn_segment(Outgoing& g, TcpFields& h, OptionValues& o, bool synack, Time now) const noexcept {
         g.clear = TxSyn | TxSynAck | TxAck;
-        g.h.seq = iss_;
-        g.h.window = window_field(true);
+        h.seq = iss_;
+        h.window = window_field(true);
         if (synack) {
-            g.h.ack = rcv_nxt_;
-            g.h.flags = negotiate::synack_flags(agreement());
-            negotiate::synack_answer(cfg(), agreement(), ts_now(now), g.opts);
+            h.ack = rcv_nxt_;
+            h.flags = negotiate::synack_flags(agreement());
+            negotiate::synack_answer(cfg(), agreement(), ts_now(now), o);
             return;
         }
-        g.h.flags = negotiate::syn_flags(cfg());
-        negotiate::syn_offer(cfg(), ts_now(now), g.opts);
+        h.flags = negotiate::syn_flags(cfg());
+        negotiate::syn_offer(cfg(), ts_now(now), o);
         if (flag(TfoSyn)) {
-            g.opts.fast_open = tfo_cookie_len_ == 0 ? FastOpenOption::request()
-                                                    : FastOpenOption::with_cookie(Bytes(tfo_cookie_, tfo_cookie_len_));
+            o.fast_open = tfo_cookie_len_ == 0 ? FastOpenOption::request()
+                                               : FastOpenOption::with_cookie(Bytes(tfo_cookie_, tfo_cookie_len_));
             if (flag(TfoSynData)) g.payload = tfo_data_;
         }
     }
 
     // An ACK, or a FIN (which carries the ACK); several pending ACKs go once.
-    constexpr void ack_segment(Outgoing& g, Time now) const noexcept {
+    constexpr void ack_segment(Outgoing& g, TcpFields& h, OptionValues& o, Time now) const noexcept {
         const bool fin = (tx_ & TxFin) != 0;
         g.clear = TxFin | TxAck;
         // (An ACK queued ahead of Fast Open data goes before it.)
-        g.h.seq = fin ? snd_nxt_ - 1 : (tx_ & TxData) ? snd_una_ : snd_nxt_;
-        g.h.ack = rcv_nxt_;
-        g.h.flags = fin ? (TcpFlag::Fin | TcpFlag::Ack) : TcpFlags(TcpFlag::Ack);
-        g.h.window = window_field(false);
+        h.seq = fin ? snd_nxt_ - 1 : (tx_ & TxData) ? snd_una_ : snd_nxt_;
+        h.ack = rcv_nxt_;
+        h.flags = fin ? (TcpFlag::Fin | TcpFlag::Ack) : TcpFlags(TcpFlag::Ack);
+        h.window = window_field(false);
         // RFC 7323 §3.2: once negotiated, on every non-RST segment.
-        if (flag(TsOk)) g.opts.timestamps = Timestamps{ts_now(now), ts_recent_};
+        if (flag(TsOk)) o.timestamps = Timestamps{ts_now(now), ts_recent_};
         // RFC 2883 D-SACK for what the peer sent twice (its SYN in a
         // simultaneous open, data already received); Linux writes it after
         // the timestamps: nop,nop,TS,nop,nop,sack.
         if (flag(Dsack)) {
-            g.opts.sack_blocks[0] = SackBlock{dsack_start_.raw(), dsack_end_.raw()};
-            g.opts.sack_count = 1;
+            o.sack_blocks[0] = SackBlock{dsack_start_.raw(), dsack_end_.raw()};
+            o.sack_count = 1;
             g.dsack = true;
         }
     }

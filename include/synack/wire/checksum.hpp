@@ -48,25 +48,12 @@ namespace checksum_detail {
 // 2^(33 + 11) and their sum below 2^46, far from overflow.
 inline constexpr std::size_t block_bytes = 32U * 2048U;
 
-} // namespace checksum_detail
-
-// One's-complement sum of `data` as big-endian 16-bit words, added to
-// `initial` (a previous partial sum or a pseudo-header sum). An odd final byte
-// is padded with a zero byte (RFC 1071 §4.1). Returns a value in [0, 0xffff].
-//
-// Speed: 32-bit little-endian words into four independent 64-bit
-// accumulators (lane k takes words k and k + 4 of each 32-byte round, a shape
-// g++ and clang both vectorize), carries kept in the upper bits and folded
-// once; RFC 1071 §2(B): the sum of byte-swapped words is the byte-swapped
-// sum, so one swap at the end gives the big-endian result on any host.
-[[nodiscard]] constexpr std::uint32_t internet_sum(Bytes data, std::uint32_t initial = 0) noexcept {
-    using namespace checksum_detail;
-    const std::uint8_t* p = data.data();
-    std::size_t n = data.size();
-    std::uint64_t total = 0; // little-endian-word domain
-
-    // Headers (< 64 bytes) skip the block set-up: the tail loop below sums
-    // them 8 bytes a step.
+// The 32-byte rounds of internet_sum() over the first n - n % 32 bytes (n >=
+// 64), as a little-endian-word sum below 2^33; advances p and n. Apart from
+// internet_sum(), which headers never take here, so that it stays small
+// enough to be inlined into every decoder.
+[[nodiscard]] constexpr std::uint64_t sum_blocks(const std::uint8_t*& p, std::size_t& n) noexcept {
+    std::uint64_t total = 0;
     while (n >= 64) {
         const std::size_t block = (n < block_bytes ? n : block_bytes) & ~std::size_t{31};
         std::uint64_t a0 = 0;
@@ -83,9 +70,46 @@ inline constexpr std::size_t block_bytes = 32U * 2048U;
         p += block;
         n -= block;
     }
+    return total;
+}
+
+} // namespace checksum_detail
+
+// One's-complement sum of `data` as big-endian 16-bit words, added to
+// `initial` (a previous partial sum or a pseudo-header sum). An odd final byte
+// is padded with a zero byte (RFC 1071 §4.1). Returns a value in [0, 0xffff].
+//
+// Speed: 32-bit little-endian words into four independent 64-bit
+// accumulators (lane k takes words k and k + 4 of each 32-byte round, a shape
+// g++ and clang both vectorize), carries kept in the upper bits and folded
+// once; RFC 1071 §2(B): the sum of byte-swapped words is the byte-swapped
+// sum, so one swap at the end gives the big-endian result on any host.
+[[nodiscard]] SYNACK_ALWAYS_INLINE constexpr std::uint32_t internet_sum(Bytes data, std::uint32_t initial = 0) noexcept {
+    using namespace checksum_detail;
+    const std::uint8_t* p = data.data();
+    std::size_t n = data.size();
+    // Headers (< 64 bytes) skip the block set-up: the tail below sums them
+    // 4 bytes a load.
+    std::uint64_t total = n >= 64 ? sum_blocks(p, n) : 0; // little-endian-word domain
     // Tail of 0..63 bytes; every piece starts at an even offset, so 16-bit
-    // word boundaries line up with those of the main loop.
-    while (n >= 8) {
+    // word boundaries line up with those of the main loop. Straight-line
+    // 32-bit loads, not a loop (which both compilers vectorize into 16-byte
+    // loads): a header the encoder has just written in 32-bit stores is
+    // usually read back at once (the peer machine in the same thread, a
+    // driver), and a 16-byte load over four fresh 32-bit stores cannot be
+    // forwarded from them; it waits until they reach the cache.
+    if (n >= 32) {
+        total += (le32(p) + le32(p + 4) + le32(p + 8) + le32(p + 12)) +
+                 (le32(p + 16) + le32(p + 20) + le32(p + 24) + le32(p + 28));
+        p += 32;
+        n -= 32;
+    }
+    if (n >= 16) {
+        total += (le32(p) + le32(p + 4)) + (le32(p + 8) + le32(p + 12));
+        p += 16;
+        n -= 16;
+    }
+    if (n >= 8) {
         total += le32(p) + le32(p + 4);
         p += 8;
         n -= 8;
@@ -104,9 +128,13 @@ inline constexpr std::size_t block_bytes = 32U * 2048U;
         total += p[0]; // low byte of a little-endian word = high byte on the wire
     }
 
+    // `initial` joins the little-endian domain before the one fold: a byte
+    // swap of a 16-bit word is a multiplication by 2^8 modulo 0xffff (2^16 ==
+    // 1), which holds for any 32-bit sum; 0 still comes out only when
+    // everything summed was zero.
+    total += static_cast<std::uint64_t>(initial) << 8U;
     const std::uint16_t le = fold_sum(total);
-    const auto be = static_cast<std::uint16_t>((le >> 8U) | (le << 8U));
-    return fold_sum(static_cast<std::uint64_t>(be) + initial);
+    return static_cast<std::uint16_t>((le >> 8U) | (le << 8U));
 }
 
 // Pseudo-header sums (not complemented), to pass as internet_sum's initial.

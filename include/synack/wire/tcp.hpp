@@ -147,10 +147,18 @@ struct TcpFields {
     // Writes the fixed fields of a header `hl` bytes long into out[0, 20).
     // Precondition: out.size() >= 20.
     SYNACK_ALWAYS_INLINE constexpr void store(MutableBytes out, std::size_t hl) const noexcept {
+        store_front(out, hl);
+        store_back(out);
+    }
+    // Bytes 0-15 (ports, sequence and acknowledgment numbers, offset, flags,
+    // window) and bytes 16-19 (checksum, urgent pointer) of store().
+    SYNACK_ALWAYS_INLINE constexpr void store_front(MutableBytes out, std::size_t hl) const noexcept {
         store_be32(out, 0, (static_cast<std::uint32_t>(source_port) << 16U) | destination_port);
         store_be32(out, 4, seq.raw());
         store_be32(out, 8, ack.raw());
         store_be32(out, 12, (static_cast<std::uint32_t>(offset_flags(hl)) << 16U) | window);
+    }
+    SYNACK_ALWAYS_INLINE constexpr void store_back(MutableBytes out) const noexcept {
         store_be32(out, 16, (static_cast<std::uint32_t>(checksum) << 16U) | urgent_pointer);
     }
 
@@ -177,7 +185,11 @@ struct TcpFields {
     // from `src` to `dst` whose payload is `payload` (which the caller puts
     // right after the header, before or after this call). The header is
     // summed from the values as they are written, never read back: a read
-    // of freshly stored bytes would wait on store forwarding.
+    // of freshly stored bytes would wait on store forwarding. Every byte of
+    // the header is written exactly once, in aligned 32-bit stores (bytes
+    // 16-19, checksum and urgent pointer, last, once the sum is known), so
+    // that a reader of the fresh segment (a peer's verify in the same
+    // thread) loading 32-bit words gets each from a single store.
     SYNACK_ALWAYS_INLINE constexpr result<std::size_t> encode(MutableBytes out, const OptionValues& options, const IpAddress& src,
                                          const IpAddress& dst, Bytes payload = {}) const noexcept {
         if (out.size() < tcp_min_header) return Error::BufferTooSmall;
@@ -187,11 +199,12 @@ struct TcpFields {
         if (out.size() < hl) return Error::BufferTooSmall;
         TcpFields f = *this;
         f.checksum = 0;
-        f.store(out, hl);
+        f.store_front(out, hl);
         std::uint64_t sum = options.write_canonical_words(out, tcp_min_header) + f.word_sum(hl) +
                             pseudo_header_sum(src, dst, static_cast<std::uint32_t>(hl + payload.size()));
         if (!payload.empty()) sum += internet_sum(payload);
-        store_be16(out, 16, static_cast<std::uint16_t>(~fold_sum(sum)));
+        f.checksum = static_cast<std::uint16_t>(~fold_sum(sum));
+        f.store_back(out);
         return hl;
     }
 
