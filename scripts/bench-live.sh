@@ -244,7 +244,11 @@ for s in synack-q1 kernel-t1; do
     if [ "$s" = synack-q1 ]; then start_synack 1; ep=$synack_ep; else start_kernel 1; ep=$kernel_ep; fi
     served=0
     for stage in 0 10000 100000; do
-        [ "$stage" -gt "$served" ] && load "$s-fill-$stage" "$ep" $((stage - served)) 64
+        # The probe waits 5 s after a fill, for both servers: it measures
+        # what the flows served left behind, not the fill's aftermath (right
+        # after a fill synack-server's 1-in-flight latency was 34 us, 5 s
+        # later 17 us, with the 13,000 client TIME-WAIT sockets still there).
+        [ "$stage" -gt "$served" ] && load "$s-fill-$stage" "$ep" $((stage - served)) 64 && sleep 5
         served=$stage
         load "$s-probe-$stage" "$ep" 1000 1
         lat[$s-$stage]="$(p50_of "$s-probe-$stage")/$(p99_of "$s-probe-$stage")"
