@@ -1928,8 +1928,10 @@ struct IpPacket {
 // Offsets are into `data`. With `verify_ipv4_checksum` false the IPv4
 // header checksum is not checked (a capture reader reports it apart, so the
 // segment behind a bad header is still shown).
-// The same, filled into `out` in place (what a packet path uses: nothing is
-// copied, and `out` is only meaningful when the Failure's error is None).
+//
+// This form fills `out` in place and returns the Failure (error None on
+// success; `out` is meaningful only then): what a packet path uses, since
+// nothing is copied. The form below returns a result<IpPacket>.
 constexpr Failure parse_ip_packet(Bytes data, IpPacket& out, bool verify_ipv4_checksum = true) noexcept {
     if (!data.empty() && (data[0] >> 4U) == 6) {
         const auto v6 = Ipv6View::parse(data);
@@ -3205,6 +3207,24 @@ constexpr SipHasher& add_address(SipHasher& h, const IpAddress& a) noexcept {
     return h;
 }
 } // namespace detail
+
+// The index hash of a flow table (TcpEndpoint's flows, a Listener's
+// half-open entries): keyed SipHash-1-3 of the 4-tuple, its words packed
+// straight from the addresses and ports (remote address, local address,
+// then remote and local port); the family is in the length. A table's hash,
+// not a PRF: ISNs, cookies and timestamp offsets stay SipHash-2-4.
+[[nodiscard]] constexpr std::uint64_t flow_table_hash(const SipKey& key, const FourTuple& t) noexcept {
+    const IpAddress& r = t.remote.address;
+    const IpAddress& l = t.local.address;
+    const std::uint64_t ports = (std::uint64_t{t.remote.port} << 16U) | t.local.port;
+    if (r.is_v4()) {
+        const std::uint64_t w[1] = {load_le32(r.bytes, 0) | (std::uint64_t{load_le32(l.bytes, 0)} << 32U)};
+        return siphash13_words(key, w, ports, 12);
+    }
+    const std::uint64_t w[4] = {load_le64(r.bytes, 0), load_le64(r.bytes, 8), load_le64(l.bytes, 0),
+                                load_le64(l.bytes, 8)};
+    return siphash13_words(key, w, ports, 36);
+}
 
 // F(): the keyed hash of the 4-tuple, in RFC 6528's argument order
 // (family, local address, local port, family, remote address, remote port).
@@ -5758,20 +5778,8 @@ class Listener {
 
     // ---- the table ----
 
-    // Keyed SipHash-1-3 of the remote endpoint, its words packed straight
-    // from the address and port (a table's hash, as TcpEndpoint's; the PRFs
-    // stay SipHash-2-4).
     [[nodiscard]] std::uint32_t bucket_of(const Endpoint& r) const noexcept {
-        const Array<std::uint8_t, 16>& a = r.address.bytes;
-        std::uint64_t h = 0;
-        if (r.address.is_v4()) {
-            const std::uint64_t w[1] = {load_le32(a, 0) | (std::uint64_t{r.port} << 32U)};
-            h = siphash13_words(table_key_, w, 0, 8);
-        } else {
-            const std::uint64_t w[2] = {load_le64(a, 0), load_le64(a, 8)};
-            h = siphash13_words(table_key_, w, r.port, 18);
-        }
-        return static_cast<std::uint32_t>(h) & bucket_mask_;
+        return static_cast<std::uint32_t>(flow_table_hash(table_key_, FourTuple{local_, r})) & bucket_mask_;
     }
 
     [[nodiscard]] Endpoint endpoint_of(const HalfOpen& e) const noexcept {
@@ -6955,20 +6963,7 @@ class TcpEndpoint {
         std::uint32_t slot = none; // none: empty
     };
 
-    // Keyed (flow_key_) SipHash-1-3 of the 4-tuple, its words packed
-    // straight from the addresses and ports; the family is in the length.
-    [[nodiscard]] std::uint64_t flow_hash(const FourTuple& t) const noexcept {
-        const IpAddress& r = t.remote.address;
-        const IpAddress& l = t.local.address;
-        const std::uint64_t ports = (std::uint64_t{t.remote.port} << 16U) | t.local.port;
-        if (r.is_v4()) {
-            const std::uint64_t w[1] = {load_le32(r.bytes, 0) | (std::uint64_t{load_le32(l.bytes, 0)} << 32U)};
-            return siphash13_words(flow_key_, w, ports, 12);
-        }
-        const std::uint64_t w[4] = {load_le64(r.bytes, 0), load_le64(r.bytes, 8), load_le64(l.bytes, 0),
-                                    load_le64(l.bytes, 8)};
-        return siphash13_words(flow_key_, w, ports, 36);
-    }
+    [[nodiscard]] std::uint64_t flow_hash(const FourTuple& t) const noexcept { return flow_table_hash(flow_key_, t); }
     [[nodiscard]] std::uint32_t lookup(std::uint64_t hash, const FourTuple& t) const noexcept {
         const auto tag = static_cast<std::uint32_t>(hash >> 32U);
         for (std::uint32_t p = static_cast<std::uint32_t>(hash) & table_mask_;; p = (p + 1) & table_mask_) {

@@ -141,9 +141,7 @@ class Driver {
             ++stats_.wakeups;
             st = read_all();
             if (!st) break;
-            const Time t = monotonic_now();
-            if (endpoint_.next_deadline() <= t) endpoint_.on_timer(t);
-            st = flush();
+            st = after_reads();
         }
         ::close(ep);
         return st;
@@ -193,9 +191,7 @@ class Driver {
             if (OsStatus st = read_all(); !st) return st;
             if (stats_.reads != before) {
                 ++stats_.busy_polls;
-                const Time t = monotonic_now();
-                if (endpoint_.next_deadline() <= t) endpoint_.on_timer(t);
-                return flush();
+                return after_reads();
             }
             const Time t0 = monotonic_now();
             if (t0 >= until) return {};
@@ -217,6 +213,14 @@ class Driver {
                 }
             }
         }
+    }
+
+    // After a wake-up's reads: the timers now due, then what they and the
+    // reads left to send.
+    OsStatus after_reads() {
+        const Time t = monotonic_now();
+        if (endpoint_.next_deadline() <= t) endpoint_.on_timer(t);
+        return flush();
     }
 
     OsStatus read_all() {

@@ -592,20 +592,7 @@ class TcpEndpoint {
         std::uint32_t slot = none; // none: empty
     };
 
-    // Keyed (flow_key_) SipHash-1-3 of the 4-tuple, its words packed
-    // straight from the addresses and ports; the family is in the length.
-    [[nodiscard]] std::uint64_t flow_hash(const FourTuple& t) const noexcept {
-        const IpAddress& r = t.remote.address;
-        const IpAddress& l = t.local.address;
-        const std::uint64_t ports = (std::uint64_t{t.remote.port} << 16U) | t.local.port;
-        if (r.is_v4()) {
-            const std::uint64_t w[1] = {load_le32(r.bytes, 0) | (std::uint64_t{load_le32(l.bytes, 0)} << 32U)};
-            return siphash13_words(flow_key_, w, ports, 12);
-        }
-        const std::uint64_t w[4] = {load_le64(r.bytes, 0), load_le64(r.bytes, 8), load_le64(l.bytes, 0),
-                                    load_le64(l.bytes, 8)};
-        return siphash13_words(flow_key_, w, ports, 36);
-    }
+    [[nodiscard]] std::uint64_t flow_hash(const FourTuple& t) const noexcept { return flow_table_hash(flow_key_, t); }
     [[nodiscard]] std::uint32_t lookup(std::uint64_t hash, const FourTuple& t) const noexcept {
         const auto tag = static_cast<std::uint32_t>(hash >> 32U);
         for (std::uint32_t p = static_cast<std::uint32_t>(hash) & table_mask_;; p = (p + 1) & table_mask_) {

@@ -35,6 +35,24 @@ constexpr SipHasher& add_address(SipHasher& h, const IpAddress& a) noexcept {
 }
 } // namespace detail
 
+// The index hash of a flow table (TcpEndpoint's flows, a Listener's
+// half-open entries): keyed SipHash-1-3 of the 4-tuple, its words packed
+// straight from the addresses and ports (remote address, local address,
+// then remote and local port); the family is in the length. A table's hash,
+// not a PRF: ISNs, cookies and timestamp offsets stay SipHash-2-4.
+[[nodiscard]] constexpr std::uint64_t flow_table_hash(const SipKey& key, const FourTuple& t) noexcept {
+    const IpAddress& r = t.remote.address;
+    const IpAddress& l = t.local.address;
+    const std::uint64_t ports = (std::uint64_t{t.remote.port} << 16U) | t.local.port;
+    if (r.is_v4()) {
+        const std::uint64_t w[1] = {load_le32(r.bytes, 0) | (std::uint64_t{load_le32(l.bytes, 0)} << 32U)};
+        return siphash13_words(key, w, ports, 12);
+    }
+    const std::uint64_t w[4] = {load_le64(r.bytes, 0), load_le64(r.bytes, 8), load_le64(l.bytes, 0),
+                                load_le64(l.bytes, 8)};
+    return siphash13_words(key, w, ports, 36);
+}
+
 // F(): the keyed hash of the 4-tuple, in RFC 6528's argument order
 // (family, local address, local port, family, remote address, remote port).
 [[nodiscard]] constexpr std::uint32_t isn_hash(const SipKey& key, const FourTuple& t) noexcept {

@@ -422,20 +422,8 @@ class Listener {
 
     // ---- the table ----
 
-    // Keyed SipHash-1-3 of the remote endpoint, its words packed straight
-    // from the address and port (a table's hash, as TcpEndpoint's; the PRFs
-    // stay SipHash-2-4).
     [[nodiscard]] std::uint32_t bucket_of(const Endpoint& r) const noexcept {
-        const Array<std::uint8_t, 16>& a = r.address.bytes;
-        std::uint64_t h = 0;
-        if (r.address.is_v4()) {
-            const std::uint64_t w[1] = {load_le32(a, 0) | (std::uint64_t{r.port} << 32U)};
-            h = siphash13_words(table_key_, w, 0, 8);
-        } else {
-            const std::uint64_t w[2] = {load_le64(a, 0), load_le64(a, 8)};
-            h = siphash13_words(table_key_, w, r.port, 18);
-        }
-        return static_cast<std::uint32_t>(h) & bucket_mask_;
+        return static_cast<std::uint32_t>(flow_table_hash(table_key_, FourTuple{local_, r})) & bucket_mask_;
     }
 
     [[nodiscard]] Endpoint endpoint_of(const HalfOpen& e) const noexcept {

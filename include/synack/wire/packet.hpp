@@ -40,8 +40,10 @@ struct IpPacket {
 // Offsets are into `data`. With `verify_ipv4_checksum` false the IPv4
 // header checksum is not checked (a capture reader reports it apart, so the
 // segment behind a bad header is still shown).
-// The same, filled into `out` in place (what a packet path uses: nothing is
-// copied, and `out` is only meaningful when the Failure's error is None).
+//
+// This form fills `out` in place and returns the Failure (error None on
+// success; `out` is meaningful only then): what a packet path uses, since
+// nothing is copied. The form below returns a result<IpPacket>.
 constexpr Failure parse_ip_packet(Bytes data, IpPacket& out, bool verify_ipv4_checksum = true) noexcept {
     if (!data.empty() && (data[0] >> 4U) == 6) {
         const auto v6 = Ipv6View::parse(data);
