@@ -813,22 +813,16 @@ class Optional {
 
     template <class... A>
     constexpr T& emplace(A&&... args) noexcept {
-        if (std::is_constant_evaluated() || !std::is_trivially_destructible_v<T>) {
-            if constexpr (std::is_constructible_v<T, A&&...>) {
-                value_ = T(static_cast<A&&>(args)...);
-            } else { // an aggregate (clang 14 has no parenthesized aggregate init)
-                value_ = T{static_cast<A&&>(args)...};
-            }
+        if (std::is_constant_evaluated()) {
+            value_ = make(static_cast<A&&>(args)...);
         } else {
-            // At run time the value is built where it lives. Assigning a
-            // temporary made g++ build it on the stack and copy it in with
-            // wide loads of its fresh narrow stores, which stall on store
-            // forwarding (a Transmit or Datagram on every poll_transmit).
-            if constexpr (std::is_constructible_v<T, A&&...>) {
-                ::new (static_cast<void*>(&value_)) T(static_cast<A&&>(args)...);
-            } else {
-                ::new (static_cast<void*>(&value_)) T{static_cast<A&&>(args)...};
-            }
+            // At run time the value is built where it lives (the prvalue
+            // initializes value_ itself). Assigning a temporary made g++
+            // build it on the stack and copy it in with wide loads of its
+            // fresh narrow stores, which stall on store forwarding (a
+            // Transmit or Datagram on every poll_transmit).
+            value_.~T();
+            ::new (static_cast<void*>(&value_)) T(make(static_cast<A&&>(args)...));
         }
         has_ = true;
         return value_;
@@ -845,6 +839,15 @@ class Optional {
     friend constexpr bool operator==(const Optional& a, const T& v) noexcept { return a.has_ && a.value_ == v; }
 
   private:
+    template <class... A>
+    static constexpr T make(A&&... args) noexcept {
+        if constexpr (std::is_constructible_v<T, A&&...>) {
+            return T(static_cast<A&&>(args)...);
+        } else { // an aggregate (clang 14 has no parenthesized aggregate init)
+            return T{static_cast<A&&>(args)...};
+        }
+    }
+
     T value_{};
     bool has_ = false;
 };
