@@ -20,6 +20,7 @@
 #include <cstdint>
 #include <memory>
 #include <vector>
+#include <cstdlib>
 
 #include "synack/handshake/endpoint.hpp"
 
@@ -102,7 +103,7 @@ BENCHMARK(Codec_SynToSynAck);
 // handshakes with a client endpoint in virtual time.
 std::unique_ptr<TcpEndpoint> server_with(const Context& sctx, const Context& cctx, std::size_t established) {
     EndpointLimits l;
-    l.max_flows = 131072;
+    l.max_flows = std::getenv("MF") ? static_cast<std::uint32_t>(std::atoi(std::getenv("MF"))) : 131072;
     auto server = std::make_unique<TcpEndpoint>(sctx, l);
     static_cast<void>(server->listen({server_ip, server_port}));
     TcpEndpoint client(cctx, l);

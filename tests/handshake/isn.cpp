@@ -39,11 +39,12 @@ constexpr std::array<std::uint8_t, 38> v6_flow_bytes{
     6, 0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2, 0xc3, 0x50, // 50000
 };
 
-// The timestamp offset input: the two addresses with their family bytes, no ports.
-constexpr std::array<std::uint8_t, 10> v4_pair_bytes{4, 198, 18, 0, 1, 4, 198, 18, 0, 2};
-constexpr std::array<std::uint8_t, 34> v6_pair_bytes{
-    6, 0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1,
-    6, 0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2,
+// The timestamp offset input: the local address padded to whole 8-byte
+// words, then the remote address; no ports.
+constexpr std::array<std::uint8_t, 12> v4_pair_bytes{198, 18, 0, 1, 0, 0, 0, 0, 198, 18, 0, 2};
+constexpr std::array<std::uint8_t, 32> v6_pair_bytes{
+    0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1,
+    0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2,
 };
 
 template <std::size_t N>
@@ -171,12 +172,16 @@ TEST_CASE("isn: timestamp_offset hashes the address pair, without ports", "[isn]
     CHECK(timestamp_offset(key, IpAddress::v4(198, 18, 0, 3), v4_remote) != timestamp_offset(key, v4_local, v4_remote));
     CHECK(timestamp_offset(key, v4_remote, v4_local) != timestamp_offset(key, v4_local, v4_remote));
     CHECK(timestamp_offset(key, v4_remote, v4_local) ==
-          low32_siphash(key, std::array<std::uint8_t, 10>{4, 198, 18, 0, 2, 4, 198, 18, 0, 1}));
+          low32_siphash(key, std::array<std::uint8_t, 12>{198, 18, 0, 2, 0, 0, 0, 0, 198, 18, 0, 1}));
     CHECK(timestamp_offset(key, v6_remote, v6_local) != timestamp_offset(key, v6_local, v6_remote));
 
-    // The family bytes are part of the input: the bare addresses hash differently.
-    const std::array<std::uint8_t, 8> no_family{198, 18, 0, 1, 198, 18, 0, 2};
-    CHECK(timestamp_offset(key, v4_local, v4_remote) != low32_siphash(key, no_family));
+    // The padding is part of the input: the bare addresses hash differently.
+    const std::array<std::uint8_t, 8> unpadded{198, 18, 0, 1, 198, 18, 0, 2};
+    CHECK(timestamp_offset(key, v4_local, v4_remote) != low32_siphash(key, unpadded));
+    // A listener's cached half gives the same offsets.
+    const TimestampOffsets mine(key, v6_local);
+    CHECK(mine(v6_remote) == timestamp_offset(key, v6_local, v6_remote));
+    CHECK(TimestampOffsets(key, v4_local)(v4_remote) == timestamp_offset(key, v4_local, v4_remote));
 }
 
 TEST_CASE("isn: timestamp_clock is a 1 ms clock that wraps after 2^32 ms", "[isn][timestamps]") {

@@ -1,6 +1,6 @@
 // Tests for synack/handshake/syncookie.hpp: round trips of the cookie and of
 // the options packed into the timestamp, expiry after two 60 s periods, and
-// the forgery rate of random ACKs (Linux's 24-bit design).
+// the forgery rate of random ACKs (a 31-bit MAC under a period parity bit).
 #include "synack/handshake/syncookie.hpp"
 
 #include <array>
@@ -28,50 +28,52 @@ struct Rng {
     std::uint32_t u32() { return static_cast<std::uint32_t>(next()); }
 };
 
-// H0 and H1 spelled out as byte strings: remote address, local address,
-// remote port, local port (network order), and for H1 the count's low 24
-// bits, big-endian.
-constexpr std::uint32_t reference_hash(const SipKey& k, const FourTuple& t, bool with_count, std::uint32_t count) {
+// M spelled out as a byte string: local port (network order), two zero
+// bytes, the count (network order), the local address (an IPv4 one padded
+// with four zero bytes), the remote address, the remote port; SipHash-2-4's
+// low 31 bits.
+constexpr std::uint32_t reference_mac(const SipKey& k, const FourTuple& t, std::uint32_t count) {
     std::array<std::uint8_t, 48> b{};
     std::size_t n = 0;
-    for (std::size_t i = 0; i < t.remote.address.size(); ++i) b[n++] = t.remote.address.bytes[i];
+    b[n++] = static_cast<std::uint8_t>(t.local.port >> 8U);
+    b[n++] = static_cast<std::uint8_t>(t.local.port);
+    n += 2;
+    for (unsigned shift : {24U, 16U, 8U, 0U}) b[n++] = static_cast<std::uint8_t>(count >> shift);
     for (std::size_t i = 0; i < t.local.address.size(); ++i) b[n++] = t.local.address.bytes[i];
-    for (std::uint16_t p : {t.remote.port, t.local.port}) {
-        b[n++] = static_cast<std::uint8_t>(p >> 8U);
-        b[n++] = static_cast<std::uint8_t>(p);
-    }
-    if (with_count) {
-        b[n++] = static_cast<std::uint8_t>(count >> 16U);
-        b[n++] = static_cast<std::uint8_t>(count >> 8U);
-        b[n++] = static_cast<std::uint8_t>(count);
-    }
-    return static_cast<std::uint32_t>(siphash24(k, Bytes(b.data(), n)));
+    if (t.local.address.is_v4()) n += 4;
+    for (std::size_t i = 0; i < t.remote.address.size(); ++i) b[n++] = t.remote.address.bytes[i];
+    b[n++] = static_cast<std::uint8_t>(t.remote.port >> 8U);
+    b[n++] = static_cast<std::uint8_t>(t.remote.port);
+    return static_cast<std::uint32_t>(siphash24(k, Bytes(b.data(), n))) & 0x7FFFFFFFU;
 }
 
 constexpr FourTuple flow6{{IpAddress::v6_groups({0x2001, 0xdb8, 0, 0, 0, 0, 0, 1}), 443},
                           {IpAddress::v6_groups({0x2001, 0xdb8, 0, 0, 0, 0xabcd, 0, 2}), 51234}};
 
-static_assert(detail::CookieHasher(key, flow).h0() == reference_hash(key, flow, false, 0));
-static_assert(detail::CookieHasher(key, flow).h1(0x123456) == reference_hash(key, flow, true, 0x123456));
-static_assert(detail::CookieHasher(key, flow6).h1(7) == reference_hash(key, flow6, true, 7));
+static_assert(SyncookieMac(key, flow.local, 0x12345678)(flow.remote) == reference_mac(key, flow, 0x12345678));
+static_assert(SyncookieMac(key, flow6.local, 7)(flow6.remote) == reference_mac(key, flow6, 7));
+// The cookie, term by term: peer ISN, the count's parity in bit 31, M + index below it.
+static_assert(syncookie_make(key, flow, SeqNum{1000}, 3, 5).raw() ==
+              1000U + (1U << 31U) + ((reference_mac(key, flow, 5) + 3U) & 0x7FFFFFFFU));
 
 } // namespace
 
-TEST_CASE("syncookie H0 and H1 are SipHash-2-4 of the flow's bytes (and the count's)", "[syncookie]") {
+TEST_CASE("syncookie MAC is SipHash-2-4 of the listener's endpoint, the count and the remote endpoint", "[syncookie]") {
     Rng rng{42};
     for (int i = 0; i < 1000; ++i) {
         FourTuple t = (i % 2) ? flow6 : flow;
         t.remote.address.bytes[static_cast<std::size_t>(i) % t.remote.address.size()] = static_cast<std::uint8_t>(rng.u32());
+        t.local.address.bytes[static_cast<std::size_t>(i) % t.local.address.size()] = static_cast<std::uint8_t>(rng.u32());
         t.remote.port = static_cast<std::uint16_t>(rng.u32());
         t.local.port = static_cast<std::uint16_t>(rng.u32());
         const SipKey k{rng.next(), rng.next()};
         const std::uint32_t count = rng.u32();
-        const detail::CookieHasher h(k, t);
-        CHECK(h.h0() == reference_hash(k, t, false, 0));
-        CHECK(h.h1(count) == reference_hash(k, t, true, count));
-        // Only the count's low 24 bits are hashed (the top 8 ride in the cookie).
-        CHECK(h.h1(count) == h.h1(count & 0xFFFFFFU));
-        CHECK(h.h1(count) != h.h1(count + 1));
+        const SyncookieMac mac(k, t.local, count);
+        CHECK(mac.count() == count);
+        CHECK(mac(t.remote) == reference_mac(k, t, count));
+        // The whole count is hashed, not only the bits the cookie carries.
+        CHECK(mac(t.remote) != SyncookieMac(k, t.local, count + 2)(t.remote));
+        CHECK(mac(t.remote) != SyncookieMac(k, t.local, count ^ 0x80000000U)(t.remote));
     }
 }
 
@@ -159,9 +161,9 @@ TEST_CASE("syncookie options ride in the TSval low bits and are never in the fut
 
 TEST_CASE("syncookie forgery: 10,000,000 random ACKs against one key", "[syncookie][forgery]") {
     // A blind attacker picks SEG.SEQ and SEG.ACK at random for a flow. The
-    // check accepts when the top byte lands on one of the 2 valid periods
-    // (2/256, since H0 is secret) and the low 24 bits decode to an index < 4
-    // (4/2^24): 2^-29 per ACK, 0.019 expected in 10^7.
+    // parity bit names a period, and the 31 bits below it must decode to an
+    // index < 4 under that period's secret MAC: 4/2^31 = 2^-29 per ACK,
+    // 0.019 expected in 10^7.
     constexpr int n = 10'000'000;
     Rng rng{20261201};
     const std::uint32_t count = 777;
@@ -171,18 +173,18 @@ TEST_CASE("syncookie forgery: 10,000,000 random ACKs against one key", "[syncook
         const SeqNum ack{rng.u32()};
         if (syncookie_check(key, flow, peer, ack, count)) ++accepted_random;
     }
-    // An attacker who somehow knew H0 and the period (the strongest case
-    // for the 24-bit MAC alone): 4/2^24 = 2^-22 per ACK, 2.38 expected.
-    int accepted_mac_only = 0;
+    // An attacker who knows the period and sets the parity bit right does
+    // no better (Linux's 24-bit MAC would give it 4/2^24 = 2^-22 here).
+    int accepted_period_known = 0;
     const SeqNum peer{0x01020304};
-    const std::uint32_t base = syncookie_make(key, flow, peer, 0, count).raw() & ~syncookie_mask;
+    const std::uint32_t base = peer.raw() + ((count & 1U) << syncookie_bits);
     for (int i = 0; i < n; ++i) {
-        const SeqNum ack{base | (rng.u32() & syncookie_mask)};
-        if (syncookie_check(key, flow, peer, ack, count)) ++accepted_mac_only;
+        const SeqNum ack{base + (rng.u32() & syncookie_mask)};
+        if (syncookie_check(key, flow, peer, ack, count)) ++accepted_period_known;
     }
-    std::printf("syncookie forgery: %d of %d random ACKs accepted (expected %.3f at 2^-29); "
-                "%d of %d with the period known (expected %.2f at 2^-22)\n",
-                accepted_random, n, n / 536870912.0, accepted_mac_only, n, n / 4194304.0);
+    std::printf("syncookie forgery: %d of %d random ACKs accepted, %d of %d with the period known "
+                "(expected %.3f each at 2^-29)\n",
+                accepted_random, n, accepted_period_known, n, n / 536870912.0);
     CHECK(accepted_random <= 2);
-    CHECK(accepted_mac_only <= 10); // Poisson(2.38): P(> 10) ~ 1e-4; the seed is fixed
+    CHECK(accepted_period_known <= 2); // Poisson(0.019): P(> 2) ~ 1e-6; the seed is fixed
 }

@@ -72,22 +72,41 @@ constexpr SipHasher& add_address(SipHasher& h, const IpAddress& a) noexcept {
 }
 
 // Per address pair, as Linux (ports excluded, so all flows between two hosts
-// share one timestamp clock and PAWS works across them).
+// share one timestamp clock and PAWS works across them). The message: the
+// local address padded to whole 8-byte words (4 zero bytes after an IPv4
+// address), then the remote address; the family is in the length (12 or
+// 32 bytes). The local words come first so a listener hashes them once
+// (TimestampOffsets) and each SYN-ACK costs the remote address only.
+class TimestampOffsets {
+  public:
+    constexpr TimestampOffsets(const SipKey& key, const IpAddress& local) noexcept : s_(key) {
+        if (local.is_v4()) {
+            s_.compress(load_le32(local.bytes, 0));
+            length_ = 8;
+        } else {
+            s_.compress(load_le64(local.bytes, 0));
+            s_.compress(load_le64(local.bytes, 8));
+            length_ = 16;
+        }
+    }
+
+    // The offset towards `remote`.
+    [[nodiscard]] constexpr std::uint32_t operator()(const IpAddress& remote) const noexcept {
+        detail::SipState s = s_;
+        if (remote.is_v4()) return static_cast<std::uint32_t>(s.finish(load_le32(remote.bytes, 0), length_ + 4));
+        s.compress(load_le64(remote.bytes, 0));
+        s.compress(load_le64(remote.bytes, 8));
+        return static_cast<std::uint32_t>(s.finish(0, length_ + 16));
+    }
+
+  private:
+    detail::SipState s_;
+    std::uint64_t length_ = 0;
+};
+
 [[nodiscard]] constexpr std::uint32_t timestamp_offset(const SipKey& key, const IpAddress& local,
                                                        const IpAddress& remote) noexcept {
-    if (local.is_v4() && remote.is_v4()) {
-        // The same 10 bytes, packed at once (every cookie SYN-ACK takes one):
-        // 4, local, 4, remote.
-        const std::uint64_t l = load_le32(local.bytes, 0);
-        const std::uint64_t r = load_le32(remote.bytes, 0);
-        detail::SipState s(key);
-        s.compress(4U | (l << 8U) | (std::uint64_t{4} << 40U) | ((r & 0xFFFFU) << 48U));
-        return static_cast<std::uint32_t>(s.finish(r >> 16U, 10));
-    }
-    SipHasher h(key);
-    detail::add_address(h, local);
-    detail::add_address(h, remote);
-    return static_cast<std::uint32_t>(h.finish());
+    return TimestampOffsets(key, local)(remote);
 }
 
 // The 1 ms timestamp clock (RFC 7323 §5.4: between 1 ms and 1 s per tick).

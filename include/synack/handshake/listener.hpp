@@ -146,7 +146,8 @@ class Listener {
     // this Listener cannot honour (validate_listener_config()) allocates
     // nothing: config_error() says why and every segment is refused with it.
     Listener(const Context& ctx, const Endpoint& local)
-        : ctx_(&ctx), local_(local), fo_keys_{fastopen_key_from(ctx.secrets.cookie_key), nullopt} {
+        : ctx_(&ctx), local_(local), fo_keys_{fastopen_key_from(ctx.secrets.cookie_key), nullopt},
+          ts_offsets_(ctx.secrets.ts_key, local.address), cookie_mac_(ctx.secrets.cookie_key, local, 0) {
         const Config& c = ctx.config;
         table_key_ = derive_key(ctx.secrets.cookie_key, 0x48415348U); // "HASH"
         config_error_ = validate_listener_config(c);
@@ -560,7 +561,7 @@ class Listener {
     }
 
     [[nodiscard]] std::uint32_t ts_offset_for(const IpAddress& remote) const noexcept {
-        return timestamp_offset(ctx_->secrets.ts_key, local_.address, remote);
+        return ts_offsets_(remote);
     }
 
     // The agreement a half-open entry keeps (flags, the peer's shift, TS.Recent, MSS).
@@ -807,12 +808,13 @@ class Listener {
         ++stats_.cookies_sent;
         cookie_sent_ = true;
         last_cookie_ = now;
-        const FourTuple t{local_, remote};
         const std::uint16_t peer_mss = negotiate::peer_mss(o.mss, local_.address.is_v4());
         const std::uint8_t idx = syncookie_mss_index(local_.address.family, peer_mss);
+        const std::uint32_t counter = syncookie_counter(now);
+        if (cookie_mac_.count() != counter) cookie_mac_ = SyncookieMac(ctx_->secrets.cookie_key, local_, counter);
         r->addr = remote.address.bytes;
         r->port = remote.port;
-        r->seq = syncookie_make(ctx_->secrets.cookie_key, t, seg.seq(), idx, syncookie_counter(now)).raw();
+        r->seq = syncookie_make(cookie_mac_, remote, seg.seq(), idx).raw();
         r->ack = (seg.seq() + 1).raw(); // SYN data is not taken with a cookie (no Fast Open: Linux skips it)
         r->flags = (TcpFlag::Syn | TcpFlag::Ack).bits();
         // tcp_conn_request(): without timestamps a cookie keeps only the
@@ -842,8 +844,12 @@ class Listener {
         const FourTuple t{local_, remote};
         const SeqNum peer_isn = seg.seq() - 1;
         const SeqNum cookie = seg.ack() - 1;
+        // The period the cookie claims: usually the one cookie_mac_ holds.
+        const std::uint32_t count = syncookie_count_of(peer_isn, cookie, syncookie_counter(now));
         const Optional<std::uint8_t> idx =
-            syncookie_check(ctx_->secrets.cookie_key, t, peer_isn, cookie, syncookie_counter(now));
+            count == cookie_mac_.count()
+                ? syncookie_check(cookie_mac_, remote, peer_isn, cookie)
+                : syncookie_check(SyncookieMac(ctx_->secrets.cookie_key, local_, count), remote, peer_isn, cookie);
         if (!idx) {
             ++stats_.cookies_rejected;
             return nullopt;
@@ -986,6 +992,11 @@ class Listener {
     const Context* ctx_;
     Endpoint local_;
     FastOpenKeys fo_keys_;
+    // Our half of two keyed hashes, hashed once (the secrets are read at
+    // construction): timestamp offsets, and the cookie MAC of the latest
+    // period a cookie was sent in.
+    TimestampOffsets ts_offsets_;
+    SyncookieMac cookie_mac_;
     SipKey table_key_{};
     detail::FixedArray<HalfOpen> entries_;
     detail::FixedArray<std::uint32_t> heads_;

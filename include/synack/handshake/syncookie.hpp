@@ -1,19 +1,25 @@
 // synack/handshake/syncookie.hpp — SYN cookies: a stateless SYN-ACK whose
 // sequence number encodes what the listener must remember.
 //
-// Linux's scheme (net/ipv4/syncookies.c, secure_tcp_syn_cookie() and
-// check_tcp_syn_cookie(); RFC 4987 §3.6 describes the idea):
+// Linux's cookie (net/ipv4/syncookies.c, secure_tcp_syn_cookie(); RFC 4987
+// §3.6 describes the idea) is H0(flow) + peer ISN + (count << 24) +
+// ((H1(flow, count) + mss_index) mod 2^24): two keyed hashes per SYN, the
+// 60 s period count in the top byte. synack keeps what it encodes and how
+// long it lives, with one hash:
 //
-//   cookie = H0(flow) + peer ISN + (count << 24)
-//            + ((H1(flow, count) + mss_index) mod 2^24)
+//   cookie = peer ISN + (count mod 2) * 2^31 + ((M + mss_index) mod 2^31)
+//   M      = low 31 bits of SipHash-2-4(key, local endpoint, count,
+//                                       remote endpoint)      (SyncookieMac)
 //
-// H0, H1 keyed SipHash-2-4 (see CookieHasher below), `count` the number of
-// 60 s periods since the caller's epoch, kept in the top 8 bits and accepted
-// for 2 periods (MAX_SYNCOOKIE_AGE). The 2-bit MSS index selects from a
-// per-family table; an ACK is valid when the recovered count is recent and
-// the recovered index is < 4, so a blind forger who guesses the period wins
-// with probability 4 / 2^24 = 2^-22 per try, and one who does not with
-// 2 / 256 * 2^-22 = 2^-29.
+// The count enters the MAC whole; only its parity rides in the clear, and
+// picks which of the two live periods (MAX_SYNCOOKIE_AGE = 2: this one and
+// the last) the check hashes. A blind forger then wins with probability
+// 4 / 2^31 = 2^-29 per try whether or not it knows the period (Linux's:
+// 2/256 * 4/2^24 = 2^-29 without, 2^-22 with). The MAC's first words are the
+// listener's own endpoint and the count, which a listener hashes once per
+// period: a SYN then costs the remote endpoint's words only, 6 SipRounds
+// for IPv4 where Linux's two hashes take 20. The 2-bit MSS index selects
+// from a per-family table; an ACK is valid when its index decodes < 4.
 //
 // When the SYN carried timestamps, the SYN-ACK's TSval holds the rest of the
 // SYN's options in its low 6 bits (cookie_init_timestamp()): window scale
@@ -37,7 +43,7 @@
 
 namespace synack {
 
-inline constexpr unsigned syncookie_bits = 24;                                  // COOKIEBITS
+inline constexpr unsigned syncookie_bits = 31;                                  // the MAC's (Linux COOKIEBITS: 24)
 inline constexpr std::uint32_t syncookie_mask = (std::uint32_t{1} << syncookie_bits) - 1;
 inline constexpr std::uint32_t syncookie_max_age = 2;                           // MAX_SYNCOOKIE_AGE
 inline constexpr Duration syncookie_period = Duration::seconds(60);             // TCP_SYNCOOKIE_PERIOD
@@ -73,77 +79,93 @@ inline constexpr Array<std::uint16_t, 4> syncookie_mss_v6{1220, 1420, 1440, 8940
                                       static_cast<std::uint64_t>(syncookie_period.ns));
 }
 
-namespace detail {
-// H0 and H1 of one flow. H0 = SipHash-2-4(key, remote address, local address,
-// remote port, local port); H1 = SipHash-2-4 of the same bytes followed by
-// the low 24 bits of count (big-endian). The addresses fill whole SipHash
-// words (8 or 32 bytes), so the two hashes share their compression and each
-// ends with one final block: 14 SipRounds for both over IPv4, where two
-// separate hashes of Linux's inputs take 20. Distinct message lengths keep
-// H0 and H1 independent outputs of the keyed PRF. (Linux: the same two
-// hashes, each over its own buffer, cookie_hash(saddr, daddr, sport, dport,
-// count, c).)
-class CookieHasher {
+// M's hasher for one listener endpoint and one period: its words (the
+// local port and the count, then the local address padded to whole words)
+// are compressed here, once; operator() finishes with the remote endpoint.
+// The message, byte by byte: local port (2, network order), 0, 0, count (4,
+// network order), local address (4 or 16), 4 zero bytes after an IPv4
+// address, remote address, remote port (2, network order).
+class SyncookieMac {
   public:
-    constexpr CookieHasher(const SipKey& key, const FourTuple& t) noexcept : s_(key) {
-        const IpAddress& r = t.remote.address;
-        const IpAddress& l = t.local.address;
-        if (r.is_v4()) {
-            s_.compress(load_le32(r.bytes, 0) | (std::uint64_t{load_le32(l.bytes, 0)} << 32U));
-            length_ = 8;
+    constexpr SyncookieMac(const SipKey& key, const Endpoint& local, std::uint32_t count) noexcept
+        : s_(key), count_(count) {
+        const std::uint64_t lp = local.port;
+        const std::uint64_t c = ((count >> 24U) & 0xFFU) | ((count >> 8U) & 0xFF00U) | ((count & 0xFF00U) << 8U) |
+                                (std::uint64_t{count & 0xFFU} << 24U);
+        s_.compress((lp >> 8U) | ((lp & 0xFFU) << 8U) | (c << 32U));
+        const IpAddress& a = local.address;
+        if (a.is_v4()) {
+            s_.compress(load_le32(a.bytes, 0));
+            length_ = 16;
         } else {
-            s_.compress(load_le64(r.bytes, 0));
-            s_.compress(load_le64(r.bytes, 8));
-            s_.compress(load_le64(l.bytes, 0));
-            s_.compress(load_le64(l.bytes, 8));
-            length_ = 32;
+            s_.compress(load_le64(a.bytes, 0));
+            s_.compress(load_le64(a.bytes, 8));
+            length_ = 24;
         }
-        // The ports' four bytes in message order, packed little-endian.
-        const std::uint32_t rp = t.remote.port;
-        const std::uint32_t lp = t.local.port;
-        ports_ = (rp >> 8U) | ((rp & 0xFFU) << 8U) | ((lp >> 8U) << 16U) | ((lp & 0xFFU) << 24U);
     }
-    [[nodiscard]] constexpr std::uint32_t h0() const noexcept {
-        SipState s = s_;
-        return static_cast<std::uint32_t>(s.finish(ports_, length_ + 4));
-    }
-    [[nodiscard]] constexpr std::uint32_t h1(std::uint32_t count) const noexcept {
-        SipState s = s_;
-        const std::uint64_t c = (static_cast<std::uint64_t>((count >> 16U) & 0xFFU) << 32U) |
-                                (static_cast<std::uint64_t>((count >> 8U) & 0xFFU) << 40U) |
-                                (static_cast<std::uint64_t>(count & 0xFFU) << 48U);
-        return static_cast<std::uint32_t>(s.finish(ports_ | c, length_ + 7));
+
+    [[nodiscard]] constexpr std::uint32_t count() const noexcept { return count_; }
+
+    // M for a SYN (or its ACK) from `remote`.
+    [[nodiscard]] constexpr std::uint32_t operator()(const Endpoint& remote) const noexcept {
+        detail::SipState s = s_;
+        const std::uint64_t rp = remote.port;
+        const std::uint64_t port = (rp >> 8U) | ((rp & 0xFFU) << 8U);
+        const IpAddress& a = remote.address;
+        if (a.is_v4()) {
+            return static_cast<std::uint32_t>(s.finish(load_le32(a.bytes, 0) | (port << 32U), length_ + 6)) &
+                   syncookie_mask;
+        }
+        s.compress(load_le64(a.bytes, 0));
+        s.compress(load_le64(a.bytes, 8));
+        return static_cast<std::uint32_t>(s.finish(port, length_ + 18)) & syncookie_mask;
     }
 
   private:
-    SipState s_;
-    std::uint64_t ports_ = 0;
+    detail::SipState s_;
     std::uint64_t length_ = 0;
+    std::uint32_t count_ = 0;
 };
-} // namespace detail
 
-// The cookie (our ISS) for a SYN from t.remote to t.local whose sequence
-// number was `peer_isn`. `data` is the 2-bit MSS index. `counter` is
-// syncookie_counter(now).
-[[nodiscard]] constexpr SeqNum syncookie_make(const SipKey& key, const FourTuple& t, SeqNum peer_isn,
-                                              std::uint8_t data, std::uint32_t counter) noexcept {
-    const detail::CookieHasher h(key, t);
-    return SeqNum(h.h0() + peer_isn.raw() + (counter << syncookie_bits) + ((h.h1(counter) + data) & syncookie_mask));
+// The cookie (our ISS) for a SYN from `remote` whose sequence number was
+// `peer_isn`, under `mac` (the listener's endpoint, the current period).
+// `data` is the 2-bit MSS index.
+[[nodiscard]] constexpr SeqNum syncookie_make(const SyncookieMac& mac, const Endpoint& remote, SeqNum peer_isn,
+                                              std::uint8_t data) noexcept {
+    return SeqNum(peer_isn.raw() + ((mac.count() & 1U) << syncookie_bits) + ((mac(remote) + data) & syncookie_mask));
+}
+
+// The period a cookie claims at `counter` (syncookie_counter(now)): this
+// one or the last, by the parity the cookie carries. Its MAC is checked
+// under that period's SyncookieMac.
+[[nodiscard]] constexpr std::uint32_t syncookie_count_of(SeqNum peer_isn, SeqNum cookie, std::uint32_t counter) noexcept {
+    const std::uint32_t parity = (cookie.raw() - peer_isn.raw()) >> syncookie_bits;
+    return (counter & 1U) == parity ? counter : counter - 1U;
 }
 
 // check_tcp_syn_cookie(): the MSS index if `cookie` (SEG.ACK - 1 of the
-// completing ACK) was made for this flow and peer ISN (SEG.SEQ - 1) within
-// the last syncookie_max_age periods; nullopt otherwise.
+// completing ACK) was made under `mac` for this remote and peer ISN (SEG.SEQ
+// - 1); nullopt otherwise. `mac` is the period syncookie_count_of() names.
+[[nodiscard]] constexpr Optional<std::uint8_t> syncookie_check(const SyncookieMac& mac, const Endpoint& remote,
+                                                                    SeqNum peer_isn, SeqNum cookie) noexcept {
+    const std::uint32_t c = cookie.raw() - peer_isn.raw();
+    if ((c >> syncookie_bits) != (mac.count() & 1U)) return nullopt;
+    const std::uint32_t data = (c - mac(remote)) & syncookie_mask;
+    if (data >= syncookie_mss_v4.size()) return nullopt;
+    return static_cast<std::uint8_t>(data);
+}
+
+// The same without a listener's cached MAC: `counter` is syncookie_counter(now).
+[[nodiscard]] constexpr SeqNum syncookie_make(const SipKey& key, const FourTuple& t, SeqNum peer_isn,
+                                              std::uint8_t data, std::uint32_t counter) noexcept {
+    return syncookie_make(SyncookieMac(key, t.local, counter), t.remote, peer_isn, data);
+}
+
 [[nodiscard]] constexpr Optional<std::uint8_t> syncookie_check(const SipKey& key, const FourTuple& t,
                                                                     SeqNum peer_isn, SeqNum cookie,
                                                                     std::uint32_t counter) noexcept {
-    const detail::CookieHasher h(key, t);
-    const std::uint32_t c = cookie.raw() - (h.h0() + peer_isn.raw());
-    const std::uint32_t diff = (counter - (c >> syncookie_bits)) & (0xFFFFFFFFU >> syncookie_bits);
-    if (diff >= syncookie_max_age) return nullopt;
-    const std::uint32_t data = (c - h.h1(counter - diff)) & syncookie_mask;
-    if (data >= syncookie_mss_v4.size()) return nullopt;
-    return static_cast<std::uint8_t>(data);
+    const SyncookieMac mac(key, t.local, syncookie_count_of(peer_isn, cookie, counter));
+    return syncookie_check(mac, t.remote, peer_isn, cookie);
 }
 
 // ---- options in the timestamp (cookie_init_timestamp(), TSBITS = 6) ----
