@@ -3267,7 +3267,7 @@ class TimestampOffsets {
     }
 
     // The offset towards `remote`.
-    [[nodiscard]] constexpr std::uint32_t operator()(const IpAddress& remote) const noexcept {
+    [[nodiscard]] SYNACK_ALWAYS_INLINE constexpr std::uint32_t operator()(const IpAddress& remote) const noexcept {
         detail::SipState s = s_;
         if (remote.is_v4()) return static_cast<std::uint32_t>(s.finish(load_le32(remote.bytes, 0), length_ + 4));
         s.compress(load_le64(remote.bytes, 0));
@@ -5200,13 +5200,17 @@ class FastOpenCache {
 //
 // The count enters the MAC whole; only its parity rides in the clear, and
 // picks which of the two live periods (MAX_SYNCOOKIE_AGE = 2: this one and
-// the last) the check hashes. A blind forger then wins with probability
-// 4 / 2^31 = 2^-29 per try whether or not it knows the period (Linux's:
-// 2/256 * 4/2^24 = 2^-29 without, 2^-22 with). The MAC's first words are the
-// listener's own endpoint and the count, which a listener hashes once per
-// period: a SYN then costs the remote endpoint's words only, 6 SipRounds
-// for IPv4 where Linux's two hashes take 20. The 2-bit MSS index selects
-// from a per-family table; an ACK is valid when its index decodes < 4.
+// the last) the check hashes. A blind forger wins with probability
+// 4 / 2^31 = 2^-29 per try, as with Linux's; one that saw a cookie of the
+// flow in an earlier period also 2^-29 (with Linux's, which then reveals
+// H0: 4/2^24 = 2^-22). As in Linux, the peer ISN is added, not hashed: a
+// cookie seen within its period answers any ISN of the same flow.
+//
+// The MAC's first words are the listener's own endpoint and the count,
+// which a listener hashes once per period: a SYN then costs the remote
+// endpoint's words only, 6 SipRounds for IPv4 where Linux's two hashes take
+// 20. The 2-bit MSS index selects from a per-family table; an ACK is valid
+// when its index decodes < 4.
 //
 // When the SYN carried timestamps, the SYN-ACK's TSval holds the rest of the
 // SYN's options in its low 6 bits (cookie_init_timestamp()): window scale
@@ -5293,7 +5297,7 @@ class SyncookieMac {
     [[nodiscard]] constexpr std::uint32_t count() const noexcept { return count_; }
 
     // M for a SYN (or its ACK) from `remote`.
-    [[nodiscard]] constexpr std::uint32_t operator()(const Endpoint& remote) const noexcept {
+    [[nodiscard]] SYNACK_ALWAYS_INLINE constexpr std::uint32_t operator()(const Endpoint& remote) const noexcept {
         detail::SipState s = s_;
         const std::uint64_t rp = remote.port;
         const std::uint64_t port = (rp >> 8U) | ((rp & 0xFFU) << 8U);
@@ -5960,7 +5964,7 @@ class Listener {
         return o;
     }
 
-    [[nodiscard]] std::uint32_t ts_offset_for(const IpAddress& remote) const noexcept {
+    [[nodiscard]] SYNACK_ALWAYS_INLINE std::uint32_t ts_offset_for(const IpAddress& remote) const noexcept {
         return ts_offsets_(remote);
     }
 
@@ -6212,6 +6216,8 @@ class Listener {
         const std::uint8_t idx = syncookie_mss_index(local_.address.family, peer_mss);
         const std::uint32_t counter = syncookie_counter(now);
         if (cookie_mac_.count() != counter) cookie_mac_ = SyncookieMac(ctx_->secrets.cookie_key, local_, counter);
+        // The two keyed hashes side by side, so their rounds overlap.
+        const std::uint32_t ts_offset = o.timestamps ? ts_offset_for(remote.address) : 0U;
         r->addr = remote.address.bytes;
         r->port = remote.port;
         r->seq = syncookie_make(cookie_mac_, remote, seg.seq(), idx).raw();
@@ -6233,7 +6239,7 @@ class Listener {
         co.ecn = a.ecn;
         r->flags = negotiate::synack_flags(a).bits();
         r->opt |= OptTs;
-        r->tsval = syncookie_timestamp(timestamp_clock(now), co) + ts_offset_for(remote.address);
+        r->tsval = syncookie_timestamp(timestamp_clock(now), co) + ts_offset;
         r->tsecr = a.ts_recent;
     }
 

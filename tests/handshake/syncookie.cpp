@@ -174,7 +174,8 @@ TEST_CASE("syncookie forgery: 10,000,000 random ACKs against one key", "[syncook
         if (syncookie_check(key, flow, peer, ack, count)) ++accepted_random;
     }
     // An attacker who knows the period and sets the parity bit right does
-    // no better (Linux's 24-bit MAC would give it 4/2^24 = 2^-22 here).
+    // no better: the 31 bits are the MAC's (Linux's cookie, to one that
+    // knows H0 of the flow, leaves 24: 4/2^24 = 2^-22).
     int accepted_period_known = 0;
     const SeqNum peer{0x01020304};
     const std::uint32_t base = peer.raw() + ((count & 1U) << syncookie_bits);

@@ -91,7 +91,7 @@ class TimestampOffsets {
     }
 
     // The offset towards `remote`.
-    [[nodiscard]] constexpr std::uint32_t operator()(const IpAddress& remote) const noexcept {
+    [[nodiscard]] SYNACK_ALWAYS_INLINE constexpr std::uint32_t operator()(const IpAddress& remote) const noexcept {
         detail::SipState s = s_;
         if (remote.is_v4()) return static_cast<std::uint32_t>(s.finish(load_le32(remote.bytes, 0), length_ + 4));
         s.compress(load_le64(remote.bytes, 0));

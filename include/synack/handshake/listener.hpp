@@ -560,7 +560,7 @@ class Listener {
         return o;
     }
 
-    [[nodiscard]] std::uint32_t ts_offset_for(const IpAddress& remote) const noexcept {
+    [[nodiscard]] SYNACK_ALWAYS_INLINE std::uint32_t ts_offset_for(const IpAddress& remote) const noexcept {
         return ts_offsets_(remote);
     }
 
@@ -812,6 +812,8 @@ class Listener {
         const std::uint8_t idx = syncookie_mss_index(local_.address.family, peer_mss);
         const std::uint32_t counter = syncookie_counter(now);
         if (cookie_mac_.count() != counter) cookie_mac_ = SyncookieMac(ctx_->secrets.cookie_key, local_, counter);
+        // The two keyed hashes side by side, so their rounds overlap.
+        const std::uint32_t ts_offset = o.timestamps ? ts_offset_for(remote.address) : 0U;
         r->addr = remote.address.bytes;
         r->port = remote.port;
         r->seq = syncookie_make(cookie_mac_, remote, seg.seq(), idx).raw();
@@ -833,7 +835,7 @@ class Listener {
         co.ecn = a.ecn;
         r->flags = negotiate::synack_flags(a).bits();
         r->opt |= OptTs;
-        r->tsval = syncookie_timestamp(timestamp_clock(now), co) + ts_offset_for(remote.address);
+        r->tsval = syncookie_timestamp(timestamp_clock(now), co) + ts_offset;
         r->tsecr = a.ts_recent;
     }
 

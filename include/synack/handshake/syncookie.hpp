@@ -13,13 +13,17 @@
 //
 // The count enters the MAC whole; only its parity rides in the clear, and
 // picks which of the two live periods (MAX_SYNCOOKIE_AGE = 2: this one and
-// the last) the check hashes. A blind forger then wins with probability
-// 4 / 2^31 = 2^-29 per try whether or not it knows the period (Linux's:
-// 2/256 * 4/2^24 = 2^-29 without, 2^-22 with). The MAC's first words are the
-// listener's own endpoint and the count, which a listener hashes once per
-// period: a SYN then costs the remote endpoint's words only, 6 SipRounds
-// for IPv4 where Linux's two hashes take 20. The 2-bit MSS index selects
-// from a per-family table; an ACK is valid when its index decodes < 4.
+// the last) the check hashes. A blind forger wins with probability
+// 4 / 2^31 = 2^-29 per try, as with Linux's; one that saw a cookie of the
+// flow in an earlier period also 2^-29 (with Linux's, which then reveals
+// H0: 4/2^24 = 2^-22). As in Linux, the peer ISN is added, not hashed: a
+// cookie seen within its period answers any ISN of the same flow.
+//
+// The MAC's first words are the listener's own endpoint and the count,
+// which a listener hashes once per period: a SYN then costs the remote
+// endpoint's words only, 6 SipRounds for IPv4 where Linux's two hashes take
+// 20. The 2-bit MSS index selects from a per-family table; an ACK is valid
+// when its index decodes < 4.
 //
 // When the SYN carried timestamps, the SYN-ACK's TSval holds the rest of the
 // SYN's options in its low 6 bits (cookie_init_timestamp()): window scale
@@ -107,7 +111,7 @@ class SyncookieMac {
     [[nodiscard]] constexpr std::uint32_t count() const noexcept { return count_; }
 
     // M for a SYN (or its ACK) from `remote`.
-    [[nodiscard]] constexpr std::uint32_t operator()(const Endpoint& remote) const noexcept {
+    [[nodiscard]] SYNACK_ALWAYS_INLINE constexpr std::uint32_t operator()(const Endpoint& remote) const noexcept {
         detail::SipState s = s_;
         const std::uint64_t rp = remote.port;
         const std::uint64_t port = (rp >> 8U) | ((rp & 0xFFU) << 8U);
