@@ -322,10 +322,18 @@ TEST_CASE("listener: forged and stale cookies get a RST; cookies off drops at a 
     REQUIRE(r.size() == 1);
     CHECK(r[0].header().seq == cookie + 1);
     CHECK_FALSE(l.accept().has_value());
-    // one period later: fine
+    // one period later: fine, also after a cookie of the new period (the
+    // listener then holds that period's MAC and hashes the old one afresh)
+    inject(l, to_server(40001, 5000, 0, TcpFlag::Syn), at(100 + 61));
+    const auto sa2 = drain(l, at(161));
+    REQUIRE(sa2.size() == 1);
     inject(l, to_server(40000, 1001, cookie.raw() + 1, TcpFlag::Ack), at(100 + 61));
     CHECK(drain(l, at(161)).empty());
     REQUIRE(l.accept().has_value());
+    inject(l, to_server(40001, 5001, sa2[0].header().seq.raw() + 1, TcpFlag::Ack), at(100 + 62));
+    CHECK(drain(l, at(162)).empty());
+    REQUIRE(l.accept().has_value());
+    CHECK(l.stats().cookies_accepted == 2);
 
     // Auto: cookies checked only while recently sent.
     Config auto_cfg;

@@ -800,6 +800,10 @@ class Listener {
         return static_cast<std::uint32_t>(take);
     }
 
+    [[nodiscard]] SyncookieMac mac_for(std::uint32_t count) const noexcept {
+        return SyncookieMac(ctx_->secrets.cookie_key, local_, count);
+    }
+
     // cookie_init_sequence() + cookie_init_timestamp(): a SYN-ACK that
     // leaves no state behind.
     void send_cookie(const Endpoint& remote, const TcpView& seg, const OptionValues& o, Time now) noexcept {
@@ -811,7 +815,7 @@ class Listener {
         const std::uint16_t peer_mss = negotiate::peer_mss(o.mss, local_.address.is_v4());
         const std::uint8_t idx = syncookie_mss_index(local_.address.family, peer_mss);
         const std::uint32_t counter = syncookie_counter(now);
-        if (cookie_mac_.count() != counter) cookie_mac_ = SyncookieMac(ctx_->secrets.cookie_key, local_, counter);
+        if (cookie_mac_.count() != counter) cookie_mac_ = mac_for(counter);
         // The two keyed hashes side by side, so their rounds overlap.
         const std::uint32_t ts_offset = o.timestamps ? ts_offset_for(remote.address) : 0U;
         r->addr = remote.address.bytes;
@@ -846,12 +850,15 @@ class Listener {
         const FourTuple t{local_, remote};
         const SeqNum peer_isn = seg.seq() - 1;
         const SeqNum cookie = seg.ack() - 1;
-        // The period the cookie claims: usually the one cookie_mac_ holds.
-        const std::uint32_t count = syncookie_count_of(peer_isn, cookie, syncookie_counter(now));
-        const Optional<std::uint8_t> idx =
-            count == cookie_mac_.count()
-                ? syncookie_check(cookie_mac_, remote, peer_isn, cookie)
-                : syncookie_check(SyncookieMac(ctx_->secrets.cookie_key, local_, count), remote, peer_isn, cookie);
+        // The period the cookie claims: usually the one cookie_mac_ holds
+        // (a listener that sent none, as a queue whose peer shard sent the
+        // cookie, keeps the current period's from its first ACK on).
+        const std::uint32_t counter = syncookie_counter(now);
+        const std::uint32_t count = syncookie_count_of(peer_isn, cookie, counter);
+        if (count == counter && cookie_mac_.count() != counter) cookie_mac_ = mac_for(counter);
+        const Optional<std::uint8_t> idx = count == cookie_mac_.count()
+                                               ? syncookie_check(cookie_mac_, remote, peer_isn, cookie)
+                                               : syncookie_check(mac_for(count), remote, peer_isn, cookie);
         if (!idx) {
             ++stats_.cookies_rejected;
             return nullopt;
