@@ -1003,7 +1003,7 @@ class Listener {
     FastOpenKeys fo_keys_;
     // Our half of two keyed hashes, hashed once (the secrets are read at
     // construction): timestamp offsets, and the cookie MAC of the latest
-    // period a cookie was sent in.
+    // period a cookie was sent or checked in.
     TimestampOffsets ts_offsets_;
     SyncookieMac cookie_mac_;
     SipKey table_key_{};
