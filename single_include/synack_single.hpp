@@ -3209,6 +3209,18 @@ constexpr SipHasher& add_address(SipHasher& h, const IpAddress& a) noexcept {
     for (std::size_t i = 0; i < a.size(); i += 4) h.add_u32(load_be32(a.bytes, i));
     return h;
 }
+
+// An address as whole SipHash words (an IPv4 address and 4 zero bytes, or
+// the two words of an IPv6 one) into `s`; returns the bytes compressed.
+constexpr std::uint64_t compress_address(SipState& s, const IpAddress& a) noexcept {
+    if (a.is_v4()) {
+        s.compress(load_le32(a.bytes, 0));
+        return 8;
+    }
+    s.compress(load_le64(a.bytes, 0));
+    s.compress(load_le64(a.bytes, 8));
+    return 16;
+}
 } // namespace detail
 
 // The index hash of a flow table (TcpEndpoint's flows, a Listener's
@@ -3255,16 +3267,8 @@ constexpr SipHasher& add_address(SipHasher& h, const IpAddress& a) noexcept {
 // (TimestampOffsets) and each SYN-ACK costs the remote address only.
 class TimestampOffsets {
   public:
-    constexpr TimestampOffsets(const SipKey& key, const IpAddress& local) noexcept : s_(key) {
-        if (local.is_v4()) {
-            s_.compress(load_le32(local.bytes, 0));
-            length_ = 8;
-        } else {
-            s_.compress(load_le64(local.bytes, 0));
-            s_.compress(load_le64(local.bytes, 8));
-            length_ = 16;
-        }
-    }
+    constexpr TimestampOffsets(const SipKey& key, const IpAddress& local) noexcept
+        : s_(key), length_(detail::compress_address(s_, local)) {}
 
     // The offset towards `remote`.
     [[nodiscard]] SYNACK_ALWAYS_INLINE constexpr std::uint32_t operator()(const IpAddress& remote) const noexcept {
@@ -5283,15 +5287,7 @@ class SyncookieMac {
         const std::uint64_t c = ((count >> 24U) & 0xFFU) | ((count >> 8U) & 0xFF00U) | ((count & 0xFF00U) << 8U) |
                                 (std::uint64_t{count & 0xFFU} << 24U);
         s_.compress((lp >> 8U) | ((lp & 0xFFU) << 8U) | (c << 32U));
-        const IpAddress& a = local.address;
-        if (a.is_v4()) {
-            s_.compress(load_le32(a.bytes, 0));
-            length_ = 16;
-        } else {
-            s_.compress(load_le64(a.bytes, 0));
-            s_.compress(load_le64(a.bytes, 8));
-            length_ = 24;
-        }
+        length_ = 8 + detail::compress_address(s_, local.address);
     }
 
     [[nodiscard]] constexpr std::uint32_t count() const noexcept { return count_; }
@@ -6407,7 +6403,7 @@ class Listener {
     FastOpenKeys fo_keys_;
     // Our half of two keyed hashes, hashed once (the secrets are read at
     // construction): timestamp offsets, and the cookie MAC of the latest
-    // period a cookie was sent in.
+    // period a cookie was sent or checked in.
     TimestampOffsets ts_offsets_;
     SyncookieMac cookie_mac_;
     SipKey table_key_{};

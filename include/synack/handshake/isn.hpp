@@ -33,6 +33,18 @@ constexpr SipHasher& add_address(SipHasher& h, const IpAddress& a) noexcept {
     for (std::size_t i = 0; i < a.size(); i += 4) h.add_u32(load_be32(a.bytes, i));
     return h;
 }
+
+// An address as whole SipHash words (an IPv4 address and 4 zero bytes, or
+// the two words of an IPv6 one) into `s`; returns the bytes compressed.
+constexpr std::uint64_t compress_address(SipState& s, const IpAddress& a) noexcept {
+    if (a.is_v4()) {
+        s.compress(load_le32(a.bytes, 0));
+        return 8;
+    }
+    s.compress(load_le64(a.bytes, 0));
+    s.compress(load_le64(a.bytes, 8));
+    return 16;
+}
 } // namespace detail
 
 // The index hash of a flow table (TcpEndpoint's flows, a Listener's
@@ -79,16 +91,8 @@ constexpr SipHasher& add_address(SipHasher& h, const IpAddress& a) noexcept {
 // (TimestampOffsets) and each SYN-ACK costs the remote address only.
 class TimestampOffsets {
   public:
-    constexpr TimestampOffsets(const SipKey& key, const IpAddress& local) noexcept : s_(key) {
-        if (local.is_v4()) {
-            s_.compress(load_le32(local.bytes, 0));
-            length_ = 8;
-        } else {
-            s_.compress(load_le64(local.bytes, 0));
-            s_.compress(load_le64(local.bytes, 8));
-            length_ = 16;
-        }
-    }
+    constexpr TimestampOffsets(const SipKey& key, const IpAddress& local) noexcept
+        : s_(key), length_(detail::compress_address(s_, local)) {}
 
     // The offset towards `remote`.
     [[nodiscard]] SYNACK_ALWAYS_INLINE constexpr std::uint32_t operator()(const IpAddress& remote) const noexcept {

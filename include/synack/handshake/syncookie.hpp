@@ -97,15 +97,7 @@ class SyncookieMac {
         const std::uint64_t c = ((count >> 24U) & 0xFFU) | ((count >> 8U) & 0xFF00U) | ((count & 0xFF00U) << 8U) |
                                 (std::uint64_t{count & 0xFFU} << 24U);
         s_.compress((lp >> 8U) | ((lp & 0xFFU) << 8U) | (c << 32U));
-        const IpAddress& a = local.address;
-        if (a.is_v4()) {
-            s_.compress(load_le32(a.bytes, 0));
-            length_ = 16;
-        } else {
-            s_.compress(load_le64(a.bytes, 0));
-            s_.compress(load_le64(a.bytes, 8));
-            length_ = 24;
-        }
+        length_ = 8 + detail::compress_address(s_, local.address);
     }
 
     [[nodiscard]] constexpr std::uint32_t count() const noexcept { return count_; }
