@@ -342,6 +342,9 @@ struct Failure {
 template <class T>
 class [[nodiscard]] result {
   public:
+    // A value-initialized T (as std::expected's default constructor), for a
+    // caller that fills the value in place and returns this one object.
+    constexpr result() noexcept(std::is_nothrow_default_constructible_v<T>) = default;
     constexpr result(T v) noexcept(std::is_nothrow_move_constructible_v<T>) : value_(static_cast<T&&>(v)) {}
     constexpr result(Error e, std::uint32_t offset = 0) noexcept : failure_{e, offset} {}
     constexpr result(Failure f) noexcept : failure_(f) {}
@@ -1967,9 +1970,13 @@ constexpr Failure parse_ip_packet(Bytes data, IpPacket& out, bool verify_ipv4_ch
 }
 
 [[nodiscard]] constexpr result<IpPacket> parse_ip_packet(Bytes data, bool verify_ipv4_checksum = true) noexcept {
-    IpPacket pkt;
-    if (const Failure f = parse_ip_packet(data, pkt, verify_ipv4_checksum); f.error != Error::None) return f;
-    return pkt;
+    // One object, returned from every path, so the packet is parsed straight
+    // into the caller's storage: parsed into a local and copied out, its
+    // narrow stores would be read back by wide loads and stall on store
+    // forwarding (clang 14 copies it that way: 20 ns a packet).
+    result<IpPacket> r;
+    if (const Failure f = parse_ip_packet(data, *r, verify_ipv4_checksum); f.error != Error::None) r = f;
+    return r;
 }
 
 // Writes a minimal IP header for a TCP segment of `tcp_length` bytes into
@@ -1982,7 +1989,10 @@ constexpr Failure parse_ip_packet(Bytes data, IpPacket& out, bool verify_ipv4_ch
 // Errors: AddressFamilyMismatch (src and dst differ), Ipv4BadTotalLength /
 // Ipv6BadPayloadLength (segment too long for the length field),
 // BufferTooSmall (`out` cannot hold header + segment).
-[[nodiscard]] constexpr result<std::size_t> encode_ip_header(const IpAddress& src, const IpAddress& dst,
+// Inlined: called, its six arguments put `out` on the stack, built there
+// with two 8-byte stores and read back with one 16-byte load (clang 14),
+// a store-forwarding stall per datagram.
+[[nodiscard]] SYNACK_ALWAYS_INLINE constexpr result<std::size_t> encode_ip_header(const IpAddress& src, const IpAddress& dst,
                                                              std::uint8_t ecn, std::uint8_t ttl,
                                                              std::size_t tcp_length, MutableBytes out) noexcept {
     if (src.family != dst.family) return Error::AddressFamilyMismatch;

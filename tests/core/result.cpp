@@ -56,6 +56,16 @@ static_assert(std::string_view(synack::to_string(Error::Count_)) == "unknown err
 static_assert(std::string_view(synack::to_string(Error::None)) == "none");
 static_assert(result<Point>(Point{1, 2})->y == 2);
 static_assert(!result<Point>(Failure{Error::TableFull, 3}).ok());
+// Default: a value-initialized value, ok (as std::expected); a failure
+// assigned afterwards replaces it.
+static_assert(result<Point>().ok() && result<Point>()->x == 0 && result<Point>()->y == 0);
+static_assert([] {
+    result<Point> r;
+    r->x = 7;
+    const bool filled = r.ok() && r->x == 7;
+    r = Failure{Error::NotTcp, 9};
+    return filled && r.error() == Error::NotTcp && r.offset() == 9;
+}());
 
 TEST_CASE("result holds a value", "[result]") {
     result<Point> r(Point{3, 4});

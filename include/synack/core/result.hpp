@@ -149,6 +149,9 @@ struct Failure {
 template <class T>
 class [[nodiscard]] result {
   public:
+    // A value-initialized T (as std::expected's default constructor), for a
+    // caller that fills the value in place and returns this one object.
+    constexpr result() noexcept(std::is_nothrow_default_constructible_v<T>) = default;
     constexpr result(T v) noexcept(std::is_nothrow_move_constructible_v<T>) : value_(static_cast<T&&>(v)) {}
     constexpr result(Error e, std::uint32_t offset = 0) noexcept : failure_{e, offset} {}
     constexpr result(Failure f) noexcept : failure_(f) {}
