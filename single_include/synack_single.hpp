@@ -2105,13 +2105,19 @@ struct FastOpenOption {
 
     [[nodiscard]] constexpr bool is_request() const noexcept { return cookie_length == 0; }
     [[nodiscard]] constexpr Bytes cookie_bytes() const noexcept { return Bytes(cookie.data(), cookie_length); }
-    // Precondition: c.size() <= 16.
+    // A cookie longer than 16 bytes is cut to 16.
     static constexpr FastOpenOption with_cookie(Bytes c, bool exp = false) noexcept {
         FastOpenOption o;
-        o.experimental = exp;
-        o.cookie_length = static_cast<std::uint8_t>(c.size() < fast_open_cookie_max ? c.size() : fast_open_cookie_max);
-        for (std::size_t i = 0; i < o.cookie_length; ++i) o.cookie[i] = c[i];
+        o.set_cookie(c, exp);
         return o;
+    }
+    // The same, written into this one (a decoder fills its OptionValues in
+    // place: built aside and copied in, the option's byte stores were read
+    // back by wide loads, a store-forwarding stall per Fast Open SYN).
+    constexpr void set_cookie(Bytes c, bool exp) noexcept {
+        experimental = exp;
+        cookie_length = static_cast<std::uint8_t>(c.size() < fast_open_cookie_max ? c.size() : fast_open_cookie_max);
+        for (std::size_t i = 0; i < cookie_length; ++i) cookie[i] = c[i];
     }
     static constexpr FastOpenOption request(bool exp = false) noexcept {
         FastOpenOption o;
@@ -2481,9 +2487,9 @@ struct OptionValues {
             sack_count = static_cast<std::uint8_t>(e.sack_count());
             for (std::size_t i = 0; i < sack_count; ++i) sack_blocks[i] = e.sack_block(i);
             break;
-        case OptionKind::FastOpen: fast_open = e.fast_open(); break;
+        case OptionKind::FastOpen: fast_open.emplace().set_cookie(e.data, false); break;
         case OptionKind::Experimental:
-            if (e.is_exp_fast_open()) fast_open = e.fast_open();
+            if (e.is_exp_fast_open()) fast_open.emplace().set_cookie(e.data.subspan(2), true);
             break;
         default: break;
         }
