@@ -2656,6 +2656,16 @@ struct TcpOptions : OptionValues {
     // reports, the handshake layer decides). Precondition: area.size() <= 40.
     static constexpr TcpOptions decode(Bytes area, std::uint16_t base = 20) noexcept {
         TcpOptions o;
+        o.decode_into(area, base);
+        return o;
+    }
+
+    // The same into this object, which must be as default-constructed (a
+    // TcpHeader decodes its options where they live: built aside and
+    // copied in, 140 bytes of fresh narrow stores were read back by wide
+    // loads and stalled on store forwarding).
+    constexpr void decode_into(Bytes area, std::uint16_t base = 20) noexcept {
+        TcpOptions& o = *this;
         const std::size_t n = area.size() < max_option_bytes ? area.size() : max_option_bytes;
         for (std::size_t i = 0; i < n; ++i) o.wire[i] = area[i];
         o.wire_length = static_cast<std::uint8_t>(n);
@@ -2667,7 +2677,6 @@ struct TcpOptions : OptionValues {
             }
             o.apply(e);
         }
-        return o;
     }
 
     // Bytes encode() would write (a multiple of 4), or OptionsTooLong.
@@ -3015,14 +3024,30 @@ struct TcpHeader : TcpFields {
     // Decodes the header of a segment (the payload is not copied; take it
     // from TcpView::payload()). Fails only on framing (see TcpView::parse);
     // option malformations are recorded in options.problems.
+    // Decoded into the one result returned on every path (see assign()).
     static constexpr result<TcpHeader> decode(Bytes segment) noexcept {
+        result<TcpHeader> r;
         const result<TcpView> v = TcpView::parse(segment);
-        if (!v) return v.failure();
-        return from_view(*v);
+        if (v) {
+            r->assign(*v);
+        } else {
+            r = v.failure();
+        }
+        return r;
     }
 
     static constexpr TcpHeader from_view(const TcpView& v) noexcept {
         TcpHeader h;
+        h.assign(v);
+        return h;
+    }
+
+    // The fields and options of `v` into this header, which must be as
+    // default-constructed: filled in place, never built aside and copied
+    // (the copy's wide loads of fresh narrow stores stall on store
+    // forwarding).
+    constexpr void assign(const TcpView& v) noexcept {
+        TcpHeader& h = *this;
         h.source_port = v.source_port();
         h.destination_port = v.destination_port();
         h.seq = v.seq();
@@ -3032,8 +3057,7 @@ struct TcpHeader : TcpFields {
         h.window = v.window();
         h.checksum = v.checksum();
         h.urgent_pointer = v.urgent_pointer();
-        h.options = TcpOptions::decode(v.option_bytes(), 20);
-        return h;
+        h.options.decode_into(v.option_bytes(), 20);
     }
 
     // Header length encode() writes: 20 + options, or OptionsTooLong.

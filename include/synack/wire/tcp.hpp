@@ -226,14 +226,30 @@ struct TcpHeader : TcpFields {
     // Decodes the header of a segment (the payload is not copied; take it
     // from TcpView::payload()). Fails only on framing (see TcpView::parse);
     // option malformations are recorded in options.problems.
+    // Decoded into the one result returned on every path (see assign()).
     static constexpr result<TcpHeader> decode(Bytes segment) noexcept {
+        result<TcpHeader> r;
         const result<TcpView> v = TcpView::parse(segment);
-        if (!v) return v.failure();
-        return from_view(*v);
+        if (v) {
+            r->assign(*v);
+        } else {
+            r = v.failure();
+        }
+        return r;
     }
 
     static constexpr TcpHeader from_view(const TcpView& v) noexcept {
         TcpHeader h;
+        h.assign(v);
+        return h;
+    }
+
+    // The fields and options of `v` into this header, which must be as
+    // default-constructed: filled in place, never built aside and copied
+    // (the copy's wide loads of fresh narrow stores stall on store
+    // forwarding).
+    constexpr void assign(const TcpView& v) noexcept {
+        TcpHeader& h = *this;
         h.source_port = v.source_port();
         h.destination_port = v.destination_port();
         h.seq = v.seq();
@@ -243,8 +259,7 @@ struct TcpHeader : TcpFields {
         h.window = v.window();
         h.checksum = v.checksum();
         h.urgent_pointer = v.urgent_pointer();
-        h.options = TcpOptions::decode(v.option_bytes(), 20);
-        return h;
+        h.options.decode_into(v.option_bytes(), 20);
     }
 
     // Header length encode() writes: 20 + options, or OptionsTooLong.

@@ -620,6 +620,16 @@ struct TcpOptions : OptionValues {
     // reports, the handshake layer decides). Precondition: area.size() <= 40.
     static constexpr TcpOptions decode(Bytes area, std::uint16_t base = 20) noexcept {
         TcpOptions o;
+        o.decode_into(area, base);
+        return o;
+    }
+
+    // The same into this object, which must be as default-constructed (a
+    // TcpHeader decodes its options where they live: built aside and
+    // copied in, 140 bytes of fresh narrow stores were read back by wide
+    // loads and stalled on store forwarding).
+    constexpr void decode_into(Bytes area, std::uint16_t base = 20) noexcept {
+        TcpOptions& o = *this;
         const std::size_t n = area.size() < max_option_bytes ? area.size() : max_option_bytes;
         for (std::size_t i = 0; i < n; ++i) o.wire[i] = area[i];
         o.wire_length = static_cast<std::uint8_t>(n);
@@ -631,7 +641,6 @@ struct TcpOptions : OptionValues {
             }
             o.apply(e);
         }
-        return o;
     }
 
     // Bytes encode() would write (a multiple of 4), or OptionsTooLong.
