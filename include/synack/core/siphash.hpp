@@ -79,6 +79,16 @@ struct SipState {
     }
 };
 
+// An integer's network-order (big-endian) bytes packed little-endian, as a
+// SipHash message word holds them: wire16(0x1234) is bytes 12 34.
+[[nodiscard]] constexpr std::uint64_t wire16(std::uint16_t v) noexcept {
+    return static_cast<std::uint64_t>((v >> 8U) | ((v & 0xffU) << 8U));
+}
+[[nodiscard]] constexpr std::uint64_t wire32(std::uint32_t v) noexcept {
+    return ((v >> 24U) & 0xffU) | ((v >> 8U) & 0xff00U) | ((v & 0xff00U) << 8U) |
+           (static_cast<std::uint64_t>(v & 0xffU) << 24U);
+}
+
 } // namespace detail
 
 // SipHash-1-3 (one compression round per word, three finalization rounds):
@@ -153,13 +163,11 @@ class SipHasher {
     }
     // Network byte order: add_u16(0x1234) == add({0x12, 0x34}).
     constexpr SipHasher& add_u16(std::uint16_t v) noexcept {
-        push_packed(static_cast<std::uint64_t>((v >> 8U) | ((v & 0xffU) << 8U)), 2);
+        push_packed(detail::wire16(v), 2);
         return *this;
     }
     constexpr SipHasher& add_u32(std::uint32_t v) noexcept {
-        const std::uint64_t swapped = ((v >> 24U) & 0xffU) | ((v >> 8U) & 0xff00U) | ((v & 0xff00U) << 8U) |
-                                      (static_cast<std::uint64_t>(v & 0xffU) << 24U);
-        push_packed(swapped, 4);
+        push_packed(detail::wire32(v), 4);
         return *this;
     }
     constexpr SipHasher& add_u64(std::uint64_t v) noexcept {

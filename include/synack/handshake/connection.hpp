@@ -364,7 +364,7 @@ class Connection {
             if (state_ == State::Established) r = take_synack_payload(seg);
             if (state_ != State::SynSent && state_ != State::SynReceived && opts.fast_open && !opts.fast_open->is_request()) {
                 for (const OptionEntry& e : seg.options()) { // the cookie's bytes in the input
-                    if (e.ok() && e.is_fast_open()) r.fastopen_cookie = e.is_exp_fast_open() ? e.data.subspan(2) : e.data;
+                    if (e.ok() && e.is_fast_open()) r.fastopen_cookie = e.fast_open_cookie();
                 }
             }
             return r;

@@ -93,10 +93,7 @@ class SyncookieMac {
   public:
     constexpr SyncookieMac(const SipKey& key, const Endpoint& local, std::uint32_t count) noexcept
         : s_(key), count_(count) {
-        const std::uint64_t lp = local.port;
-        const std::uint64_t c = ((count >> 24U) & 0xFFU) | ((count >> 8U) & 0xFF00U) | ((count & 0xFF00U) << 8U) |
-                                (std::uint64_t{count & 0xFFU} << 24U);
-        s_.compress((lp >> 8U) | ((lp & 0xFFU) << 8U) | (c << 32U));
+        s_.compress(detail::wire16(local.port) | (detail::wire32(count) << 32U));
         length_ = 8 + detail::compress_address(s_, local.address);
     }
 
@@ -105,8 +102,7 @@ class SyncookieMac {
     // M for a SYN (or its ACK) from `remote`.
     [[nodiscard]] SYNACK_ALWAYS_INLINE constexpr std::uint32_t operator()(const Endpoint& remote) const noexcept {
         detail::SipState s = s_;
-        const std::uint64_t rp = remote.port;
-        const std::uint64_t port = (rp >> 8U) | ((rp & 0xFFU) << 8U);
+        const std::uint64_t port = detail::wire16(remote.port);
         const IpAddress& a = remote.address;
         if (a.is_v4()) {
             return static_cast<std::uint32_t>(s.finish(load_le32(a.bytes, 0) | (port << 32U), length_ + 6)) &
@@ -134,6 +130,8 @@ class SyncookieMac {
 // The period a cookie claims at `counter` (syncookie_counter(now)): this
 // one or the last, by the parity the cookie carries. Its MAC is checked
 // under that period's SyncookieMac.
+// (One parity bit tells MAX_SYNCOOKIE_AGE periods apart only for two.)
+static_assert(syncookie_max_age == 2);
 [[nodiscard]] constexpr std::uint32_t syncookie_count_of(SeqNum peer_isn, SeqNum cookie, std::uint32_t counter) noexcept {
     const std::uint32_t parity = (cookie.raw() - peer_isn.raw()) >> syncookie_bits;
     return (counter & 1U) == parity ? counter : counter - 1U;

@@ -79,7 +79,7 @@ constexpr Failure parse_ip_packet(Bytes data, IpPacket& out, bool verify_ipv4_ch
     // One object, returned from every path, so the packet is parsed straight
     // into the caller's storage: parsed into a local and copied out, its
     // narrow stores would be read back by wide loads and stall on store
-    // forwarding (clang 14 copies it that way: 20 ns a packet).
+    // forwarding (clang 14 copied it that way: 8-15 ns a packet).
     result<IpPacket> r;
     if (const Failure f = parse_ip_packet(data, *r, verify_ipv4_checksum); f.error != Error::None) r = f;
     return r;

@@ -125,9 +125,12 @@ struct OptionEntry {
     [[nodiscard]] constexpr SackBlock sack_block(std::size_t i) const noexcept {
         return {load_be32(data, 8 * i), load_be32(data, 8 * i + 4)};
     }
+    // The cookie's bytes (after the magic, for kind 254).
+    [[nodiscard]] constexpr Bytes fast_open_cookie() const noexcept {
+        return is_exp_fast_open() ? data.subspan(2) : data;
+    }
     [[nodiscard]] constexpr FastOpenOption fast_open() const noexcept {
-        const bool exp = is_exp_fast_open();
-        return FastOpenOption::with_cookie(exp ? data.subspan(2) : data, exp);
+        return FastOpenOption::with_cookie(fast_open_cookie(), is_exp_fast_open());
     }
 };
 
@@ -451,9 +454,9 @@ struct OptionValues {
             sack_count = static_cast<std::uint8_t>(e.sack_count());
             for (std::size_t i = 0; i < sack_count; ++i) sack_blocks[i] = e.sack_block(i);
             break;
-        case OptionKind::FastOpen: fast_open.emplace().set_cookie(e.data, false); break;
+        case OptionKind::FastOpen:
         case OptionKind::Experimental:
-            if (e.is_exp_fast_open()) fast_open.emplace().set_cookie(e.data.subspan(2), true);
+            if (e.is_fast_open()) fast_open.emplace().set_cookie(e.fast_open_cookie(), e.is_exp_fast_open());
             break;
         default: break;
         }
