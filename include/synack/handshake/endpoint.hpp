@@ -6,9 +6,10 @@
 // - parses each datagram once (wire/packet.hpp) and drops martians
 //   (wire/martian.hpp: what Linux neither accepts nor answers), datagrams for
 //   addresses that are not ours, and broken TCP framing, each counted;
-// - routes by 4-tuple through a chained hash table keyed with SipHash under a
-//   key derived from the Context's secret (an attacker cannot aim collisions):
-//   O(1) expected per datagram, whatever the number of flows;
+// - routes by 4-tuple through an open-addressing table at most half full,
+//   indexed by keyed SipHash-1-3 (flow_table_hash()) under a key derived
+//   from the Context's secret (an attacker cannot aim collisions): O(1)
+//   expected per datagram, whatever the number of flows;
 // - hands segments for a listening endpoint to its Listener, and moves what
 //   the Listener accepts into the pool at once (so the peer's next segment
 //   finds its Connection);
