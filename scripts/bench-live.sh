@@ -39,12 +39,13 @@
 #                                     and polling cost it under the 100k SYN/s flood
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
-only="" ; opt_servers="synack-q1 synack-q2 kernel-t1 kernel-t2"; opt_inflight="1 64 512"; runs=1; ns_prefix="se-b$$"; server_args=""; busy_poll_us=50
+only="" ; opt_servers="synack-q1 synack-q2 kernel-t1 kernel-t2"; opt_flood_servers="synack-q1 synack-q2 kernel-t2"; opt_inflight="1 64 512"; runs=1; ns_prefix="se-b$$"; server_args=""; busy_poll_us=50
 orig_args="$*"
 while [ $# -gt 0 ]; do
     case "$1" in
     --only) only="$only $2"; shift 2 ;;
     --servers) opt_servers="$2"; shift 2 ;;
+    --flood-servers) opt_flood_servers="$2"; shift 2 ;;
     --inflight) opt_inflight="$2"; shift 2 ;;
     --runs) runs="$2"; shift 2 ;;
     --ns) ns_prefix="$2"; shift 2 ;;
@@ -68,6 +69,7 @@ work="$(mktemp -d)"
 load_topology "$ns_prefix"
 S=(ip netns exec "$ns_s")
 C=(ip netns exec "$ns_c")
+P=(ip netns exec "$ns_p")
 out="$build/results.md"
 : > "$out"
 say() { echo "$*" | tee -a "$out"; }
@@ -77,6 +79,15 @@ start_synack() { # start_synack QUEUES [extra args]
     local q="$1"; shift
     "${S[@]}" "$server" --quiet --queues "$q" --count 1000000000 --timeout 140 --status-ms 100 \
         --max-flows 65536 --busy-poll-us "$([ "$q" -gt 1 ] && echo "$busy_poll_us" || echo 0)" $server_args "$@" > "$work/srv.out" 2>&1 &
+    spid=$!
+    for _ in $(seq 1 100); do grep -q READY "$work/srv.out" && return 0; sleep 0.05; done
+    cat "$work/srv.out"; exit 1
+}
+start_packet() { # start_packet QUEUES [extra args]: synack-server on AF_PACKET (--packet)
+    local q="$1"; shift
+    "${P[@]}" "$server" --packet "$packet_if" --listen "$packet_ep" --kernel-addr 198.18.4.1/24 --quiet --queues "$q" \
+        --count 1000000000 --timeout 140 --status-ms 100 --max-flows 65536 \
+        --busy-poll-us "$([ "$q" -gt 1 ] && echo "$busy_poll_us" || echo 0)" $server_args "$@" > "$work/srv.out" 2>&1 &
     spid=$!
     for _ in $(seq 1 100); do grep -q READY "$work/srv.out" && return 0; sleep 0.05; done
     cat "$work/srv.out"; exit 1
@@ -99,6 +110,7 @@ p50_of() { sed -n 's/.*p50_us=\([0-9]*\).*/\1/p' "$work/$1.out"; }
 p99_of() { sed -n 's/.*p99_us=\([0-9]*\).*/\1/p' "$work/$1.out"; }
 rss_of() { awk '/^VmRSS/ { print $2 }' "/proc/$1/status" 2>/dev/null || echo 0; }
 synack_ep=198.18.0.2:8080
+packet_ep=198.18.4.2:8080
 kernel_ep=198.19.1.2:8081
 
 say "# synack live benchmarks ($(date -u +%Y-%m-%d), $(nproc) cores, $(uname -r), $(. /etc/os-release && echo "$PRETTY_NAME"))"
@@ -124,6 +136,8 @@ for run in $(seq 1 "$runs"); do
         case "${s%%@*}" in
         synack-q1) start_synack 1 $extra; ep=$synack_ep ;;
         synack-q2) start_synack 2 $extra; ep=$synack_ep ;;
+        packet-q1) start_packet 1 $extra; ep=$packet_ep ;;
+        packet-q2) start_packet 2 $extra; ep=$packet_ep ;;
         kernel-t1) start_kernel 1; ep=$kernel_ep ;;
         kernel-t2) start_kernel 2; ep=$kernel_ep ;;
         *) echo "unknown server $s"; exit 2 ;;
@@ -147,6 +161,8 @@ for s in "${servers[@]}"; do
     case "$s" in
     synack-q1) header="$header synack-server, 1 queue |" ;;
     synack-q2) header="$header synack-server, 2 queues |" ;;
+    packet-q1) header="$header synack-server on AF_PACKET, 1 queue |" ;;
+    packet-q2) header="$header synack-server on AF_PACKET, 2 queues |" ;;
     kernel-t1) header="$header kernel, 1 thread |" ;;
     kernel-t2) header="$header kernel, 2 threads |" ;;
     *) header="$header $s |" ;;
@@ -184,12 +200,14 @@ declare -A absorbed sent
 flood_cases=()
 if want flood; then
 for r in 0 100000; do
-    for s in synack-q1 synack-q2 kernel-t2; do
+    for s in $opt_flood_servers; do
         c="$s-r$r"
         flood_cases+=("$c")
         case "$s" in
         synack-q1) start_synack 1 --cookies always; ep=$synack_ep ;;
         synack-q2) start_synack 2 --cookies always; ep=$synack_ep ;;
+        packet-q1) start_packet 1 --cookies always; ep=$packet_ep ;;
+        packet-q2) start_packet 2 --cookies always; ep=$packet_ep ;;
         kernel-t2)
             "${S[@]}" sysctl -qw net.ipv4.tcp_syncookies=2
             start_kernel 2; ep=$kernel_ep

@@ -20,6 +20,12 @@
 // Driver::busy_poll; DRIVER lines at the end count it); -v prints the
 // traced segments as tcpdump does; --pcap writes everything to a pcap file.
 //
+// --packet IFNAME serves on an existing Ethernet interface through AF_PACKET
+// (driver/packet.hpp) instead of a TUN device: the interface keeps no
+// address of ours, synack answers ARP for --listen's address, and --queues
+// N shares the interface by flow hash (PACKET_FANOUT_HASH); --kernel-addr
+// then only gives the link's prefix (tests/driver/packet.sh).
+//
 // Run it only inside a network namespace of your own (see
 // tests/driver/interop.sh): it configures interfaces.
 #include <atomic>
@@ -32,13 +38,14 @@
 #include <vector>
 
 #include "../tun-common/common.hpp"
+#include "synack/driver/packet.hpp"
 
 using namespace synack;
 using namespace tun_example;
 
 namespace {
 const char* usage =
-    "usage: synack-server [--tun NAME] [--kernel-addr A/LEN]... [--listen ADDR:PORT] [--queues N]\n"
+    "usage: synack-server [--tun NAME | --packet IFNAME] [--kernel-addr A/LEN]... [--listen ADDR:PORT] [--queues N]\n"
     "                     [--count N] [--timeout S] [--hold-ms MS] [--cookies off|auto|always]\n"
     "                     [--backlog N] [--fastopen] [--mss N] [--mtu N] [--txqueuelen N] [--max-flows N]\n"
     "                     [--max-per-source N] [--idle-ms MS] [--linger-ms MS] [--status-ms MS] [--pcap FILE] [--trace N]\n"
@@ -69,6 +76,7 @@ extern "C" void on_stop(int) { stop_requested = 1; }
 
 int main(int argc, char** argv) {
     std::string tun_name = "synack0";
+    std::string packet_if; // --packet: AF_PACKET on this interface instead of TUN
     std::vector<Prefix> kernel_side;
     Endpoint local{IpAddress::v4(198, 18, 0, 2), 8080};
     long count = 1;
@@ -103,6 +111,8 @@ int main(int argc, char** argv) {
         };
         if (a == "--tun") {
             tun_name = next();
+        } else if (a == "--packet") {
+            packet_if = next();
         } else if (a == "--kernel-addr") {
             const auto p = parse_prefix(next());
             if (!p) return std::fprintf(stderr, "bad --kernel-addr\n"), 2;
@@ -178,9 +188,26 @@ int main(int argc, char** argv) {
     std::signal(SIGINT, on_stop);
 
     std::vector<TunDevice> tun;
-    tun.reserve(queues);
-    if (!bring_up(tun, tun_name, queues, kernel_side, mtu, txqueuelen)) return 1;
-    ShardedDriver shards(tun, ctx, limits);
+    std::vector<PacketDevice> packet;
+    std::vector<Device*> devices;
+    std::string device_name;
+    if (packet_if.empty()) {
+        tun.reserve(queues);
+        if (!bring_up(tun, tun_name, queues, kernel_side, mtu, txqueuelen)) return 1;
+        for (TunDevice& t : tun) devices.push_back(&t);
+        device_name = tun.front().name();
+    } else {
+        packet.reserve(queues);
+        if (const OsStatus st = open_fanout(packet_if, queues, static_cast<int>(getpid() & 0xffff), packet); !st) {
+            return std::fprintf(stderr, "packet %s: %s\n", packet_if.c_str(), st.message().c_str()), 1;
+        }
+        for (PacketDevice& d : packet) {
+            if (local.address.is_v4()) d.add_address(local.address);
+            devices.push_back(&d);
+        }
+        device_name = packet_if;
+    }
+    ShardedDriver shards(devices, ctx, limits);
     Totals totals;
     std::vector<ShardState> state(shards.size());
     for (std::size_t i = 0; i < shards.size(); ++i) {
@@ -242,7 +269,7 @@ int main(int argc, char** argv) {
             std::fflush(stdout);
         };
     }
-    std::printf("READY %s listening on %s queues=%zu\n", tun.front().name().c_str(), to_string(local).c_str(),
+    std::printf("READY %s listening on %s queues=%zu\n", device_name.c_str(), to_string(local).c_str(),
                 shards.size());
     std::fflush(stdout);
 
@@ -343,6 +370,17 @@ int main(int argc, char** argv) {
         std::printf("SHARD %zu accepted=%llu reaped=%llu datagrams=%llu\n", i,
                     static_cast<unsigned long long>(e.stats().accepted), static_cast<unsigned long long>(e.stats().reaped),
                     static_cast<unsigned long long>(e.stats().datagrams_in));
+    }
+    for (std::size_t i = 0; i < packet.size(); ++i) {
+        const PacketDeviceStats& ps = packet[i].stats();
+        std::uint64_t kernel_drops = 0;
+        static_cast<void>(packet[i].take_kernel_drops(kernel_drops));
+        std::printf("PACKET %zu arp_replies=%llu arp_ignored=%llu other_frames=%llu truncated=%llu no_neighbour=%llu "
+                    "checksums_filled=%llu kernel_drops=%llu\n", i,
+                    static_cast<unsigned long long>(ps.arp_replies), static_cast<unsigned long long>(ps.arp_ignored),
+                    static_cast<unsigned long long>(ps.other_frames), static_cast<unsigned long long>(ps.truncated),
+                    static_cast<unsigned long long>(ps.no_neighbour), static_cast<unsigned long long>(ps.checksums_filled),
+                    static_cast<unsigned long long>(kernel_drops));
     }
     std::printf("MEMORY endpoint_bytes=%zu max_flows=%u queues=%zu rss_kib=%ld\n", memory, limits.max_flows,
                 shards.size(), resident_kib());

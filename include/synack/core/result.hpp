@@ -73,6 +73,10 @@ enum class Error : std::uint8_t {
     ConfigTableSize,        // backlog or accept_queue above 2^31, fastopen_pending above 65536
     PcapngBadBlock,         // a pcapng block's framing or fields are invalid
     PcapngUnknownInterface, // a pcapng packet names an interface not described
+    // Link layer (wire/ethernet.hpp)
+    EthernetTruncated,      // fewer than the 14 bytes of an Ethernet header
+    ArpTruncated,           // an ARP packet shorter than its fixed part
+    ArpUnsupported,         // ARP for other than Ethernet hardware and IPv4 (RFC 826 hrd 1, pro 0x0800)
     // Number of errors; keep last.
     Count_
 };
@@ -130,6 +134,9 @@ enum class Error : std::uint8_t {
     case Error::ConfigTableSize: return "config: backlog or accept_queue above 2^31, or fastopen_pending above 65536";
     case Error::PcapngBadBlock: return "pcapng: malformed block";
     case Error::PcapngUnknownInterface: return "pcapng: packet for an undescribed interface";
+    case Error::EthernetTruncated: return "Ethernet: frame shorter than its header";
+    case Error::ArpTruncated: return "ARP: packet truncated";
+    case Error::ArpUnsupported: return "ARP: not Ethernet/IPv4";
     case Error::Count_: break;
     }
     return "unknown error";

@@ -28,6 +28,7 @@
 #include "synack/core/bytes.hpp"
 #include "synack/core/result.hpp"
 #include "synack/core/time.hpp"
+#include "synack/wire/ethernet.hpp"
 
 namespace synack {
 
@@ -238,11 +239,7 @@ struct PcapIpPayload {
                                  // version nibble, 0 if it is neither 4 nor 6
 };
 
-inline constexpr std::uint16_t ethertype_ipv4 = 0x0800;
-inline constexpr std::uint16_t ethertype_ipv6 = 0x86DD;
-inline constexpr std::uint16_t ethertype_vlan = 0x8100;   // IEEE 802.1Q
-inline constexpr std::uint16_t ethertype_qinq = 0x88A8;   // IEEE 802.1ad (S-tag)
-inline constexpr std::uint16_t ethertype_qinq_old = 0x9100; // pre-802.1ad QinQ
+// (The EtherTypes, VLAN tags' included, are in wire/ethernet.hpp.)
 
 namespace pcap_detail {
 

@@ -1,0 +1,388 @@
+// synack/driver/packet.hpp — a Linux AF_PACKET socket on an Ethernet
+// interface as a driver/device.hpp Device: the second backend, beside TUN.
+//
+// The interface is an existing one (a veth end, a NIC) that the kernel's
+// own IP stack does not use for our address: give it no address of ours,
+// and keep forwarding off, so the kernel drops what it receives for us and
+// has no route to answer with (Documentation/networking/packet_mmap.rst
+// and packet(7) for the socket). The device:
+//   - receives with recvmmsg(2), a batch per system call, each frame read
+//     in two pieces: its 14-byte Ethernet header into the device, the IP
+//     datagram straight into the caller's PacketBuffer (no copy);
+//   - sends with sendmmsg(2), each datagram behind an Ethernet header the
+//     device writes (gather, no copy);
+//   - answers ARP requests for the IPv4 addresses it is given (RFC 826;
+//     wire/ethernet.hpp), from within read_batch();
+//   - sends each datagram to the MAC address the last frame from its
+//     destination came from (learned from received IP frames, as a bridge
+//     learns: a reply goes back the way the packet came, to the host or to
+//     the router that forwarded it), else to the last sender seen; with
+//     neither, the datagram is dropped and counted. IPv6 works once the
+//     neighbour knows our MAC (no NDP here: a static neighbour entry);
+//   - with a fanout group (PACKET_FANOUT_HASH), several devices on one
+//     interface share its traffic by flow hash, one per thread: the
+//     counterpart of a multi-queue TUN (open_fanout()).
+// Its own transmissions are not read back (PACKET_IGNORE_OUTGOING, Linux
+// 4.20+). A TCP segment that a local sender handed over with its checksum
+// left to the hardware (CHECKSUM_PARTIAL: a veth peer, a host with TX
+// offload; PACKET_AUXDATA reports TP_STATUS_CSUMNOTREADY) gets its checksum
+// written here, as the NIC would have: the endpoint verifies every one.
+// Every OS error is returned with the step and errno.
+#pragma once
+
+#if !defined(__linux__)
+#error "synack/driver/packet.hpp is Linux only"
+#endif
+
+#include <arpa/inet.h>
+#include <linux/if_ether.h>
+#include <linux/if_packet.h>
+#include <linux/if.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <array>
+#include <cerrno>
+#include <cstdint>
+#include <cstring>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "synack/core/bytes.hpp"
+#include "synack/driver/device.hpp"
+#include "synack/wire/address.hpp"
+#include "synack/wire/checksum.hpp"
+#include "synack/wire/ethernet.hpp"
+#include "synack/wire/packet.hpp"
+
+namespace synack {
+
+// What a PacketDevice did besides passing datagrams.
+struct PacketDeviceStats {
+    std::uint64_t arp_replies = 0;       // ARP requests for our addresses answered
+    std::uint64_t arp_ignored = 0;       // other ARP (replies, other addresses, malformed)
+    std::uint64_t other_frames = 0;      // neither IP nor ARP (802.1Q, LLDP...), or shorter than a header
+    std::uint64_t truncated = 0;         // longer than the caller's buffer: dropped
+    std::uint64_t no_neighbour = 0;      // datagrams dropped: no MAC to send them to
+    std::uint64_t checksums_filled = 0;  // TCP checksums left to the hardware, written here
+};
+
+class PacketDevice final : public Device {
+  public:
+    static constexpr std::size_t max_batch = 64;
+    static constexpr std::size_t neighbours = 1024; // learned IP -> MAC entries (direct-mapped)
+
+    PacketDevice() = default;
+    PacketDevice(PacketDevice&& o) noexcept { *this = std::move(o); }
+    PacketDevice& operator=(PacketDevice&& o) noexcept {
+        if (this != &o) {
+            close_fd();
+            fd_ = std::exchange(o.fd_, -1);
+            name_ = std::move(o.name_);
+            ifindex_ = o.ifindex_;
+            mac_ = o.mac_;
+            ours_ = std::move(o.ours_);
+            neigh_ = std::move(o.neigh_);
+            last_sender_ = o.last_sender_;
+            stats_ = o.stats_;
+        }
+        return *this;
+    }
+    ~PacketDevice() override { close_fd(); }
+
+    // The socket's receive buffer by default: what waits while the program
+    // is busy, beyond which the kernel drops (the TUN device's txqueuelen;
+    // Linux's default of about 200 KiB holds some 300 SYNs, and 512
+    // connections in flight overflowed it).
+    static constexpr int default_receive_buffer = 8 << 20;
+
+    // Binds to the existing interface `name` (every EtherType), non-blocking.
+    // `fanout_group` >= 0: joins that PACKET_FANOUT_HASH group (ids are per
+    // network namespace; every member must use the same id).
+    // `receive_buffer` bytes: SO_RCVBUFFORCE (CAP_NET_ADMIN), else SO_RCVBUF
+    // (then capped by net.core.rmem_max).
+    OsStatus open(const std::string& name, int fanout_group = -1, int receive_buffer = default_receive_buffer) {
+        close_fd();
+        name_ = name;
+        fd_ = ::socket(AF_PACKET, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, htons(ETH_P_ALL));
+        if (fd_ < 0) return OsStatus::fail("socket AF_PACKET");
+        ifreq ifr{};
+        std::strncpy(ifr.ifr_name, name.c_str(), IFNAMSIZ - 1);
+        if (ioctl(fd_, SIOCGIFINDEX, &ifr) < 0) return fail_closed("ioctl SIOCGIFINDEX");
+        ifindex_ = ifr.ifr_ifindex;
+        if (ioctl(fd_, SIOCGIFHWADDR, &ifr) < 0) return fail_closed("ioctl SIOCGIFHWADDR");
+        mac_ = MacAddress::from_bytes(Bytes(reinterpret_cast<const std::uint8_t*>(ifr.ifr_hwaddr.sa_data), 6));
+        const int one = 1;
+        if (setsockopt(fd_, SOL_PACKET, PACKET_IGNORE_OUTGOING, &one, sizeof one) < 0) {
+            return fail_closed("setsockopt PACKET_IGNORE_OUTGOING");
+        }
+        if (setsockopt(fd_, SOL_PACKET, PACKET_AUXDATA, &one, sizeof one) < 0) return fail_closed("setsockopt PACKET_AUXDATA");
+        if (receive_buffer > 0 && setsockopt(fd_, SOL_SOCKET, SO_RCVBUFFORCE, &receive_buffer, sizeof receive_buffer) < 0 &&
+            setsockopt(fd_, SOL_SOCKET, SO_RCVBUF, &receive_buffer, sizeof receive_buffer) < 0) {
+            return fail_closed("setsockopt SO_RCVBUF");
+        }
+        sockaddr_ll sll{};
+        sll.sll_family = AF_PACKET;
+        sll.sll_protocol = htons(ETH_P_ALL);
+        sll.sll_ifindex = ifindex_;
+        if (bind(fd_, reinterpret_cast<const sockaddr*>(&sll), sizeof sll) < 0) return fail_closed("bind AF_PACKET");
+        if (fanout_group >= 0) {
+            const int arg = (fanout_group & 0xffff) | (PACKET_FANOUT_HASH << 16);
+            if (setsockopt(fd_, SOL_PACKET, PACKET_FANOUT, &arg, sizeof arg) < 0) return fail_closed("setsockopt PACKET_FANOUT");
+        }
+        neigh_.assign(neighbours, Neighbour{});
+        return {};
+    }
+
+    // An IPv4 address of ours: ARP requests for it are answered.
+    void add_address(const IpAddress& a) { ours_.push_back(a); }
+
+    OsStatus read_batch(Span<PacketBuffer> batch, std::size_t& got) noexcept override {
+        got = 0;
+        const std::size_t want = batch.size() < max_batch ? batch.size() : max_batch;
+        while (got < want) {
+            const std::size_t n = want - got;
+            for (std::size_t i = 0; i < n; ++i) {
+                PacketBuffer& b = batch[got + i];
+                iov_[2 * i] = {hdr_[i].data(), ethernet_header_length};
+                iov_[2 * i + 1] = {b.storage.data(), b.storage.size()};
+                msgs_[i] = mmsghdr{};
+                msgs_[i].msg_hdr.msg_iov = &iov_[2 * i];
+                msgs_[i].msg_hdr.msg_iovlen = 2;
+                msgs_[i].msg_hdr.msg_control = cmsg_[i].data();
+                msgs_[i].msg_hdr.msg_controllen = cmsg_[i].size();
+            }
+            const int r = recvmmsg(fd_, msgs_.data(), static_cast<unsigned>(n), MSG_DONTWAIT, nullptr);
+            if (r < 0) {
+                if (errno == EAGAIN || errno == EWOULDBLOCK) return {};
+                if (errno == EINTR) continue;
+                return OsStatus::fail("recvmmsg AF_PACKET");
+            }
+            // Keep the IP datagrams at the front (swapping the buffers of
+            // the frames handled here, ARP and the rest, behind them).
+            std::size_t kept = got;
+            for (std::size_t i = 0; i < static_cast<std::size_t>(r); ++i) {
+                if (take(batch[got + i], i, msgs_[i])) {
+                    if (kept != got + i) std::swap(batch[kept], batch[got + i]);
+                    ++kept;
+                }
+            }
+            got = kept;
+            if (static_cast<std::size_t>(r) < n) return {};
+        }
+        return {};
+    }
+
+    // One sendmmsg(2) per batch; a datagram the socket has no room for
+    // (EAGAIN, ENOBUFS) is lost and counted, as on a wire.
+    OsStatus write_batch(Span<const Bytes> datagrams, std::size_t& dropped) noexcept override {
+        std::size_t i = 0;
+        while (i < datagrams.size()) {
+            std::size_t n = 0;
+            for (; i < datagrams.size() && n < max_batch; ++i) {
+                const Bytes d = datagrams[i];
+                const Optional<MacAddress> to = next_hop(d);
+                if (d.empty() || !to) {
+                    ++stats_.no_neighbour;
+                    ++dropped;
+                    continue;
+                }
+                const std::uint16_t type = (d[0] >> 4U) == 6 ? ethertype_ipv6 : ethertype_ipv4;
+                static_cast<void>(encode_ethernet_header(*to, mac_, type, MutableBytes(out_hdr_[n].data(), ethernet_header_length)));
+                iov_[2 * n] = {out_hdr_[n].data(), ethernet_header_length};
+                iov_[2 * n + 1] = {const_cast<std::uint8_t*>(d.data()), d.size()}; // NOLINT: sendmmsg only reads it
+                msgs_[n] = mmsghdr{};
+                msgs_[n].msg_hdr.msg_iov = &iov_[2 * n];
+                msgs_[n].msg_hdr.msg_iovlen = 2;
+                ++n;
+            }
+            std::size_t sent = 0;
+            while (sent < n) {
+                const int r = sendmmsg(fd_, msgs_.data() + sent, static_cast<unsigned>(n - sent), MSG_DONTWAIT);
+                if (r < 0) {
+                    if (errno == EINTR) continue;
+                    if (errno == EAGAIN || errno == EWOULDBLOCK || errno == ENOBUFS) {
+                        ++dropped; // this one; try the rest
+                        ++sent;
+                        continue;
+                    }
+                    return OsStatus::fail("sendmmsg AF_PACKET");
+                }
+                sent += static_cast<std::size_t>(r);
+            }
+        }
+        return {};
+    }
+
+    [[nodiscard]] int wait_fd() const noexcept override { return fd_; }
+
+    [[nodiscard]] const std::string& name() const noexcept { return name_; }
+    [[nodiscard]] const MacAddress& mac() const noexcept { return mac_; }
+    [[nodiscard]] const PacketDeviceStats& stats() const noexcept { return stats_; }
+
+    // Frames the kernel dropped for want of room in the receive buffer
+    // since the last call (PACKET_STATISTICS, which the call resets).
+    OsStatus take_kernel_drops(std::uint64_t& drops) const noexcept {
+        tpacket_stats st{};
+        socklen_t len = sizeof st;
+        if (getsockopt(fd_, SOL_PACKET, PACKET_STATISTICS, &st, &len) < 0) return OsStatus::fail("getsockopt PACKET_STATISTICS");
+        drops = st.tp_drops;
+        return {};
+    }
+
+  private:
+    struct Neighbour {
+        IpAddress address{};
+        MacAddress mac{};
+        bool used = false;
+    };
+
+    OsStatus fail_closed(const char* step) noexcept {
+        const OsStatus st = OsStatus::fail(step);
+        close_fd();
+        return st;
+    }
+    void close_fd() noexcept {
+        if (fd_ >= 0) ::close(fd_);
+        fd_ = -1;
+    }
+
+    // A frame received into (hdr_[slot], b): true if it is an IP datagram
+    // for the caller (b.length set), false if handled or dropped here.
+    bool take(PacketBuffer& b, std::size_t slot, const mmsghdr& m) noexcept {
+        if (m.msg_len < ethernet_header_length) {
+            ++stats_.other_frames;
+            return false;
+        }
+        const std::size_t len = m.msg_len - ethernet_header_length;
+        if ((m.msg_hdr.msg_flags & MSG_TRUNC) != 0 || len > b.storage.size()) {
+            ++stats_.truncated;
+            return false;
+        }
+        const EthernetView eth = EthernetView::parse(Bytes(hdr_[slot].data(), ethernet_header_length)).value();
+        const std::uint16_t type = eth.ether_type();
+        if (type == ethertype_ipv4 || type == ethertype_ipv6) {
+            b.length = len;
+            learn(Bytes(b.storage.data(), len), eth.source());
+            if (checksum_not_ready(m.msg_hdr)) fill_checksum(MutableBytes(b.storage.data(), len));
+            return true;
+        }
+        if (type == ethertype_arp) {
+            answer_arp(Bytes(b.storage.data(), len));
+        } else {
+            ++stats_.other_frames;
+        }
+        return false;
+    }
+
+    static bool checksum_not_ready(const msghdr& h) noexcept {
+        for (cmsghdr* c = CMSG_FIRSTHDR(&h); c != nullptr; c = CMSG_NXTHDR(const_cast<msghdr*>(&h), c)) { // NOLINT
+            if (c->cmsg_level != SOL_PACKET || c->cmsg_type != PACKET_AUXDATA) continue;
+            tpacket_auxdata aux{};
+            std::memcpy(&aux, CMSG_DATA(c), sizeof aux);
+            return (aux.tp_status & TP_STATUS_CSUMNOTREADY) != 0;
+        }
+        return false;
+    }
+    void fill_checksum(MutableBytes datagram) noexcept {
+        IpPacket p;
+        if (parse_ip_packet(Bytes(datagram), p).error != Error::None) return; // (the endpoint counts it)
+        fill_tcp_checksum(p.source, p.destination, datagram.subspan(p.tcp_offset, p.tcp.size()));
+        ++stats_.checksums_filled;
+    }
+
+    void answer_arp(Bytes payload) noexcept {
+        const result<ArpPacket> req = ArpPacket::decode(payload);
+        if (req) {
+            for (const IpAddress& a : ours_) {
+                const Optional<ArpPacket> rep = arp_answer(*req, mac_, a);
+                if (!rep) continue;
+                std::array<std::uint8_t, ethernet_header_length + arp_length> f{};
+                static_cast<void>(encode_ethernet_header(rep->target_mac, mac_, ethertype_arp, MutableBytes(f.data(), f.size())));
+                static_cast<void>(rep->encode(MutableBytes(f.data() + ethernet_header_length, arp_length)));
+                if (::send(fd_, f.data(), f.size(), MSG_DONTWAIT) >= 0) ++stats_.arp_replies;
+                return;
+            }
+        }
+        ++stats_.arp_ignored;
+    }
+
+    // The source address of an IP datagram (unchecked beyond its version:
+    // the endpoint validates it), and the MAC its frame came from.
+    static bool source_of(Bytes d, IpAddress& a) noexcept {
+        if (d.size() >= 20 && (d[0] >> 4U) == 4) {
+            a = IpAddress::v4(d[12], d[13], d[14], d[15]);
+            return true;
+        }
+        if (d.size() >= 40 && (d[0] >> 4U) == 6) {
+            a = IpAddress::from_bytes(IpFamily::V6, d.subspan(8, 16));
+            return true;
+        }
+        return false;
+    }
+    static bool destination_of(Bytes d, IpAddress& a) noexcept {
+        if (d.size() >= 20 && (d[0] >> 4U) == 4) {
+            a = IpAddress::v4(d[16], d[17], d[18], d[19]);
+            return true;
+        }
+        if (d.size() >= 40 && (d[0] >> 4U) == 6) {
+            a = IpAddress::from_bytes(IpFamily::V6, d.subspan(24, 16));
+            return true;
+        }
+        return false;
+    }
+    [[nodiscard]] static std::size_t slot_of(const IpAddress& a) noexcept {
+        std::uint32_t h = 2166136261U; // FNV-1a: an index, not a defence (a clash only falls back)
+        for (const std::uint8_t x : a.bytes) h = (h ^ x) * 16777619U;
+        return h % neighbours;
+    }
+    void learn(Bytes datagram, const MacAddress& from) noexcept {
+        if (from.is_group()) return;
+        last_sender_ = from;
+        IpAddress src;
+        if (!source_of(datagram, src)) return;
+        Neighbour& n = neigh_[slot_of(src)];
+        n.address = src;
+        n.mac = from;
+        n.used = true;
+    }
+    [[nodiscard]] Optional<MacAddress> next_hop(Bytes datagram) const noexcept {
+        IpAddress dst;
+        if (destination_of(datagram, dst) && !neigh_.empty()) {
+            const Neighbour& n = neigh_[slot_of(dst)];
+            if (n.used && n.address == dst) return n.mac;
+        }
+        if (!last_sender_.is_zero()) return last_sender_;
+        return nullopt;
+    }
+
+    int fd_ = -1;
+    std::string name_;
+    int ifindex_ = 0;
+    MacAddress mac_{};
+    std::vector<IpAddress> ours_;
+    std::vector<Neighbour> neigh_;
+    MacAddress last_sender_{};
+    PacketDeviceStats stats_{};
+    std::array<std::array<std::uint8_t, ethernet_header_length>, max_batch> hdr_{};
+    std::array<std::array<std::uint8_t, ethernet_header_length>, max_batch> out_hdr_{};
+    std::array<iovec, 2 * max_batch> iov_{};
+    std::array<mmsghdr, max_batch> msgs_{};
+    std::array<std::array<std::uint8_t, CMSG_SPACE(sizeof(tpacket_auxdata))>, max_batch> cmsg_{};
+};
+
+// `n` devices on interface `name`, sharing its traffic by flow hash
+// (PACKET_FANOUT_HASH group `group`): one per shard, as open_queues() for TUN.
+template <class Vector>
+OsStatus open_fanout(const std::string& name, std::size_t n, int group, Vector& out) {
+    for (std::size_t i = 0; i < n; ++i) {
+        PacketDevice d;
+        if (OsStatus st = d.open(name, n > 1 ? group : -1); !st) return st;
+        out.push_back(std::move(d));
+    }
+    return {};
+}
+
+} // namespace synack
