@@ -11,6 +11,7 @@
 #include "synack/core/time.hpp"
 #include "synack/wire/address.hpp"
 #include "synack/wire/checksum.hpp"
+#include "synack/wire/ethernet.hpp"
 #include "synack/wire/ipv4.hpp"
 #include "synack/wire/ipv6.hpp"
 #include "synack/wire/martian.hpp"
