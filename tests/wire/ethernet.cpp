@@ -92,7 +92,7 @@ TEST_CASE("arp: malformed and foreign packets are precise errors", "[ethernet][a
     for (std::size_t n = 8; n < arp_length; ++n) CHECK(ArpPacket::decode(body.first(n)).error() == Error::ArpTruncated);
     CHECK(ArpPacket::decode(body.first(arp_length)));
     // Each field of the fixed part that names the kind of ARP.
-    for (const std::size_t at : {1, 2, 3, 4, 5}) {
+    for (const std::size_t at : {std::size_t{1}, std::size_t{2}, std::size_t{3}, std::size_t{4}, std::size_t{5}}) {
         std::array<std::uint8_t, arp_length> b{};
         for (std::size_t i = 0; i < b.size(); ++i) b[i] = body[i];
         b[at] ^= 0x10;
