@@ -1,5 +1,6 @@
-// fuzz/ethernet.cpp — the link-layer codec (wire/ethernet.hpp) on arbitrary
-// frames: the Ethernet header, ARP for IPv4, and the ARP answer.
+// fuzz/ethernet.cpp — the link layer (wire/ethernet.hpp, wire/ndp.hpp) on
+// arbitrary frames: the Ethernet header, ARP for IPv4 and its answer, IPv6
+// Neighbor Solicitations and the advertisement answering them.
 //
 // Properties:
 // - parse fails exactly when the frame is shorter than 14 bytes, and the
@@ -10,13 +11,62 @@
 //   (the fields that name the kind of ARP are exactly Ethernet/IPv4);
 // - arp_answer() answers exactly a request for the address asked, from a
 //   unicast sender, with the reply's addresses those of the request swapped,
-//   and the reply itself decodes to the same values.
+//   and the reply itself decodes to the same values;
+// - a solicitation that decodes passes RFC 4861 §7.1.1 as checked here
+//   independently (hop limit 255, code 0, target not multicast, a checksum
+//   that sums to 0xffff, from :: only to the target's solicited-node group);
+//   the advertisement for its target is 72 bytes of valid IPv6 + ICMPv6
+//   (type 136, checksum, target, our MAC) to the solicitor or to ff02::1,
+//   and none is written for another address.
 #include <array>
 #include <cstddef>
 #include <cstdint>
 
 #include "fuzz_check.hpp"
 #include "synack/wire/ethernet.hpp"
+#include "synack/wire/ndp.hpp"
+
+namespace {
+
+using namespace synack;
+
+// RFC 8200 §8.1 with RFC 1071's sum, the textbook way: an ICMPv6 message
+// whose checksum is right sums to 0xffff with its pseudo-header.
+bool icmpv6_sum_ok(const IpAddress& src, const IpAddress& dst, Bytes msg) {
+    std::uint64_t acc = fuzz::ref_add_words(src.span(), 0);
+    acc = fuzz::ref_add_words(dst.span(), acc);
+    const auto len = static_cast<std::uint32_t>(msg.size());
+    acc += (len >> 16U) + (len & 0xFFFFU) + 58U;
+    return fuzz::ref_fold(fuzz::ref_add_words(msg, acc)) == 0xFFFF;
+}
+
+void check_ndp(Bytes body, const MacAddress& ours) {
+    const result<NeighborSolicitation> ns = NeighborSolicitation::decode(body);
+    if (!ns) return;
+    const Ipv6View v = Ipv6View::parse(body).value();
+    FUZZ_CHECK(v.hop_limit() == 255 && v.next_header() == 58 && v.payload().size() >= 24);
+    FUZZ_CHECK(v.payload()[0] == 135 && v.payload()[1] == 0 && ns->target.bytes[0] != 0xff);
+    FUZZ_CHECK(icmpv6_sum_ok(v.source(), v.destination(), v.payload()));
+    if (ns->source == IpAddress::v6(Array<std::uint8_t, 16>{})) {
+        FUZZ_CHECK(ns->destination == solicited_node(ns->target) && !ns->source_link_layer);
+    }
+    std::array<std::uint8_t, ndp_advertisement_length> out{};
+    FUZZ_CHECK(neighbor_advertisement(*ns, ns->target, ours, MutableBytes(out.data(), out.size())).value() ==
+               ndp_advertisement_length);
+    const result<Ipv6View> a = Ipv6View::parse(Bytes(out.data(), out.size()));
+    FUZZ_CHECK(a && a->hop_limit() == 255 && a->next_header() == 58 && a->payload().size() == 32);
+    FUZZ_CHECK(a->source() == ns->target);
+    const bool dad = ns->source == IpAddress::v6(Array<std::uint8_t, 16>{});
+    FUZZ_CHECK(a->destination() == (dad ? IpAddress::v6_groups({0xff02, 0, 0, 0, 0, 0, 0, 1}) : ns->source));
+    FUZZ_CHECK(a->payload()[0] == 136 && IpAddress::from_bytes(IpFamily::V6, a->payload().subspan(8, 16)) == ns->target);
+    FUZZ_CHECK(MacAddress::from_bytes(a->payload().subspan(26)) == ours);
+    FUZZ_CHECK(icmpv6_sum_ok(a->source(), a->destination(), a->payload()));
+    IpAddress other = ns->target;
+    other.bytes[15] = static_cast<std::uint8_t>(other.bytes[15] + 1U);
+    FUZZ_CHECK(neighbor_advertisement(*ns, other, ours, MutableBytes(out.data(), out.size())).error() == Error::NotFound);
+}
+
+} // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
     using namespace synack;
@@ -35,6 +85,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     for (std::size_t i = 0; i < h.size(); ++i) FUZZ_CHECK(h[i] == data[i]);
 
     const Bytes body = v->payload();
+    check_ndp(body, v->destination());
     const result<ArpPacket> a = ArpPacket::decode(body);
     if (!a) {
         FUZZ_CHECK(a.error() == Error::ArpTruncated || a.error() == Error::ArpUnsupported);

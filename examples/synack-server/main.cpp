@@ -22,7 +22,7 @@
 //
 // --packet IFNAME serves on an existing Ethernet interface through AF_PACKET
 // (driver/packet.hpp) instead of a TUN device: the interface keeps no
-// address of ours, synack answers ARP for --listen's address, and --queues
+// address of ours, synack answers ARP or NDP for --listen's address, and --queues
 // N shares the interface by flow hash (PACKET_FANOUT_HASH); --kernel-addr
 // then only gives the link's prefix (tests/driver/packet.sh).
 //
@@ -202,7 +202,7 @@ int main(int argc, char** argv) {
             return std::fprintf(stderr, "packet %s: %s\n", packet_if.c_str(), st.message().c_str()), 1;
         }
         for (PacketDevice& d : packet) {
-            if (local.address.is_v4()) d.add_address(local.address);
+            d.add_address(local.address); // ARP or NDP answered for it
             devices.push_back(&d);
         }
         device_name = packet_if;
@@ -375,9 +375,10 @@ int main(int argc, char** argv) {
         const PacketDeviceStats& ps = packet[i].stats();
         std::uint64_t kernel_drops = 0;
         static_cast<void>(packet[i].take_kernel_drops(kernel_drops));
-        std::printf("PACKET %zu arp_replies=%llu arp_ignored=%llu other_frames=%llu truncated=%llu no_neighbour=%llu "
-                    "checksums_filled=%llu kernel_drops=%llu\n", i,
+        std::printf("PACKET %zu arp_replies=%llu arp_ignored=%llu ndp_replies=%llu ndp_ignored=%llu other_frames=%llu "
+                    "truncated=%llu no_neighbour=%llu checksums_filled=%llu kernel_drops=%llu\n", i,
                     static_cast<unsigned long long>(ps.arp_replies), static_cast<unsigned long long>(ps.arp_ignored),
+                    static_cast<unsigned long long>(ps.ndp_replies), static_cast<unsigned long long>(ps.ndp_ignored),
                     static_cast<unsigned long long>(ps.other_frames), static_cast<unsigned long long>(ps.truncated),
                     static_cast<unsigned long long>(ps.no_neighbour), static_cast<unsigned long long>(ps.checksums_filled),
                     static_cast<unsigned long long>(kernel_drops));

@@ -15,6 +15,7 @@
 #include "synack/wire/ipv4.hpp"
 #include "synack/wire/ipv6.hpp"
 #include "synack/wire/martian.hpp"
+#include "synack/wire/ndp.hpp"
 #include "synack/wire/packet.hpp"
 #include "synack/wire/tcp.hpp"
 #include "synack/wire/tcp_options.hpp"

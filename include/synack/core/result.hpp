@@ -77,6 +77,8 @@ enum class Error : std::uint8_t {
     EthernetTruncated,      // fewer than the 14 bytes of an Ethernet header
     ArpTruncated,           // an ARP packet shorter than its fixed part
     ArpUnsupported,         // ARP for other than Ethernet hardware and IPv4 (RFC 826 hrd 1, pro 0x0800)
+    NdpNotSolicitation,     // not an ICMPv6 Neighbor Solicitation right after the IPv6 header (wire/ndp.hpp)
+    NdpInvalid,             // a solicitation that fails RFC 4861 §7.1.1's validity checks
     // Number of errors; keep last.
     Count_
 };
@@ -137,6 +139,8 @@ enum class Error : std::uint8_t {
     case Error::EthernetTruncated: return "Ethernet: frame shorter than its header";
     case Error::ArpTruncated: return "ARP: packet truncated";
     case Error::ArpUnsupported: return "ARP: not Ethernet/IPv4";
+    case Error::NdpNotSolicitation: return "NDP: not an ICMPv6 neighbor solicitation";
+    case Error::NdpInvalid: return "NDP: invalid neighbor solicitation (RFC 4861 7.1.1)";
     case Error::Count_: break;
     }
     return "unknown error";

@@ -12,13 +12,15 @@
 //   - sends with sendmmsg(2), each datagram behind an Ethernet header the
 //     device writes (gather, no copy);
 //   - answers ARP requests for the IPv4 addresses it is given (RFC 826;
-//     wire/ethernet.hpp), from within read_batch();
+//     wire/ethernet.hpp) and IPv6 Neighbor Solicitations for its IPv6
+//     addresses (RFC 4861; wire/ndp.hpp), from within read_batch(), and
+//     receives every multicast frame (PACKET_MR_ALLMULTI: a NIC passes
+//     solicited-node groups up only when asked);
 //   - sends each datagram to the MAC address the last frame from its
 //     destination came from (learned from received IP frames, as a bridge
 //     learns: a reply goes back the way the packet came, to the host or to
 //     the router that forwarded it), else to the last sender seen; with
-//     neither, the datagram is dropped and counted. IPv6 works once the
-//     neighbour knows our MAC (no NDP here: a static neighbour entry);
+//     neither, the datagram is dropped and counted;
 //   - with a fanout group (PACKET_FANOUT_HASH), several devices on one
 //     interface share its traffic by flow hash, one per thread: the
 //     counterpart of a multi-queue TUN (open_fanout()).
@@ -55,6 +57,7 @@
 #include "synack/wire/address.hpp"
 #include "synack/wire/checksum.hpp"
 #include "synack/wire/ethernet.hpp"
+#include "synack/wire/ndp.hpp"
 #include "synack/wire/packet.hpp"
 
 namespace synack {
@@ -63,6 +66,8 @@ namespace synack {
 struct PacketDeviceStats {
     std::uint64_t arp_replies = 0;       // ARP requests for our addresses answered
     std::uint64_t arp_ignored = 0;       // other ARP (replies, other addresses, malformed)
+    std::uint64_t ndp_replies = 0;       // Neighbor Solicitations for our addresses answered
+    std::uint64_t ndp_ignored = 0;       // other solicitations (other addresses, invalid)
     std::uint64_t other_frames = 0;      // neither IP nor ARP (802.1Q, LLDP...), or shorter than a header
     std::uint64_t truncated = 0;         // longer than the caller's buffer: dropped
     std::uint64_t no_neighbour = 0;      // datagrams dropped: no MAC to send them to
@@ -128,6 +133,10 @@ class PacketDevice final : public Device {
         sll.sll_protocol = htons(ETH_P_ALL);
         sll.sll_ifindex = ifindex_;
         if (bind(fd_, reinterpret_cast<const sockaddr*>(&sll), sizeof sll) < 0) return fail_closed("bind AF_PACKET");
+        packet_mreq mr{};
+        mr.mr_ifindex = ifindex_;
+        mr.mr_type = PACKET_MR_ALLMULTI;
+        if (setsockopt(fd_, SOL_PACKET, PACKET_ADD_MEMBERSHIP, &mr, sizeof mr) < 0) return fail_closed("setsockopt PACKET_ADD_MEMBERSHIP");
         if (fanout_group >= 0) {
             const int arg = (fanout_group & 0xffff) | (PACKET_FANOUT_HASH << 16);
             if (setsockopt(fd_, SOL_PACKET, PACKET_FANOUT, &arg, sizeof arg) < 0) return fail_closed("setsockopt PACKET_FANOUT");
@@ -136,7 +145,8 @@ class PacketDevice final : public Device {
         return {};
     }
 
-    // An IPv4 address of ours: ARP requests for it are answered.
+    // An address of ours: ARP requests (IPv4) or Neighbor Solicitations
+    // (IPv6) for it are answered.
     void add_address(const IpAddress& a) { ours_.push_back(a); }
 
     OsStatus read_batch(Span<PacketBuffer> batch, std::size_t& got) noexcept override {
@@ -263,6 +273,10 @@ class PacketDevice final : public Device {
         }
         const EthernetView eth = EthernetView::parse(Bytes(hdr_[slot].data(), ethernet_header_length)).value();
         const std::uint16_t type = eth.ether_type();
+        if (type == ethertype_ipv6 && len > 40 && b.storage[6] == icmpv6_protocol && b.storage[40] == ndp_neighbor_solicitation) {
+            answer_ndp(Bytes(b.storage.data(), len), eth.source());
+            return false;
+        }
         if (type == ethertype_ipv4 || type == ethertype_ipv6) {
             b.length = len;
             learn(Bytes(b.storage.data(), len), eth.source());
@@ -309,6 +323,26 @@ class PacketDevice final : public Device {
         ++stats_.arp_ignored;
     }
 
+    void answer_ndp(Bytes datagram, const MacAddress& from) noexcept {
+        const result<NeighborSolicitation> ns = NeighborSolicitation::decode(datagram);
+        if (ns) {
+            for (const IpAddress& a : ours_) {
+                std::array<std::uint8_t, ethernet_header_length + ndp_advertisement_length> f{};
+                const MutableBytes ip(f.data() + ethernet_header_length, ndp_advertisement_length);
+                if (!neighbor_advertisement(*ns, a, mac_, ip)) continue;
+                // RFC 4861 §7.2.4: unicast to the solicitor's link-layer
+                // address (its option, else the frame's), or to all nodes.
+                const IpAddress to = IpAddress::from_bytes(IpFamily::V6, Bytes(ip.data() + 24, 16));
+                const MacAddress dst = to.bytes[0] == 0xff ? ipv6_multicast_mac(to) : ns->source_link_layer.value_or(from);
+                static_cast<void>(encode_ethernet_header(dst, mac_, ethertype_ipv6, MutableBytes(f.data(), f.size())));
+                if (to.bytes[0] != 0xff) remember(ns->source, dst);
+                if (::send(fd_, f.data(), f.size(), MSG_DONTWAIT) >= 0) ++stats_.ndp_replies;
+                return;
+            }
+        }
+        ++stats_.ndp_ignored;
+    }
+
     // The source address of an IP datagram (unchecked beyond its version:
     // the endpoint validates it), and the MAC its frame came from.
     static bool source_of(Bytes d, IpAddress& a) noexcept {
@@ -342,10 +376,13 @@ class PacketDevice final : public Device {
         if (from.is_group()) return;
         last_sender_ = from;
         IpAddress src;
-        if (!source_of(datagram, src)) return;
-        Neighbour& n = neigh_[slot_of(src)];
-        n.address = src;
-        n.mac = from;
+        if (source_of(datagram, src)) remember(src, from);
+    }
+    void remember(const IpAddress& a, const MacAddress& mac) noexcept {
+        if (neigh_.empty()) return;
+        Neighbour& n = neigh_[slot_of(a)];
+        n.address = a;
+        n.mac = mac;
         n.used = true;
     }
     [[nodiscard]] Optional<MacAddress> next_hop(Bytes datagram) const noexcept {

@@ -1,0 +1,125 @@
+// synack/wire/ndp.hpp — IPv6 Neighbor Discovery, the part a host on
+// Ethernet needs to be found (RFC 4861 §4.3, §4.4, §7.1.1, §7.2.4): decode
+// and validate a Neighbor Solicitation, and write the Neighbor
+// Advertisement that answers it; ARP's counterpart (wire/ethernet.hpp).
+//
+// Only solicitations whose ICMPv6 header follows the IPv6 header directly
+// are decoded (extension headers: NdpNotSolicitation); Linux and every
+// other stack send them so. No router, redirect or duplicate-address state.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+#include "synack/core/array.hpp"
+#include "synack/core/bytes.hpp"
+#include "synack/core/optional.hpp"
+#include "synack/core/result.hpp"
+#include "synack/wire/address.hpp"
+#include "synack/wire/checksum.hpp"
+#include "synack/wire/ethernet.hpp"
+#include "synack/wire/ipv6.hpp"
+
+namespace synack {
+
+inline constexpr std::uint8_t icmpv6_protocol = 58;
+inline constexpr std::uint8_t ndp_neighbor_solicitation = 135;
+inline constexpr std::uint8_t ndp_neighbor_advertisement = 136;
+inline constexpr std::uint8_t ndp_option_source_link_layer = 1;
+inline constexpr std::uint8_t ndp_option_target_link_layer = 2;
+inline constexpr std::uint8_t ndp_hop_limit = 255; // RFC 4861 §7.1.1: the packet never crossed a router
+inline constexpr std::size_t ndp_advertisement_length = 40 + 32; // IPv6 header + ICMPv6 with one option
+
+// ff02::1:ffXX:XXXX for `a` (RFC 4291 §2.7.1).
+[[nodiscard]] constexpr IpAddress solicited_node(const IpAddress& a) noexcept {
+    Array<std::uint8_t, 16> b{0xff, 0x02, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x01, 0xff, 0, 0, 0};
+    b[13] = a.bytes[13];
+    b[14] = a.bytes[14];
+    b[15] = a.bytes[15];
+    return IpAddress::v6(b);
+}
+
+// The Ethernet address of an IPv6 multicast group: 33:33 and its last four
+// bytes (RFC 2464 §7).
+[[nodiscard]] constexpr MacAddress ipv6_multicast_mac(const IpAddress& group) noexcept {
+    return {{0x33, 0x33, group.bytes[12], group.bytes[13], group.bytes[14], group.bytes[15]}};
+}
+
+struct NeighborSolicitation {
+    IpAddress source{};      // :: for duplicate address detection
+    IpAddress destination{}; // the target's solicited-node group, or the target itself
+    IpAddress target{};
+    Optional<MacAddress> source_link_layer; // the sender's MAC, if it said
+
+    // A whole IPv6 datagram: an NS (else NdpNotSolicitation) that passes
+    // RFC 4861 §7.1.1 (else NdpInvalid): hop limit 255, checksum, code 0, at
+    // least 24 bytes, target not multicast, every option's length > 0, and
+    // from :: only to a solicited-node group and without a source
+    // link-layer option. IPv6 framing errors are Ipv6View's.
+    [[nodiscard]] static constexpr result<NeighborSolicitation> decode(Bytes datagram) noexcept {
+        const result<Ipv6View> v = Ipv6View::parse(datagram);
+        if (!v) return v.failure();
+        const Bytes icmp = v->payload();
+        if (v->next_header() != icmpv6_protocol || icmp.empty() || icmp[0] != ndp_neighbor_solicitation) {
+            return Error::NdpNotSolicitation;
+        }
+        if (v->hop_limit() != ndp_hop_limit || icmp.size() < 24 || icmp[1] != 0) return Error::NdpInvalid;
+        const std::uint32_t pseudo =
+            pseudo_header_sum(v->source(), v->destination(), static_cast<std::uint32_t>(icmp.size()), icmpv6_protocol);
+        if (internet_sum(icmp, pseudo) != 0xffffU) return Error::NdpInvalid;
+        NeighborSolicitation ns;
+        ns.source = v->source();
+        ns.destination = v->destination();
+        ns.target = IpAddress::from_bytes(IpFamily::V6, icmp.subspan(8, 16));
+        if (ns.target.bytes[0] == 0xff) return Error::NdpInvalid;
+        for (std::size_t at = 24; at < icmp.size();) {
+            if (icmp.size() - at < 2 || icmp[at + 1] == 0) return Error::NdpInvalid;
+            const std::size_t len = std::size_t{icmp[at + 1]} * 8U;
+            if (len > icmp.size() - at) return Error::NdpInvalid;
+            if (icmp[at] == ndp_option_source_link_layer && len >= 8) {
+                ns.source_link_layer = MacAddress::from_bytes(icmp.subspan(at + 2, 6));
+            }
+            at += len;
+        }
+        if (ns.source == IpAddress::v6(Array<std::uint8_t, 16>{})) {
+            if (ns.destination != solicited_node(ns.target) || ns.source_link_layer) return Error::NdpInvalid;
+        }
+        return ns;
+    }
+};
+
+// RFC 4861 §7.2.4: the advertisement of `ours` (with `our_mac` as its
+// target link-layer address) answering `ns`, written as a whole IPv6
+// datagram (72 bytes). To the solicitation's source with S set, or, for a
+// solicitation from :: (duplicate address detection), to all nodes (ff02::1)
+// without S; O set, R clear (a host, not a router), as Linux answers for an
+// address of its own. Errors: NotFound when `ns` asks for another address,
+// BufferTooSmall, AddressFamilyMismatch.
+constexpr result<std::size_t> neighbor_advertisement(const NeighborSolicitation& ns, const IpAddress& ours,
+                                                     const MacAddress& our_mac, MutableBytes out) noexcept {
+    if (!ours.is_v6()) return Error::AddressFamilyMismatch;
+    if (ns.target != ours) return Error::NotFound;
+    if (out.size() < ndp_advertisement_length) return Error::BufferTooSmall;
+    const bool dad = ns.source == IpAddress::v6(Array<std::uint8_t, 16>{});
+    Ipv6Header h;
+    h.payload_length = 32;
+    h.next_header = icmpv6_protocol;
+    h.hop_limit = ndp_hop_limit;
+    h.source = ours;
+    h.destination = dad ? IpAddress::v6_groups({0xff02, 0, 0, 0, 0, 0, 0, 1}) : ns.source;
+    static_cast<void>(h.encode(out));
+    MutableBytes icmp = out.subspan(40, 32);
+    icmp[0] = ndp_neighbor_advertisement;
+    icmp[1] = 0;
+    store_be16(icmp, 2, 0);
+    store_be32(icmp, 4, (dad ? 0U : 0x40000000U) | 0x20000000U); // S, O
+    copy_bytes(icmp, 8, ours.span());
+    icmp[24] = ndp_option_target_link_layer;
+    icmp[25] = 1; // 8 bytes
+    for (std::size_t i = 0; i < 6; ++i) icmp[26 + i] = our_mac.bytes[i];
+    const std::uint32_t pseudo = pseudo_header_sum(h.source, h.destination, 32, icmpv6_protocol);
+    store_be16(icmp, 2, static_cast<std::uint16_t>(~internet_sum(Bytes(icmp), pseudo)));
+    return ndp_advertisement_length;
+}
+
+} // namespace synack

@@ -1,0 +1,179 @@
+// Tests for synack/wire/ndp.hpp against two Neighbor Solicitations Linux
+// 6.18 sent (captured with tcpdump on the far end of a veth): address
+// resolution of 2001:db8:4::2 from 2001:db8:4::1, and duplicate address
+// detection of its link-local address (from ::, with a nonce option, RFC
+// 7527). That Linux accepts the advertisements written here is checked
+// live by the interop_packet6 test.
+#include "synack/wire/ndp.hpp"
+
+#include <array>
+#include <cstdint>
+
+#include "synack_test.hpp"
+
+using namespace synack;
+
+namespace {
+
+// Ethernet header (14 bytes) + IPv6 (40) + ICMPv6 (32).
+constexpr std::array<std::uint8_t, 86> resolution_frame{
+    0x33, 0x33, 0xff, 0x00, 0x00, 0x02, 0x02, 0x00, 0x5e, 0x10, 0x00, 0x01, 0x86, 0xdd, 0x60, 0x00,
+    0x00, 0x00, 0x00, 0x20, 0x3a, 0xff, 0x20, 0x01, 0x0d, 0xb8, 0x00, 0x04, 0x00, 0x00, 0x00, 0x00,
+    0x00, 0x00, 0x00, 0x00, 0x00, 0x01, 0xff, 0x02, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+    0x00, 0x01, 0xff, 0x00, 0x00, 0x02, 0x87, 0x00, 0xbe, 0x0e, 0x00, 0x00, 0x00, 0x00, 0x20, 0x01,
+    0x0d, 0xb8, 0x00, 0x04, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x02, 0x01, 0x01,
+    0x02, 0x00, 0x5e, 0x10, 0x00, 0x01,
+};
+constexpr std::array<std::uint8_t, 86> dad_frame{
+    0x33, 0x33, 0xff, 0x10, 0x00, 0x01, 0x02, 0x00, 0x5e, 0x10, 0x00, 0x01, 0x86, 0xdd, 0x60, 0x00,
+    0x00, 0x00, 0x00, 0x20, 0x3a, 0xff, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+    0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0xff, 0x02, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+    0x00, 0x01, 0xff, 0x10, 0x00, 0x01, 0x87, 0x00, 0xfa, 0x19, 0x00, 0x00, 0x00, 0x00, 0xfe, 0x80,
+    0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x5e, 0xff, 0xfe, 0x10, 0x00, 0x01, 0x0e, 0x01,
+    0xfc, 0x7e, 0x73, 0x5e, 0xa7, 0x04,
+};
+
+constexpr IpAddress linux_ip = IpAddress::v6_groups({0x2001, 0x0db8, 4, 0, 0, 0, 0, 1});
+constexpr IpAddress our_ip = IpAddress::v6_groups({0x2001, 0x0db8, 4, 0, 0, 0, 0, 2});
+constexpr IpAddress linux_link_local = IpAddress::v6_groups({0xfe80, 0, 0, 0, 0, 0x5eff, 0xfe10, 1});
+constexpr MacAddress linux_mac{{0x02, 0x00, 0x5e, 0x10, 0x00, 0x01}};
+constexpr MacAddress our_mac{{0x02, 0x00, 0x5e, 0x10, 0x00, 0x02}};
+
+using Datagram = std::array<std::uint8_t, 72>;
+
+constexpr Datagram datagram_of(const std::array<std::uint8_t, 86>& frame) {
+    Datagram d{};
+    for (std::size_t i = 0; i < d.size(); ++i) d[i] = frame[14 + i];
+    return d;
+}
+
+// A variant of a datagram with its ICMPv6 checksum written again, so that
+// one validity rule is tested at a time.
+Datagram resummed(Datagram d) {
+    d[42] = 0;
+    d[43] = 0;
+    const IpAddress src = IpAddress::from_bytes(IpFamily::V6, Bytes(d.data() + 8, 16));
+    const IpAddress dst = IpAddress::from_bytes(IpFamily::V6, Bytes(d.data() + 24, 16));
+    const std::uint32_t pseudo = pseudo_header_sum(src, dst, 32, icmpv6_protocol);
+    const std::uint16_t c = static_cast<std::uint16_t>(~internet_sum(Bytes(d.data() + 40, 32), pseudo));
+    d[42] = static_cast<std::uint8_t>(c >> 8U);
+    d[43] = static_cast<std::uint8_t>(c & 0xffU);
+    return d;
+}
+
+Error error_of(const Datagram& d) { return NeighborSolicitation::decode(Bytes(d.data(), d.size())).error(); }
+
+} // namespace
+
+static_assert(solicited_node(our_ip) == IpAddress::v6_groups({0xff02, 0, 0, 0, 0, 1, 0xff00, 2}));
+static_assert(ipv6_multicast_mac(solicited_node(our_ip)) == MacAddress{{0x33, 0x33, 0xff, 0x00, 0x00, 0x02}});
+
+TEST_CASE("ndp: Linux's address resolution solicitation decodes", "[ndp]") {
+    const Datagram d = datagram_of(resolution_frame);
+    const result<NeighborSolicitation> ns = NeighborSolicitation::decode(Bytes(d.data(), d.size()));
+    REQUIRE(ns);
+    CHECK(ns->source == linux_ip);
+    CHECK(ns->destination == solicited_node(our_ip));
+    CHECK(ns->target == our_ip);
+    REQUIRE(ns->source_link_layer);
+    CHECK(*ns->source_link_layer == linux_mac);
+}
+
+TEST_CASE("ndp: Linux's duplicate address detection decodes, nonce option skipped", "[ndp]") {
+    const Datagram d = datagram_of(dad_frame);
+    const result<NeighborSolicitation> ns = NeighborSolicitation::decode(Bytes(d.data(), d.size()));
+    REQUIRE(ns);
+    CHECK(ns->source == IpAddress::v6(Array<std::uint8_t, 16>{}));
+    CHECK(ns->destination == solicited_node(linux_link_local));
+    CHECK(ns->target == linux_link_local);
+    CHECK(!ns->source_link_layer);
+}
+
+TEST_CASE("ndp: RFC 4861 7.1.1, one rule at a time", "[ndp]") {
+    const Datagram good = datagram_of(resolution_frame);
+    REQUIRE(error_of(resummed(good)) == Error::None);
+    Datagram bad_sum = good;
+    bad_sum[43] ^= 1;
+    CHECK(error_of(bad_sum) == Error::NdpInvalid);
+    Datagram hop = good;
+    hop[7] = 254; // crossed a router (the pseudo-header does not cover it)
+    CHECK(error_of(hop) == Error::NdpInvalid);
+    Datagram code = good;
+    code[41] = 1;
+    CHECK(error_of(resummed(code)) == Error::NdpInvalid);
+    Datagram multicast_target = good;
+    multicast_target[48] = 0xff;
+    CHECK(error_of(resummed(multicast_target)) == Error::NdpInvalid);
+    Datagram zero_option = good;
+    zero_option[65] = 0;
+    CHECK(error_of(resummed(zero_option)) == Error::NdpInvalid);
+    Datagram long_option = good;
+    long_option[65] = 2; // 16 bytes, 8 left
+    CHECK(error_of(resummed(long_option)) == Error::NdpInvalid);
+    Datagram dad_with_address = good; // from :: with a source link-layer option
+    for (std::size_t i = 8; i < 24; ++i) dad_with_address[i] = 0;
+    CHECK(error_of(resummed(dad_with_address)) == Error::NdpInvalid);
+    Datagram dad_unicast = datagram_of(dad_frame); // from :: to the target itself
+    for (std::size_t i = 0; i < 16; ++i) dad_unicast[24 + i] = dad_unicast[48 + i];
+    CHECK(error_of(resummed(dad_unicast)) == Error::NdpInvalid);
+    // Shorter than 24 bytes of ICMPv6.
+    Datagram short_icmp = good;
+    short_icmp[5] = 20;
+    CHECK(NeighborSolicitation::decode(Bytes(short_icmp.data(), 60)).error() == Error::NdpInvalid);
+}
+
+TEST_CASE("ndp: what is not a solicitation is said so", "[ndp]") {
+    Datagram d = datagram_of(resolution_frame);
+    Datagram udp = d;
+    udp[6] = 17;
+    CHECK(error_of(udp) == Error::NdpNotSolicitation);
+    Datagram na = d;
+    na[40] = ndp_neighbor_advertisement;
+    CHECK(error_of(na) == Error::NdpNotSolicitation);
+    CHECK(NeighborSolicitation::decode(Bytes(d.data(), 39)).error() == Error::Ipv6Truncated);
+    CHECK(NeighborSolicitation::decode(Bytes(d.data(), 40)).error() == Error::Ipv6BadPayloadLength);
+}
+
+TEST_CASE("ndp: the advertisement answering address resolution (RFC 4861 7.2.4)", "[ndp]") {
+    const Datagram d = datagram_of(resolution_frame);
+    const NeighborSolicitation ns = NeighborSolicitation::decode(Bytes(d.data(), d.size())).value();
+    std::array<std::uint8_t, 80> out{};
+    REQUIRE(neighbor_advertisement(ns, our_ip, our_mac, MutableBytes(out.data(), out.size())).value() == 72);
+    const Ipv6View v = Ipv6View::parse(Bytes(out.data(), 72)).value();
+    CHECK(v.hop_limit() == 255);
+    CHECK(v.next_header() == 58);
+    CHECK(v.payload_length() == 32);
+    CHECK(v.source() == our_ip);
+    CHECK(v.destination() == linux_ip);
+    const Bytes icmp = v.payload();
+    CHECK(icmp[0] == 136);
+    CHECK(icmp[1] == 0);
+    CHECK(load_be32(icmp, 4) == 0x60000000U); // Solicited, Override; not a router
+    CHECK(IpAddress::from_bytes(IpFamily::V6, icmp.subspan(8, 16)) == our_ip);
+    CHECK(icmp[24] == 2); // target link-layer address, 8 bytes
+    CHECK(icmp[25] == 1);
+    CHECK(MacAddress::from_bytes(icmp.subspan(26)) == our_mac);
+    CHECK(internet_sum(icmp, pseudo_header_sum(our_ip, linux_ip, 32, 58)) == 0xffffU);
+}
+
+TEST_CASE("ndp: duplicate address detection is answered to all nodes, without S", "[ndp]") {
+    const Datagram d = datagram_of(dad_frame);
+    const NeighborSolicitation ns = NeighborSolicitation::decode(Bytes(d.data(), d.size())).value();
+    std::array<std::uint8_t, 72> out{};
+    REQUIRE(neighbor_advertisement(ns, linux_link_local, our_mac, MutableBytes(out.data(), out.size())));
+    const Ipv6View v = Ipv6View::parse(Bytes(out.data(), out.size())).value();
+    const IpAddress all_nodes = IpAddress::v6_groups({0xff02, 0, 0, 0, 0, 0, 0, 1});
+    CHECK(v.destination() == all_nodes);
+    CHECK(load_be32(v.payload(), 4) == 0x20000000U);
+    CHECK(internet_sum(v.payload(), pseudo_header_sum(linux_link_local, all_nodes, 32, 58)) == 0xffffU);
+}
+
+TEST_CASE("ndp: no advertisement for another address, a v4 address or a short buffer", "[ndp]") {
+    const Datagram d = datagram_of(resolution_frame);
+    const NeighborSolicitation ns = NeighborSolicitation::decode(Bytes(d.data(), d.size())).value();
+    std::array<std::uint8_t, 72> out{};
+    CHECK(neighbor_advertisement(ns, linux_ip, our_mac, MutableBytes(out.data(), out.size())).error() == Error::NotFound);
+    CHECK(neighbor_advertisement(ns, IpAddress::v4(198, 18, 4, 2), our_mac, MutableBytes(out.data(), out.size())).error() ==
+          Error::AddressFamilyMismatch);
+    CHECK(neighbor_advertisement(ns, our_ip, our_mac, MutableBytes(out.data(), 71)).error() == Error::BufferTooSmall);
+}
