@@ -37,6 +37,7 @@
 #endif
 
 #include <arpa/inet.h>
+#include <linux/if_arp.h>
 #include <linux/if_ether.h>
 #include <linux/if_packet.h>
 #include <linux/if.h>
@@ -111,13 +112,19 @@ class PacketDevice final : public Device {
     OsStatus open(const std::string& name, int fanout_group = -1, int receive_buffer = default_receive_buffer) {
         close_fd();
         name_ = name;
-        fd_ = ::socket(AF_PACKET, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, htons(ETH_P_ALL));
+        // Protocol 0 until bound: a socket opened for ETH_P_ALL would take
+        // every interface's frames until bind() narrows it to one.
+        fd_ = ::socket(AF_PACKET, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
         if (fd_ < 0) return OsStatus::fail("socket AF_PACKET");
         ifreq ifr{};
         std::strncpy(ifr.ifr_name, name.c_str(), IFNAMSIZ - 1);
         if (ioctl(fd_, SIOCGIFINDEX, &ifr) < 0) return fail_closed("ioctl SIOCGIFINDEX");
         ifindex_ = ifr.ifr_ifindex;
         if (ioctl(fd_, SIOCGIFHWADDR, &ifr) < 0) return fail_closed("ioctl SIOCGIFHWADDR");
+        if (ifr.ifr_hwaddr.sa_family != ARPHRD_ETHER) {
+            errno = EPROTONOSUPPORT;
+            return fail_closed("not an Ethernet interface");
+        }
         mac_ = MacAddress::from_bytes(Bytes(reinterpret_cast<const std::uint8_t*>(ifr.ifr_hwaddr.sa_data), 6));
         const int one = 1;
         if (setsockopt(fd_, SOL_PACKET, PACKET_IGNORE_OUTGOING, &one, sizeof one) < 0) {
