@@ -25,7 +25,12 @@
 # SYNACK_BENCH_SECTIONS="rate flood many" (the default: all) picks parts
 # (rate: 1 and 3; flood: 2; many: 4); so does --only rate|flood|many
 # (repeatable). For a quick comparison of one change:
-#   --servers "synack-q2 kernel-t1"   the servers of table 1 (default: all four)
+#   --servers "synack-q2 kernel-t1"   the servers of table 1 (default: the four
+#                                     above; also packet-q1, packet-q2: synack-server
+#                                     --packet, AF_PACKET on a veth of a third
+#                                     namespace, with 1 socket or a fanout of 2)
+#   --flood-servers LIST              the servers of table 2 (default: synack-q1
+#                                     synack-q2 kernel-t2; packet-q1/q2 too)
 #   --inflight "512"                  its in-flight levels (default: 1 64 512)
 #   --runs N                          table 1 N times in the same run, servers
 #                                     interleaved; each cell the median (all
@@ -51,7 +56,7 @@ while [ $# -gt 0 ]; do
     --ns) ns_prefix="$2"; shift 2 ;;
     --server-args) server_args="$2"; shift 2 ;;
     --busy-poll-us) busy_poll_us="$2"; shift 2 ;;
-    *) echo "usage: bench-live.sh [--only rate|flood|many]... [--servers LIST] [--inflight LIST] [--runs N] [--ns PREFIX] [--server-args ARGS] [--busy-poll-us N]"; exit 2 ;;
+    *) echo "usage: bench-live.sh [--only rate|flood|many]... [--servers LIST] [--flood-servers LIST] [--inflight LIST] [--runs N] [--ns PREFIX] [--server-args ARGS] [--busy-poll-us N]"; exit 2 ;;
     esac
 done
 [ "$(id -u)" -eq 0 ] || { echo "bench-live.sh needs root (network namespaces, a TUN device)"; exit 1; }
