@@ -15,20 +15,13 @@
 # Namespaces this script creates and removes: se-6a$$ (the kernel client,
 # 2001:db8:4::1/64) and se-6b$$ (synack-server --packet on the veth's other
 # end, [2001:db8:4::2]:8080), joined by veth. Only 2001:db8::/32. Exit 77
-# (skipped) without root, ip or python3.
+# (skipped) without root, ip or python3 (interop_common.sh's checks).
 set -euo pipefail
 server="$(readlink -f "$1")"
 n="${2:-200}"
 
 work="$(mktemp -d)"
-skip() { echo "SKIP: $*"; rm -rf "$work"; exit 77; }
-[ "$(id -u)" -eq 0 ] || skip "not root (needs CAP_NET_ADMIN for network namespaces, CAP_NET_RAW for AF_PACKET)"
-command -v ip >/dev/null || skip "ip (iproute2) is missing"
-command -v sysctl >/dev/null || skip "sysctl (procps) is missing"
-py=/usr/bin/python3
-[ -x "$py" ] || py="$(command -v python3 || true)"
-[ -n "$py" ] || skip "python3 is missing"
-clients="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/clients.py"
+. "$(dirname "${BASH_SOURCE[0]}")/interop_common.sh" # skip(), $py, $clients
 
 a="se-6a$$"
 b="se-6b$$"

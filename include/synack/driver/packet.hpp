@@ -350,26 +350,15 @@ class PacketDevice final : public Device {
         ++stats_.ndp_ignored;
     }
 
-    // The source address of an IP datagram (unchecked beyond its version:
-    // the endpoint validates it), and the MAC its frame came from.
-    static bool source_of(Bytes d, IpAddress& a) noexcept {
+    // An IP datagram's source or destination address, by its version
+    // (unchecked beyond that: the endpoint validates the datagram).
+    static bool address_of(Bytes d, bool destination, IpAddress& a) noexcept {
         if (d.size() >= 20 && (d[0] >> 4U) == 4) {
-            a = IpAddress::v4(d[12], d[13], d[14], d[15]);
+            a = IpAddress::from_bytes(IpFamily::V4, d.subspan(destination ? 16 : 12, 4));
             return true;
         }
         if (d.size() >= 40 && (d[0] >> 4U) == 6) {
-            a = IpAddress::from_bytes(IpFamily::V6, d.subspan(8, 16));
-            return true;
-        }
-        return false;
-    }
-    static bool destination_of(Bytes d, IpAddress& a) noexcept {
-        if (d.size() >= 20 && (d[0] >> 4U) == 4) {
-            a = IpAddress::v4(d[16], d[17], d[18], d[19]);
-            return true;
-        }
-        if (d.size() >= 40 && (d[0] >> 4U) == 6) {
-            a = IpAddress::from_bytes(IpFamily::V6, d.subspan(24, 16));
+            a = IpAddress::from_bytes(IpFamily::V6, d.subspan(destination ? 24 : 8, 16));
             return true;
         }
         return false;
@@ -383,7 +372,7 @@ class PacketDevice final : public Device {
         if (from.is_group()) return;
         last_sender_ = from;
         IpAddress src;
-        if (source_of(datagram, src)) remember(src, from);
+        if (address_of(datagram, false, src)) remember(src, from);
     }
     void remember(const IpAddress& a, const MacAddress& mac) noexcept {
         if (neigh_.empty()) return;
@@ -394,7 +383,7 @@ class PacketDevice final : public Device {
     }
     [[nodiscard]] Optional<MacAddress> next_hop(Bytes datagram) const noexcept {
         IpAddress dst;
-        if (destination_of(datagram, dst) && !neigh_.empty()) {
+        if (address_of(datagram, true, dst) && !neigh_.empty()) {
             const Neighbour& n = neigh_[slot_of(dst)];
             if (n.used && n.address == dst) return n.mac;
         }
