@@ -20,7 +20,10 @@
 //     destination came from (learned from received IP frames, as a bridge
 //     learns: a reply goes back the way the packet came, to the host or to
 //     the router that forwarded it), else to the last sender seen; with
-//     neither, the datagram is dropped and counted;
+//     neither, the datagram is dropped and counted. The device sends no
+//     ARP request or solicitation of its own: it serves peers that spoke
+//     first (a server; a connection it opens to a host never heard from
+//     has no next hop);
 //   - with a fanout group (PACKET_FANOUT_HASH), several devices on one
 //     interface share its traffic by flow hash, one per thread: the
 //     counterpart of a multi-queue TUN (open_fanout()).
