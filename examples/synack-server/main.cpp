@@ -198,7 +198,7 @@ int main(int argc, char** argv) {
         device_name = tun.front().name();
     } else {
         packet.reserve(queues);
-        if (const OsStatus st = open_fanout(packet_if, queues, static_cast<int>(getpid() & 0xffff), packet); !st) {
+        if (const OsStatus st = open_fanout(packet_if, queues, packet); !st) {
             return std::fprintf(stderr, "packet %s: %s\n", packet_if.c_str(), st.message().c_str()), 1;
         }
         for (PacketDevice& d : packet) {

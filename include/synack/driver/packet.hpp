@@ -89,6 +89,7 @@ class PacketDevice final : public Device {
         if (this != &o) {
             close_fd();
             fd_ = std::exchange(o.fd_, -1);
+            in_fanout_ = std::exchange(o.in_fanout_, false);
             name_ = std::move(o.name_);
             ifindex_ = o.ifindex_;
             mac_ = o.mac_;
@@ -107,9 +108,15 @@ class PacketDevice final : public Device {
     // connections in flight overflowed it).
     static constexpr int default_receive_buffer = 8 << 20;
 
+    // open()'s fanout_group: a new PACKET_FANOUT_HASH group whose id the
+    // kernel picks, free in this network namespace (PACKET_FANOUT_FLAG_UNIQUEID;
+    // fanout_group() then says it, for the others to join).
+    static constexpr int new_fanout_group = -2;
+
     // Binds to the existing interface `name` (every EtherType), non-blocking.
     // `fanout_group` >= 0: joins that PACKET_FANOUT_HASH group (ids are per
-    // network namespace; every member must use the same id).
+    // network namespace; every member must use the same id and interface);
+    // new_fanout_group: starts one; -1: none.
     // `receive_buffer` bytes: SO_RCVBUFFORCE (CAP_NET_ADMIN), else SO_RCVBUF
     // (then capped by net.core.rmem_max).
     OsStatus open(const std::string& name, int fanout_group = -1, int receive_buffer = default_receive_buffer) {
@@ -147,9 +154,11 @@ class PacketDevice final : public Device {
         mr.mr_ifindex = ifindex_;
         mr.mr_type = PACKET_MR_ALLMULTI;
         if (setsockopt(fd_, SOL_PACKET, PACKET_ADD_MEMBERSHIP, &mr, sizeof mr) < 0) return fail_closed("setsockopt PACKET_ADD_MEMBERSHIP");
-        if (fanout_group >= 0) {
-            const int arg = (fanout_group & 0xffff) | (PACKET_FANOUT_HASH << 16);
+        if (fanout_group >= 0 || fanout_group == new_fanout_group) {
+            const int arg = fanout_group >= 0 ? (fanout_group & 0xffff) | (PACKET_FANOUT_HASH << 16)
+                                              : (PACKET_FANOUT_HASH | PACKET_FANOUT_FLAG_UNIQUEID) << 16;
             if (setsockopt(fd_, SOL_PACKET, PACKET_FANOUT, &arg, sizeof arg) < 0) return fail_closed("setsockopt PACKET_FANOUT");
+            in_fanout_ = true;
         }
         neigh_.assign(neighbours, Neighbour{});
         return {};
@@ -239,6 +248,15 @@ class PacketDevice final : public Device {
     [[nodiscard]] int wait_fd() const noexcept override { return fd_; }
 
     [[nodiscard]] const std::string& name() const noexcept { return name_; }
+    // The fanout group this socket is in, or -1. (The kernel's answer is
+    // the id, the type and the flags, which are all 0 for group 0 of type
+    // HASH: membership is known here, not from it.)
+    [[nodiscard]] int fanout_group() const noexcept {
+        int v = 0;
+        socklen_t len = sizeof v;
+        if (!in_fanout_ || getsockopt(fd_, SOL_PACKET, PACKET_FANOUT, &v, &len) < 0) return -1;
+        return v & 0xffff;
+    }
     [[nodiscard]] const MacAddress& mac() const noexcept { return mac_; }
     [[nodiscard]] const PacketDeviceStats& stats() const noexcept { return stats_; }
 
@@ -267,6 +285,7 @@ class PacketDevice final : public Device {
     void close_fd() noexcept {
         if (fd_ >= 0) ::close(fd_);
         fd_ = -1;
+        in_fanout_ = false;
     }
 
     // A frame received into (hdr_[slot], b): true if it is an IP datagram
@@ -395,6 +414,7 @@ class PacketDevice final : public Device {
     }
 
     int fd_ = -1;
+    bool in_fanout_ = false;
     std::string name_;
     int ifindex_ = 0;
     MacAddress mac_{};
@@ -409,13 +429,19 @@ class PacketDevice final : public Device {
     std::array<std::array<std::uint8_t, CMSG_SPACE(sizeof(tpacket_auxdata))>, max_batch> cmsg_{};
 };
 
-// `n` devices on interface `name`, sharing its traffic by flow hash
-// (PACKET_FANOUT_HASH group `group`): one per shard, as open_queues() for TUN.
+// `n` devices on interface `name`, sharing its traffic by flow hash (a
+// PACKET_FANOUT_HASH group of the kernel's choosing, n > 1): one per shard,
+// as open_queues() for TUN.
 template <class Vector>
-OsStatus open_fanout(const std::string& name, std::size_t n, int group, Vector& out) {
+OsStatus open_fanout(const std::string& name, std::size_t n, Vector& out) {
+    int group = n > 1 ? PacketDevice::new_fanout_group : -1;
     for (std::size_t i = 0; i < n; ++i) {
         PacketDevice d;
-        if (OsStatus st = d.open(name, n > 1 ? group : -1); !st) return st;
+        if (OsStatus st = d.open(name, group); !st) return st;
+        if (group == PacketDevice::new_fanout_group) {
+            group = d.fanout_group();
+            if (group < 0) return OsStatus::fail("getsockopt PACKET_FANOUT");
+        }
         out.push_back(std::move(d));
     }
     return {};
