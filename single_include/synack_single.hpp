@@ -1379,6 +1379,7 @@ struct MacAddress {
         return m;
     }
     static constexpr MacAddress broadcast() noexcept { return {{0xff, 0xff, 0xff, 0xff, 0xff, 0xff}}; }
+    [[nodiscard]] constexpr Bytes span() const noexcept { return Bytes(bytes.data(), bytes.size()); }
     [[nodiscard]] constexpr bool is_zero() const noexcept { return *this == MacAddress{}; }
     // The group bit (IEEE 802): broadcast and multicast destinations.
     [[nodiscard]] constexpr bool is_group() const noexcept { return (bytes[0] & 1U) != 0; }
@@ -1418,10 +1419,8 @@ class EthernetView {
 constexpr result<std::size_t> encode_ethernet_header(const MacAddress& destination, const MacAddress& source,
                                                      std::uint16_t ether_type, MutableBytes out) noexcept {
     if (out.size() < ethernet_header_length) return Error::BufferTooSmall;
-    for (std::size_t i = 0; i < 6; ++i) {
-        out[i] = destination.bytes[i];
-        out[6 + i] = source.bytes[i];
-    }
+    copy_bytes(out, 0, destination.span());
+    copy_bytes(out, 6, source.span());
     store_be16(out, 12, ether_type);
     return ethernet_header_length;
 }
@@ -1465,14 +1464,10 @@ struct ArpPacket {
         out[4] = 6;
         out[5] = 4;
         store_be16(out, 6, operation);
-        for (std::size_t i = 0; i < 6; ++i) {
-            out[8 + i] = sender_mac.bytes[i];
-            out[18 + i] = target_mac.bytes[i];
-        }
-        for (std::size_t i = 0; i < 4; ++i) {
-            out[14 + i] = sender_ip.bytes[i];
-            out[24 + i] = target_ip.bytes[i];
-        }
+        copy_bytes(out, 8, sender_mac.span());
+        copy_bytes(out, 14, sender_ip.span());
+        copy_bytes(out, 18, target_mac.span());
+        copy_bytes(out, 24, target_ip.span());
         return arp_length;
     }
 };
@@ -2107,6 +2102,9 @@ inline constexpr std::size_t ndp_advertisement_length = 40 + 32; // IPv6 header 
     return {{0x33, 0x33, group.bytes[12], group.bytes[13], group.bytes[14], group.bytes[15]}};
 }
 
+inline constexpr IpAddress ipv6_unspecified = IpAddress::v6(Array<std::uint8_t, 16>{});
+inline constexpr IpAddress ipv6_all_nodes = IpAddress::v6_groups({0xff02, 0, 0, 0, 0, 0, 0, 1});
+
 struct NeighborSolicitation {
     IpAddress source{};      // :: for duplicate address detection
     IpAddress destination{}; // the target's solicited-node group, or the target itself
@@ -2143,12 +2141,19 @@ struct NeighborSolicitation {
             }
             at += len;
         }
-        if (ns.source == IpAddress::v6(Array<std::uint8_t, 16>{})) {
+        if (ns.source == ipv6_unspecified) {
             if (ns.destination != solicited_node(ns.target) || ns.source_link_layer) return Error::NdpInvalid;
         }
         return ns;
     }
 };
+
+// RFC 4861 §7.2.4: where the advertisement answering `ns` goes: to the
+// solicitor, or to all nodes when it asked from :: (duplicate address
+// detection).
+[[nodiscard]] constexpr IpAddress advertisement_destination(const NeighborSolicitation& ns) noexcept {
+    return ns.source == ipv6_unspecified ? ipv6_all_nodes : ns.source;
+}
 
 // RFC 4861 §7.2.4: the advertisement of `ours` (with `our_mac` as its
 // target link-layer address) answering `ns`, written as a whole IPv6
@@ -2162,13 +2167,13 @@ constexpr result<std::size_t> neighbor_advertisement(const NeighborSolicitation&
     if (!ours.is_v6()) return Error::AddressFamilyMismatch;
     if (ns.target != ours) return Error::NotFound;
     if (out.size() < ndp_advertisement_length) return Error::BufferTooSmall;
-    const bool dad = ns.source == IpAddress::v6(Array<std::uint8_t, 16>{});
+    const bool dad = ns.source == ipv6_unspecified;
     Ipv6Header h;
     h.payload_length = 32;
     h.next_header = icmpv6_protocol;
     h.hop_limit = ndp_hop_limit;
     h.source = ours;
-    h.destination = dad ? IpAddress::v6_groups({0xff02, 0, 0, 0, 0, 0, 0, 1}) : ns.source;
+    h.destination = advertisement_destination(ns);
     static_cast<void>(h.encode(out));
     MutableBytes icmp = out.subspan(40, 32);
     icmp[0] = ndp_neighbor_advertisement;
@@ -2178,7 +2183,7 @@ constexpr result<std::size_t> neighbor_advertisement(const NeighborSolicitation&
     copy_bytes(icmp, 8, ours.span());
     icmp[24] = ndp_option_target_link_layer;
     icmp[25] = 1; // 8 bytes
-    for (std::size_t i = 0; i < 6; ++i) icmp[26 + i] = our_mac.bytes[i];
+    copy_bytes(icmp, 26, our_mac.span());
     const std::uint32_t pseudo = pseudo_header_sum(h.source, h.destination, 32, icmpv6_protocol);
     store_be16(icmp, 2, static_cast<std::uint16_t>(~internet_sum(Bytes(icmp), pseudo)));
     return ndp_advertisement_length;

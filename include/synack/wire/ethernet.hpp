@@ -29,6 +29,7 @@ struct MacAddress {
         return m;
     }
     static constexpr MacAddress broadcast() noexcept { return {{0xff, 0xff, 0xff, 0xff, 0xff, 0xff}}; }
+    [[nodiscard]] constexpr Bytes span() const noexcept { return Bytes(bytes.data(), bytes.size()); }
     [[nodiscard]] constexpr bool is_zero() const noexcept { return *this == MacAddress{}; }
     // The group bit (IEEE 802): broadcast and multicast destinations.
     [[nodiscard]] constexpr bool is_group() const noexcept { return (bytes[0] & 1U) != 0; }
@@ -68,10 +69,8 @@ class EthernetView {
 constexpr result<std::size_t> encode_ethernet_header(const MacAddress& destination, const MacAddress& source,
                                                      std::uint16_t ether_type, MutableBytes out) noexcept {
     if (out.size() < ethernet_header_length) return Error::BufferTooSmall;
-    for (std::size_t i = 0; i < 6; ++i) {
-        out[i] = destination.bytes[i];
-        out[6 + i] = source.bytes[i];
-    }
+    copy_bytes(out, 0, destination.span());
+    copy_bytes(out, 6, source.span());
     store_be16(out, 12, ether_type);
     return ethernet_header_length;
 }
@@ -115,14 +114,10 @@ struct ArpPacket {
         out[4] = 6;
         out[5] = 4;
         store_be16(out, 6, operation);
-        for (std::size_t i = 0; i < 6; ++i) {
-            out[8 + i] = sender_mac.bytes[i];
-            out[18 + i] = target_mac.bytes[i];
-        }
-        for (std::size_t i = 0; i < 4; ++i) {
-            out[14 + i] = sender_ip.bytes[i];
-            out[24 + i] = target_ip.bytes[i];
-        }
+        copy_bytes(out, 8, sender_mac.span());
+        copy_bytes(out, 14, sender_ip.span());
+        copy_bytes(out, 18, target_mac.span());
+        copy_bytes(out, 24, target_ip.span());
         return arp_length;
     }
 };
