@@ -302,10 +302,7 @@ class PacketDevice final : public Device {
         }
         const EthernetView eth = EthernetView::parse(Bytes(hdr_[slot].data(), ethernet_header_length)).value();
         const std::uint16_t type = eth.ether_type();
-        if (type == ethertype_ipv6 && len > 40 && b.storage[6] == icmpv6_protocol && b.storage[40] == ndp_neighbor_solicitation) {
-            answer_ndp(Bytes(b.storage.data(), len), eth.source());
-            return false;
-        }
+        if (type == ethertype_ipv6 && answer_ndp(Bytes(b.storage.data(), len), eth.source())) return false;
         if (type == ethertype_ipv4 || type == ethertype_ipv6) {
             b.length = len;
             learn(Bytes(b.storage.data(), len), eth.source());
@@ -352,8 +349,11 @@ class PacketDevice final : public Device {
         ++stats_.arp_ignored;
     }
 
-    void answer_ndp(Bytes datagram, const MacAddress& from) noexcept {
+    // True if `datagram` is a Neighbor Solicitation (valid or not: NDP's
+    // decode says), which is then handled here and goes no further.
+    bool answer_ndp(Bytes datagram, const MacAddress& from) noexcept {
         const result<NeighborSolicitation> ns = NeighborSolicitation::decode(datagram);
+        if (!ns && ns.error() != Error::NdpInvalid) return false;
         if (ns) {
             for (const IpAddress& a : ours_) {
                 std::array<std::uint8_t, ethernet_header_length + ndp_advertisement_length> f{};
@@ -361,29 +361,30 @@ class PacketDevice final : public Device {
                 if (!neighbor_advertisement(*ns, a, mac_, ip)) continue;
                 // RFC 4861 §7.2.4: unicast to the solicitor's link-layer
                 // address (its option, else the frame's), or to all nodes.
-                const IpAddress to = IpAddress::from_bytes(IpFamily::V6, Bytes(ip.data() + 24, 16));
-                const MacAddress dst = to.bytes[0] == 0xff ? ipv6_multicast_mac(to) : ns->source_link_layer.value_or(from);
+                const IpAddress to = advertisement_destination(*ns);
+                const bool group = to.bytes[0] == 0xff;
+                const MacAddress dst = group ? ipv6_multicast_mac(to) : ns->source_link_layer.value_or(from);
                 static_cast<void>(encode_ethernet_header(dst, mac_, ethertype_ipv6, MutableBytes(f.data(), f.size())));
-                if (to.bytes[0] != 0xff) remember(ns->source, dst);
+                if (!group) remember(ns->source, dst);
                 if (::send(fd_, f.data(), f.size(), MSG_DONTWAIT) >= 0) ++stats_.ndp_replies;
-                return;
+                return true;
             }
         }
         ++stats_.ndp_ignored;
+        return true;
     }
 
-    // An IP datagram's source or destination address, by its version
-    // (unchecked beyond that: the endpoint validates the datagram).
+    // An IP datagram's source or destination address (wire/ipv4.hpp,
+    // wire/ipv6.hpp), if it frames as one.
     static bool address_of(Bytes d, bool destination, IpAddress& a) noexcept {
-        if (d.size() >= 20 && (d[0] >> 4U) == 4) {
-            a = IpAddress::from_bytes(IpFamily::V4, d.subspan(destination ? 16 : 12, 4));
-            return true;
+        if (!d.empty() && (d[0] >> 4U) == 6) {
+            const result<Ipv6View> v = Ipv6View::parse(d);
+            if (v) a = destination ? v->destination() : v->source();
+            return v.ok();
         }
-        if (d.size() >= 40 && (d[0] >> 4U) == 6) {
-            a = IpAddress::from_bytes(IpFamily::V6, d.subspan(destination ? 24 : 8, 16));
-            return true;
-        }
-        return false;
+        const result<Ipv4View> v = Ipv4View::parse(d);
+        if (v) a = destination ? v->destination() : v->source();
+        return v.ok();
     }
     [[nodiscard]] static std::size_t slot_of(const IpAddress& a) noexcept {
         std::uint32_t h = 2166136261U; // FNV-1a: an index, not a defence (a clash only falls back)
