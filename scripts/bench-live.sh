@@ -74,28 +74,23 @@ work="$(mktemp -d)"
 load_topology "$ns_prefix"
 S=(ip netns exec "$ns_s")
 C=(ip netns exec "$ns_c")
-P=(ip netns exec "$ns_p")
 out="$build/results.md"
 : > "$out"
 say() { echo "$*" | tee -a "$out"; }
 
 spid=""
-start_synack() { # start_synack QUEUES [extra args]
-    local q="$1"; shift
-    "${S[@]}" "$server" --quiet --queues "$q" --count 1000000000 --timeout 140 --status-ms 100 \
+start_synack_in() { # start_synack_in NAMESPACE QUEUES [extra args]
+    local ns="$1" q="$2"; shift 2
+    ip netns exec "$ns" "$server" --quiet --queues "$q" --count 1000000000 --timeout 140 --status-ms 100 \
         --max-flows 65536 --busy-poll-us "$([ "$q" -gt 1 ] && echo "$busy_poll_us" || echo 0)" $server_args "$@" > "$work/srv.out" 2>&1 &
     spid=$!
     for _ in $(seq 1 100); do grep -q READY "$work/srv.out" && return 0; sleep 0.05; done
     cat "$work/srv.out"; exit 1
 }
-start_packet() { # start_packet QUEUES [extra args]: synack-server on AF_PACKET (--packet)
+start_synack() { start_synack_in "$ns_s" "$@"; } # start_synack QUEUES [extra args]: behind its TUN
+start_packet() { # start_packet QUEUES [extra args]: on AF_PACKET (--packet)
     local q="$1"; shift
-    "${P[@]}" "$server" --packet "$packet_if" --listen "$packet_ep" --kernel-addr 198.18.4.1/24 --quiet --queues "$q" \
-        --count 1000000000 --timeout 140 --status-ms 100 --max-flows 65536 \
-        --busy-poll-us "$([ "$q" -gt 1 ] && echo "$busy_poll_us" || echo 0)" $server_args "$@" > "$work/srv.out" 2>&1 &
-    spid=$!
-    for _ in $(seq 1 100); do grep -q READY "$work/srv.out" && return 0; sleep 0.05; done
-    cat "$work/srv.out"; exit 1
+    start_synack_in "$ns_p" "$q" --packet "$packet_if" --listen "$packet_ep" --kernel-addr 198.18.4.1/24 "$@"
 }
 start_kernel() { # start_kernel THREADS
     "${S[@]}" "$kserver" --listen 198.19.1.2:8081 --count 1000000000 --timeout 140 --threads "$1" \

@@ -24,7 +24,8 @@
 // (driver/packet.hpp) instead of a TUN device: the interface keeps no
 // address of ours, synack answers ARP or NDP for --listen's address, and --queues
 // N shares the interface by flow hash (PACKET_FANOUT_HASH); --kernel-addr
-// then only gives the link's prefix (tests/driver/packet.sh).
+// then only gives the link's prefix (tests/driver/flows100k.sh with DEVICE
+// packet, tests/driver/packet6.sh).
 //
 // Run it only inside a network namespace of your own (see
 // tests/driver/interop.sh): it configures interfaces.
