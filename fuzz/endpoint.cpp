@@ -3,7 +3,8 @@
 // TcpEndpoint through a lossy link, crafted datagrams from a table of
 // sources and destinations that includes every martian kind, raw bytes,
 // mutated echoes of its own output, owner calls (close, abort) on the flows
-// it reported, and timer jumps.
+// it reported, and timer jumps; with a header bit, the server answers in
+// place (a reply buffer to on_datagram()), its answers checked as the rest.
 //
 // Invariants, checked after every op:
 // - no heap allocation inside any endpoint call; memory_bytes() constant;
@@ -52,6 +53,7 @@ class Harness {
         const std::uint8_t b0 = in.u8();
         const std::uint8_t b1 = in.u8();
         v6_ = (b1 & 1U) != 0;
+        in_place_ = (b1 & 32U) != 0;
         Config sc;
         sc.backlog = 4;
         sc.syncookies = static_cast<SynCookies>((b1 >> 1U) % 3U);
@@ -139,8 +141,7 @@ class Harness {
             const std::size_t n = in_.u8() % raw.size();
             for (std::size_t i = 0; i < n; ++i) raw[i] = in_.u8();
             if (n > 0) raw[0] = static_cast<std::uint8_t>((raw[0] & 0x0FU) | (v6_ ? 0x60U : 0x40U));
-            NoAlloc g;
-            server_->on_datagram(Bytes(raw.data(), n), now_);
+            to_server(Bytes(raw.data(), n));
             break;
         }
         case 7: { // a mutated echo of the server's last output
@@ -148,8 +149,7 @@ class Harness {
             Pkt p = last_out_;
             const std::size_t at = in_.u8() % p.n;
             p.b[at] = static_cast<std::uint8_t>(p.b[at] ^ in_.u8());
-            NoAlloc g;
-            server_->on_datagram(p.bytes(), now_);
+            to_server(p.bytes());
             break;
         }
         case 8: { // time passes
@@ -206,6 +206,23 @@ class Harness {
         }
     }
 
+    // A datagram to the server; with in_place_, given a reply buffer, and
+    // the answer written there checked and sent as poll_transmit()'s are.
+    void to_server(Bytes d) {
+        std::array<std::uint8_t, TcpEndpoint::reply_capacity> reply{};
+        Delivery r;
+        {
+            NoAlloc g;
+            r = server_->on_datagram(d, now_, in_place_ ? MutableBytes(reply.data(), reply.size()) : MutableBytes{});
+        }
+        FUZZ_CHECK(r.reply <= (in_place_ ? reply.size() : 0U));
+        if (r.reply == 0) return;
+        const Bytes out(reply.data(), r.reply);
+        check_output(out);
+        last_out_.set(out);
+        to_client_.push(out);
+    }
+
     void drain_server(std::uint8_t max) {
         std::array<std::uint8_t, 2048> buf{};
         for (std::size_t i = 0; i <= max + 64U; ++i) {
@@ -226,8 +243,7 @@ class Harness {
         for (std::uint8_t i = 0; i <= n && to_server_.count != 0; ++i) {
             const Pkt p = *to_server_.front();
             to_server_.pop();
-            NoAlloc g;
-            server_->on_datagram(p.bytes(), now_);
+            to_server(p.bytes());
         }
     }
 
@@ -265,8 +281,7 @@ class Harness {
         const result<std::size_t> m = encode_ip_packet(src, dst, 0, 64, Bytes(seg.data(), *n + plen), pkt);
         if (!m) return;
         if ((p & 128U) && *m > 0) pkt[*m - 1] ^= 1U; // a bad checksum
-        NoAlloc g;
-        server_->on_datagram(Bytes(pkt.data(), *m), now_);
+        to_server(Bytes(pkt.data(), *m));
     }
 
     void server_events(std::uint8_t arg) {
@@ -307,6 +322,7 @@ class Harness {
 
     fuzz::Reader& in_;
     bool v6_ = false;
+    bool in_place_ = false; // the server answers into a reply buffer (on_datagram()'s third argument)
     Context server_ctx_{};
     Context client_ctx_{};
     std::unique_ptr<TcpEndpoint> server_;

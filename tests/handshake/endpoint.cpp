@@ -540,6 +540,85 @@ TEST_CASE("endpoint: next_deadline is the earliest of many flows, on_timer serve
     CHECK(client.next_deadline() == Time::never());
 }
 
+// What each datagram makes `e` send: with a reply buffer, the in-place
+// answer first, then whatever poll_transmit() still has.
+std::vector<Packet> answer(TcpEndpoint& e, const Packet& in, Time now, std::size_t reply_size, std::size_t* in_place = nullptr) {
+    std::vector<std::uint8_t> reply(reply_size);
+    const Delivery d = e.on_datagram(in, now, MutableBytes(reply.data(), reply.size()));
+    std::vector<Packet> out;
+    if (d.reply != 0) {
+        REQUIRE(d.reply <= reply.size());
+        out.emplace_back(reply.begin(), reply.begin() + static_cast<long>(d.reply));
+        if (in_place != nullptr) ++*in_place;
+    }
+    for (Packet& p : drain(e, now)) out.push_back(std::move(p));
+    return out;
+}
+
+TEST_CASE("endpoint: answers written in place are the datagrams poll_transmit() would give, byte for byte") {
+    for (const SynCookies mode : {SynCookies::Always, SynCookies::Auto}) {
+        Config cfg;
+        cfg.syncookies = mode;
+        cfg.backlog = 4; // Auto: the fifth concurrent SYN gets a cookie
+        const Context& shared = ctx(31, cfg);
+        TcpEndpoint queued(shared, limits(64));
+        TcpEndpoint in_place(shared, limits(64));
+        TcpEndpoint client(ctx(32, short_msl()), limits(64));
+        const IpAddress s6 = IpAddress::v6_groups({0x2001, 0xdb8, 0, 0, 0, 0, 0, 2});
+        const IpAddress c6 = IpAddress::v6_groups({0x2001, 0xdb8, 0, 0, 0, 0, 0, 1});
+        for (TcpEndpoint* e : {&queued, &in_place}) {
+            REQUIRE(e->listen(server_ep) == Error::None);
+            REQUIRE(e->listen({s6, 8080}) == Error::None);
+        }
+        for (std::uint16_t i = 0; i < 12; ++i) {
+            const bool v6 = i % 3 == 2;
+            REQUIRE(client.connect({{v6 ? c6 : client_ip, static_cast<std::uint16_t>(100 + i)}, {v6 ? s6 : server_ip, 8080}},
+                                   at(0)).ok());
+        }
+        std::vector<Packet> inputs = drain(client, at(0));
+        // Strangers: a closed port (SYN, ACK, RST), a stray ACK to the
+        // listener, a bad checksum, a martian source.
+        inputs.push_back(datagram(client_ip, 7000, server_ip, 9999, TcpFlag::Syn, 500));
+        inputs.push_back(datagram(client_ip, 7001, server_ip, 9999, TcpFlag::Ack, 500, 777));
+        inputs.push_back(datagram(client_ip, 7002, server_ip, 9999, TcpFlag::Rst, 500));
+        inputs.push_back(datagram(client_ip, 7003, server_ip, 8080, TcpFlag::Ack, 500, 777));
+        inputs.push_back(datagram(c6, 7004, s6, 9999, TcpFlag::Syn, 500));
+        Packet bad = datagram(client_ip, 7005, server_ip, 8080, TcpFlag::Syn, 500);
+        bad[30] ^= 0x40U;
+        inputs.push_back(bad);
+        inputs.push_back(datagram(IpAddress::v4(224, 0, 0, 1), 7006, server_ip, 8080, TcpFlag::Syn));
+        std::size_t replies = 0;
+        std::size_t answered = 0;
+        for (int round = 0; round < 4 && !inputs.empty(); ++round) {
+            std::vector<Packet> next;
+            for (const Packet& in : inputs) {
+                const std::vector<Packet> a = answer(queued, in, at(0), 0);
+                const std::vector<Packet> b = answer(in_place, in, at(0), TcpEndpoint::reply_capacity, &replies);
+                REQUIRE(a == b);
+                answered += a.size();
+                for (const Packet& p : a) client.on_datagram(p, at(0));
+            }
+            for (Packet& p : drain(client, at(0))) next.push_back(std::move(p));
+            inputs = std::move(next);
+        }
+        CHECK(answered >= 12 + 4); // every SYN-ACK, and the resets
+        CHECK(replies == answered); // every one of them in place
+        CHECK(in_place.flows() == queued.flows());
+        CHECK(in_place.flows() == 12);
+        CHECK(in_place.stats().datagrams_out == queued.stats().datagrams_out);
+        CHECK(in_place.stats().closed_port_resets == queued.stats().closed_port_resets);
+        CHECK(in_place.stats().accepted == 12);
+        // Timers (SYN-ACK retransmissions, none here once all completed)
+        // and a too-small buffer still go through the queue.
+        const Packet syn = datagram(client_ip, 7100, server_ip, 9999, TcpFlag::Syn, 500);
+        std::size_t small_replies = 0;
+        const std::vector<Packet> q = answer(in_place, syn, at(0), TcpEndpoint::reply_capacity - 1, &small_replies);
+        CHECK(small_replies == 0);
+        REQUIRE(q.size() == 1);
+        CHECK(q == answer(queued, syn, at(0), 0));
+    }
+}
+
 TEST_CASE("endpoint: SYN cookies from one shard complete on another sharing the Context") {
     Config cfg;
     cfg.syncookies = SynCookies::Always;

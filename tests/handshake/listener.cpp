@@ -149,6 +149,39 @@ TEST_CASE("listener: a Connection client completes; accept() and the adopted Con
     CHECK(c.state() == State::FinWait2);
 }
 
+TEST_CASE("listener: an answer written in place equals the queued one and leaves the ring empty", "[listener]") {
+    for (const SynCookies mode : {SynCookies::Off, SynCookies::Always}) {
+        Config cfg;
+        cfg.syncookies = mode;
+        const Context& c = ctx(41, cfg);
+        Listener queued(c, server_ep);
+        Listener in_place(c, server_ep);
+        TcpHeader syn = to_server(5000, 100, 0, TcpFlag::Syn);
+        syn.options.mss = 1460;
+        syn.options.sack_permitted = true;
+        syn.options.timestamps = Timestamps::of(7, 0);
+        syn.options.window_scale = 7;
+        for (const TcpHeader& h : {syn, to_server(5001, 100, 555, TcpFlag::Ack)}) {
+            const auto b = make(h, client_ip, server_ip);
+            const TcpView v = *TcpView::parse(b);
+            queued.on_segment(client_ip, server_ip, v, at(1));
+            const auto want = drain(queued, at(1));
+            REQUIRE(want.size() == 1);
+            std::array<std::uint8_t, Listener::max_segment_size()> buf{};
+            const Received r = in_place.on_segment(client_ip, server_ip, v, at(1), buf);
+            REQUIRE(r.reply == want[0].bytes.size());
+            CHECK(std::vector<std::uint8_t>(buf.begin(), buf.begin() + static_cast<long>(r.reply)) == want[0].bytes);
+            CHECK(drain(in_place, at(1)).empty());
+            // A buffer too small: the ring, as without one.
+            std::array<std::uint8_t, Listener::max_segment_size() - 1> small{};
+            const Received q = in_place.on_segment(client_ip, server_ip, v, at(1), small);
+            CHECK(q.reply == 0);
+            CHECK(drain(in_place, at(1)).size() == 1);
+        }
+        CHECK(in_place.stats().segments_in == 4);
+    }
+}
+
 TEST_CASE("listener: SYN-ACK at 0,1,3,7,15,31 s, entry dropped at 63 s", "[listener]") {
     Listener l(ctx(3), server_ep);
     inject(l, to_server(40000, 1000, 0, TcpFlag::Syn), at(0));

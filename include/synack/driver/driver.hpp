@@ -233,15 +233,21 @@ class Driver {
             if (got == 0) return {};
             stats_.reads += got;
             const Time now = monotonic_now();
+            // The answers the endpoint writes in place (SYN-ACKs, resets)
+            // go out with the batch; the rest comes from flush().
+            std::size_t replies = 0;
             for (std::size_t i = 0; i < got; ++i) {
                 const Bytes pkt(rx_batch_[i].storage.data(), rx_batch_[i].length);
                 record_pcap(pkt);
                 if (trace_.size() < trace_limit) record_trace(now, false, pkt);
-                const Delivery d = endpoint_.on_datagram(pkt, now);
+                const MutableBytes slot(tx_.data() + replies * write_buffer, write_buffer);
+                const Delivery d = endpoint_.on_datagram(pkt, now, slot);
+                if (d.reply != 0) out_[replies++] = Bytes(slot.data(), d.reply);
                 if (on_delivery && (!d.payload.empty() || !d.fastopen_cookie.empty() || d.accepted.valid())) {
                     on_delivery(*this, d);
                 }
             }
+            if (OsStatus st = write(replies); !st) return st;
             if (OsStatus st = flush(); !st) return st;
             if (got < rx_batch_.size()) return {};
         }

@@ -117,6 +117,9 @@ struct Received {
     // A Fast Open cookie the peer's SYN-ACK carried (RFC 7413 §4.1.3), for
     // the caller's cookie cache (handshake/fastopen.hpp): a view into the input.
     Bytes fastopen_cookie{};
+    // Bytes of the answer written into the caller's reply buffer
+    // (Listener::on_segment() with one), 0: none.
+    std::size_t reply = 0;
 };
 
 // Counters (16-bit, saturating is not needed: they wrap, and are for

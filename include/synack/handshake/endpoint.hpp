@@ -38,6 +38,11 @@
 // Use: on_datagram() for every datagram read; on_timer() at next_deadline();
 // then poll_event() until empty (the owner acts on events: close() on
 // PeerClosed...), then poll_transmit() until empty and send each datagram.
+// A driver answering a batch may give on_datagram() a reply buffer: the
+// answer a Listener or a closed port owes that datagram (a SYN-ACK, cookie
+// or not; a reset) is then written there at once (Delivery::reply), as the
+// reply to a packet is written in place in a user-space stack, with no
+// queue between; everything else still waits for poll_transmit().
 // Poll at least every Listener::tx_capacity / 2 datagrams: a Listener's
 // replies wait in its fixed ring, and a full ring loses them (counted in
 // its stats as tx_overflow), as a full device queue would.
@@ -116,6 +121,7 @@ struct Delivery {
     bool syn_data = false;   // payload is a Fast Open SYN's data (a view into the Listener)
     Bytes fastopen_cookie{}; // a cookie our SYN's SYN-ACK carried (RFC 7413 §4.1.3; a view)
     FlowHandle accepted{};   // a flow the datagram completed (from a Listener), if any
+    std::size_t reply = 0;   // the datagram written into on_datagram()'s reply buffer: its length (0: none)
 };
 
 struct EndpointEvent {
@@ -140,6 +146,9 @@ class TcpEndpoint {
   public:
     static constexpr std::size_t max_addresses = 8;
     static constexpr std::uint8_t ttl = 64; // Linux's net.ipv4.ip_default_ttl
+    // The reply buffer on_datagram() writes into: any IP header and any
+    // segment a Listener or a closed port sends.
+    static constexpr std::size_t reply_capacity = ipv6_header_length + Listener::max_segment_size();
 
     // Allocates every table now; none later but in listen(). `ctx` must
     // outlive the endpoint.
@@ -265,7 +274,10 @@ class TcpEndpoint {
 
     // ---- datagram arrival ----
 
-    Delivery on_datagram(Bytes datagram, Time now) noexcept {
+    // `reply`: where to write the answer this datagram calls for, if any
+    // (IP header and segment; Delivery::reply is its length). One smaller
+    // than reply_capacity bytes, or none, queues it for poll_transmit().
+    Delivery on_datagram(Bytes datagram, Time now, MutableBytes reply = {}) noexcept {
         ++stats_.datagrams_in;
         IpPacket p;
         if (const Failure f = parse_ip_packet(datagram, p); f.error != Error::None) {
@@ -278,11 +290,11 @@ class TcpEndpoint {
             }
             return {};
         }
-        return on_packet(p, now);
+        return on_packet(p, now, reply);
     }
 
     // The same for a datagram the caller has already parsed.
-    Delivery on_packet(const IpPacket& p, Time now) noexcept {
+    Delivery on_packet(const IpPacket& p, Time now, MutableBytes reply = {}) noexcept {
         const Martian m = classify_martian(p.source, p.destination,
                                            Span<const LocalAddress>(addresses_.data(), address_count_));
         if (m != Martian::None) {
@@ -312,8 +324,11 @@ class TcpEndpoint {
         }
         if (Listener* l = find_listener(t.local)) {
             ++stats_.to_listeners;
-            const Received r = l->on_segment(p.source, p.destination, *v, now);
+            const std::size_t hl = header_size(t.local.address);
+            const Received r = l->on_segment(p.source, p.destination, *v, now,
+                                             reply.size() >= reply_capacity ? reply.subspan(hl) : MutableBytes{});
             Delivery d;
+            if (r.reply != 0) d.reply = write_ip_header(reply, t, r.reply, 0);
             while (const Optional<Accepted> a = l->accept()) adopt(*a, now, d);
             // The Listener surfaces payload on the completing ACK without
             // taking it, and leaves a FIN there alone: the new Connection
@@ -329,8 +344,9 @@ class TcpEndpoint {
             }
             return d;
         }
-        closed_port(p, *v, t);
-        return {};
+        Delivery d;
+        closed_port(p, *v, t, reply, d);
+        return d;
     }
 
     // ---- timers ----
@@ -408,16 +424,12 @@ class TcpEndpoint {
             }
             reset_head_ = (reset_head_ + 1) % lim_.reset_queue;
             --reset_count_;
-            TcpFields h;
-            h.source_port = r.flow.local.port;
-            h.destination_port = r.flow.remote.port;
-            h.seq = r.seq;
-            h.ack = r.ack;
-            h.flags = r.flags;
-            const result<std::size_t> n =
-                h.encode(buf.subspan(hl), OptionValues{}, r.flow.local.address, r.flow.remote.address, Bytes{});
-            if (!n) continue;
-            if (finish(buf, r.flow, *n, 0, out)) return out;
+            const std::size_t n = write_reset(r, buf);
+            if (n == 0) continue;
+            Datagram& d = out.emplace();
+            d.length = n;
+            d.flow = r.flow;
+            return out;
         }
         for (std::uint32_t li = 0; li < listener_count_; ++li) {
             Listener& l = *listeners_[li];
@@ -553,13 +565,36 @@ class TcpEndpoint {
     // see Listener::poll_transmit()). False if no header could be written.
     bool finish(MutableBytes buf, const FourTuple& flow, std::size_t tcp_len, std::uint8_t ecn,
                 Optional<Datagram>& out) noexcept {
-        const result<std::size_t> h = encode_ip_header(flow.local.address, flow.remote.address, ecn, ttl, tcp_len, buf);
-        if (!h) return false; // (the segment fitted; only a family mismatch, which flows never have)
-        ++stats_.datagrams_out;
+        const std::size_t n = write_ip_header(buf, flow, tcp_len, ecn);
+        if (n == 0) return false;
         Datagram& d = out.emplace();
-        d.length = *h + tcp_len;
+        d.length = n;
         d.flow = flow;
         return true;
+    }
+    // The IP header alone: the datagram's length, counted out; 0 if none
+    // could be written (the segment fitted; only a family mismatch, which
+    // flows never have).
+    std::size_t write_ip_header(MutableBytes buf, const FourTuple& flow, std::size_t tcp_len, std::uint8_t ecn) noexcept {
+        const result<std::size_t> h = encode_ip_header(flow.local.address, flow.remote.address, ecn, ttl, tcp_len, buf);
+        if (!h) return 0;
+        ++stats_.datagrams_out;
+        return *h + tcp_len;
+    }
+    // A reset, IP header and all, into `buf` (at least header_size +
+    // tcp_min_header bytes): its length, counted out; 0 if none.
+    std::size_t write_reset(const ResetRecord& r, MutableBytes buf) noexcept {
+        const std::size_t hl = header_size(r.flow.local.address);
+        TcpFields h;
+        h.source_port = r.flow.local.port;
+        h.destination_port = r.flow.remote.port;
+        h.seq = r.seq;
+        h.ack = r.ack;
+        h.flags = r.flags;
+        const result<std::size_t> n =
+            h.encode(buf.subspan(hl), OptionValues{}, r.flow.local.address, r.flow.remote.address, Bytes{});
+        if (!n) return 0;
+        return write_ip_header(buf, r.flow, *n, 0);
     }
 
     // ---- addresses and listeners ----
@@ -845,7 +880,7 @@ class TcpEndpoint {
         }
     }
 
-    void closed_port(const IpPacket& p, const TcpView& v, const FourTuple& t) noexcept {
+    void closed_port(const IpPacket& p, const TcpView& v, const FourTuple& t, MutableBytes reply, Delivery& d) noexcept {
         if (v.flags().rst()) {
             ++stats_.closed_port_rsts_ignored;
             return;
@@ -855,7 +890,12 @@ class TcpEndpoint {
             return;
         }
         if (const Optional<TcpHeader> r = reset_for(v)) {
-            if (queue_reset(t, r->seq, r->ack, r->flags)) ++stats_.closed_port_resets;
+            if (reply.size() >= reply_capacity) {
+                d.reply = write_reset(ResetRecord{t, r->seq, r->ack, r->flags}, reply);
+                if (d.reply != 0) ++stats_.closed_port_resets;
+            } else if (queue_reset(t, r->seq, r->ack, r->flags)) {
+                ++stats_.closed_port_resets;
+            }
         }
     }
 

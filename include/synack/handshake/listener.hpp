@@ -219,6 +219,22 @@ class Listener {
         return on_listen(remote, seg, now);
     }
 
+    // The same, answering in place: the segment this one calls for (a
+    // SYN-ACK, cookie or not; a reset; an ACK) is written into `reply`
+    // at once, checksum filled, and Received::reply is its length; the
+    // transmit ring is not involved. With `reply` smaller than
+    // max_segment_size(), or for any further segment, the ring as above.
+    // What a driver uses to answer a batch without queueing (TcpEndpoint).
+    Received on_segment(const IpAddress& src, const IpAddress& dst, const TcpView& seg, Time now,
+                        MutableBytes reply) noexcept {
+        if (reply.size() < max_segment_size()) return on_segment(src, dst, seg, now);
+        reply_state_ = ReplyOpen;
+        Received r = on_segment(src, dst, seg, now);
+        if (reply_state_ == ReplyTaken) r.reply = write_record(reply_, options_of(reply_), reply);
+        reply_state_ = ReplyOff;
+        return r;
+    }
+
     // ---- timers (Linux reqsk_timer_handler()) ----
 
     void on_timer(Time now) noexcept {
@@ -279,19 +295,9 @@ class Listener {
                 t.error = Error::BufferTooSmall;
                 return out;
             }
-            // The codec writes every segment: Linux's layout (the SYN-ACK's
-            // as tcp_synack_options() chose it) and the checksum, summed from
-            // the values as they are stored.
-            TcpFields h;
-            h.source_port = local_.port;
-            h.destination_port = r.port;
-            h.seq = SeqNum(r.seq);
-            h.ack = SeqNum(r.ack);
-            h.flags = TcpFlags::from_bits(r.flags);
-            h.window = r.window;
+            t.length = write_record(r, o, buf);
             tx_head_ = (tx_head_ + 1) % tx_capacity;
             --tx_count_;
-            t.length = h.encode(buf, o, local_.address, t.flow.remote.address).value_or(0);
             return out;
         }
         return out;
@@ -519,7 +525,14 @@ class Listener {
 
     // ---- sending ----
 
+    // The record of the next segment: the in-place reply's while
+    // on_segment() has one open (the first segment only), else the ring's.
     TxRecord* push_tx() noexcept {
+        if (reply_state_ == ReplyOpen) {
+            reply_state_ = ReplyTaken;
+            reply_ = TxRecord{};
+            return &reply_;
+        }
         if (tx_count_ == tx_capacity) {
             ++stats_.tx_overflow;
             return nullptr;
@@ -528,6 +541,23 @@ class Listener {
         ++tx_count_;
         *r = TxRecord{};
         return r;
+    }
+
+    // The segment of `r` with options `o` (options_of(r)) into `buf`, which
+    // holds tcp_min_header + o.canonical_size() bytes: its length. The codec
+    // writes every segment: Linux's layout (the SYN-ACK's as
+    // tcp_synack_options() chose it) and the checksum, summed from the
+    // values as they are stored.
+    [[nodiscard]] std::size_t write_record(const TxRecord& r, const OptionValues& o, MutableBytes buf) const noexcept {
+        TcpFields h;
+        h.source_port = local_.port;
+        h.destination_port = r.port;
+        h.seq = SeqNum(r.seq);
+        h.ack = SeqNum(r.ack);
+        h.flags = TcpFlags::from_bits(r.flags);
+        h.window = r.window;
+        const IpAddress remote{r.addr, local_.address.family};
+        return h.encode(buf, o, local_.address, remote).value_or(0);
     }
 
     // The receive window of a request (negotiate::initial_window(): with
@@ -1021,6 +1051,9 @@ class Listener {
     Array<Fifo, max_levels> levels_{};
     Array<TxRecord, tx_capacity> tx_{};
     std::size_t tx_head_ = 0, tx_count_ = 0;
+    enum : std::uint8_t { ReplyOff, ReplyOpen, ReplyTaken };
+    std::uint8_t reply_state_ = ReplyOff; // on_segment() with a reply buffer: see push_tx()
+    TxRecord reply_{};
     bool cookie_sent_ = false;
     Error config_error_ = Error::None;
     Time last_cookie_{};
