@@ -5949,17 +5949,7 @@ class Listener {
             ++stats_.not_ours;
             return {Error::NotFound};
         }
-        if (!verify_tcp_checksum(src, dst, seg.bytes())) {
-            ++stats_.bad_checksum;
-            return {Error::BadChecksum};
-        }
-        const Endpoint remote{src, seg.source_port()};
-        if (used_ != 0) { // (an empty table, as with cookies=always, needs no lookup)
-            const std::uint32_t bucket = bucket_of(remote);
-            const std::uint32_t i = find(bucket, remote);
-            if (i != none) return on_half_open(i, bucket, remote, seg, now);
-        }
-        return on_listen(remote, seg, now);
+        return on_ours(src, seg, now);
     }
 
     // The same, answering in place: the segment this one calls for (a
@@ -5973,9 +5963,7 @@ class Listener {
         if (reply.size() < max_segment_size()) return on_segment(src, dst, seg, now);
         reply_state_ = ReplyOpen;
         Received r = on_segment(src, dst, seg, now);
-        if (reply_state_ == ReplyTaken) r.reply = write_record(reply_, options_of(reply_), reply);
-        reply_state_ = ReplyOff;
-        return r;
+        return replied(r, reply);
     }
 
     // ---- timers (Linux reqsk_timer_handler()) ----
@@ -6264,6 +6252,44 @@ class Listener {
         link_timer(i);
         ++stats_.synack_retransmits;
         queue_synack(e, now);
+    }
+
+    // ---- arrival from a TcpEndpoint ----
+
+    friend class TcpEndpoint;
+
+    // on_segment(), with a reply buffer or none, for a segment a
+    // TcpEndpoint routed here: it came to local_ (the endpoint found this
+    // Listener by exactly that), from `src`.
+    Received on_routed(const IpAddress& src, const TcpView& seg, Time now, MutableBytes reply) noexcept {
+        ++stats_.segments_in;
+        if (config_error_ != Error::None) return {config_error_};
+        if (reply.size() < max_segment_size()) return on_ours(src, seg, now);
+        reply_state_ = ReplyOpen;
+        Received r = on_ours(src, seg, now);
+        return replied(r, reply);
+    }
+
+    // on_segment() past its address checks.
+    Received on_ours(const IpAddress& src, const TcpView& seg, Time now) noexcept {
+        if (!verify_tcp_checksum(src, local_.address, seg.bytes())) {
+            ++stats_.bad_checksum;
+            return {Error::BadChecksum};
+        }
+        const Endpoint remote{src, seg.source_port()};
+        if (used_ != 0) { // (an empty table, as with cookies=always, needs no lookup)
+            const std::uint32_t bucket = bucket_of(remote);
+            const std::uint32_t i = find(bucket, remote);
+            if (i != none) return on_half_open(i, bucket, remote, seg, now);
+        }
+        return on_listen(remote, seg, now);
+    }
+
+    // The end of an in-place call: the reply written, if one was taken.
+    Received& replied(Received& r, MutableBytes reply) noexcept {
+        if (reply_state_ == ReplyTaken) r.reply = write_record(reply_, options_of(reply_), reply);
+        reply_state_ = ReplyOff;
+        return r;
     }
 
     // ---- sending ----
@@ -7136,8 +7162,8 @@ class TcpEndpoint {
         if (Listener* l = find_listener(t.local)) {
             ++stats_.to_listeners;
             const std::size_t hl = header_size(t.local.address);
-            const Received r = l->on_segment(p.source, p.destination, *v, now,
-                                             reply.size() >= reply_capacity ? reply.subspan(hl) : MutableBytes{});
+            const Received r =
+                l->on_routed(p.source, *v, now, reply.size() >= reply_capacity ? reply.subspan(hl) : MutableBytes{});
             Delivery d;
             if (r.reply != 0) d.reply = write_ip_header(reply, t, r.reply, 0);
             while (const Optional<Accepted> a = l->accept()) adopt(*a, now, d);

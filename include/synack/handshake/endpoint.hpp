@@ -325,8 +325,8 @@ class TcpEndpoint {
         if (Listener* l = find_listener(t.local)) {
             ++stats_.to_listeners;
             const std::size_t hl = header_size(t.local.address);
-            const Received r = l->on_segment(p.source, p.destination, *v, now,
-                                             reply.size() >= reply_capacity ? reply.subspan(hl) : MutableBytes{});
+            const Received r =
+                l->on_routed(p.source, *v, now, reply.size() >= reply_capacity ? reply.subspan(hl) : MutableBytes{});
             Delivery d;
             if (r.reply != 0) d.reply = write_ip_header(reply, t, r.reply, 0);
             while (const Optional<Accepted> a = l->accept()) adopt(*a, now, d);
