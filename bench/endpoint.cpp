@@ -5,12 +5,15 @@
 //                          checksum, decode the options, encode a SYN-ACK
 //                          with its checksum and its IPv4 header: the least
 //                          any answer costs
-//   Endpoint_SynCookie/N   TcpEndpoint::on_datagram + poll_transmit, the
-//                          Listener in cookie mode (cookies=always): martian
-//                          check, 4-tuple lookup, checksum, cookie, SYN-ACK,
-//                          IPv4 header; with N ESTABLISHED flows in the
-//                          table (0 and 100,000: per-packet work must not
-//                          depend on N)
+//   Endpoint_SynCookie/N   TcpEndpoint::on_datagram with a reply buffer
+//                          (the SYN-ACK written in place, as the driver
+//                          has it), the Listener in cookie mode
+//                          (cookies=always): martian check, 4-tuple lookup,
+//                          checksum, cookie, SYN-ACK, IPv4 header; with N
+//                          ESTABLISHED flows in the table (0 and 100,000:
+//                          per-packet work must not depend on N)
+//   Endpoint_SynCookieQueued  the same answer queued and taken by
+//                          poll_transmit() (on_datagram without a buffer)
 //   Floor_SynCookie        the same steps from the same building blocks
 //                          (martian check, keyed flow hash and table probe,
 //                          checksum, options, negotiate::agree(), cookie,

@@ -619,6 +619,56 @@ TEST_CASE("endpoint: answers written in place are the datagrams poll_transmit() 
     }
 }
 
+TEST_CASE("endpoint: the flow table finds every flow through full windows, wrap-around and erasure") {
+    // 8 flows at most: a table of 16 entries, so runs of entries fill the
+    // probe windows, cross into the next and wrap past the end; flows
+    // come and go in a fixed pseudo-random order, and after every change
+    // each live flow is found under its own handle and no other is.
+    TcpEndpoint e(ctx(33), limits(8));
+    std::vector<std::pair<FourTuple, FlowHandle>> live;
+    std::uint32_t x = 12345;
+    const auto next = [&x] { return x = x * 1103515245U + 12345U, x >> 8U; };
+    const auto tuple = [](std::uint32_t k) {
+        return FourTuple{{client_ip, static_cast<std::uint16_t>(1000 + k % 64)}, server_ep};
+    };
+    std::size_t opened = 0;
+    std::size_t closed = 0;
+    for (int op = 0; op < 3000; ++op) {
+        if (live.size() < 8 && (live.empty() || next() % 3 != 0)) {
+            const FourTuple t = tuple(next());
+            bool taken = false;
+            for (const auto& f : live) taken = taken || f.first == t;
+            const result<FlowHandle> h = e.connect(t, at(0));
+            REQUIRE(h.ok() == !taken);
+            if (h.ok()) {
+                live.emplace_back(t, *h);
+                ++opened;
+            }
+        } else {
+            const std::size_t i = next() % live.size();
+            REQUIRE(e.abort(live[i].second, at(0)) == Error::None);
+            while (e.poll_event()) {
+            }
+            static_cast<void>(drain(e, at(0)));
+            live.erase(live.begin() + static_cast<long>(i));
+            ++closed;
+        }
+        REQUIRE(e.flows() == live.size());
+        for (const auto& f : live) {
+            const Optional<FlowHandle> h = e.find(f.first);
+            REQUIRE(h);
+            REQUIRE(*h == f.second);
+        }
+        for (std::uint32_t k = 0; k < 64; ++k) {
+            bool is_live = false;
+            for (const auto& f : live) is_live = is_live || f.first == tuple(k);
+            CHECK(e.find(tuple(k)).has_value() == is_live);
+        }
+    }
+    CHECK(opened > 1000);
+    CHECK(closed > 900);
+}
+
 TEST_CASE("endpoint: SYN cookies from one shard complete on another sharing the Context") {
     Config cfg;
     cfg.syncookies = SynCookies::Always;

@@ -48,6 +48,7 @@
 // its stats as tx_overflow), as a full device queue would.
 #pragma once
 
+#include <bit>
 #include <cstddef>
 #include <cstdint>
 
@@ -63,6 +64,11 @@
 #include "synack/wire/address.hpp"
 #include "synack/wire/checksum.hpp"
 #include "synack/wire/martian.hpp"
+
+#if defined(__SSE2__) && !defined(SYNACK_NO_SIMD)
+#define SYNACK_SSE2_PROBE 1
+#include <emmintrin.h>
+#endif
 #include "synack/wire/packet.hpp"
 #include "synack/wire/tcp.hpp"
 
@@ -159,7 +165,7 @@ class TcpEndpoint {
         bucket_mask_ = b - 1;
         slots_ = detail::FixedArray<Slot>(cap_);
         // The flow table: at least twice the pool, so at most half full.
-        std::uint32_t tb = 2;
+        std::uint32_t tb = probe_window; // (whole windows)
         while (tb < 2U * std::uint64_t{cap_} && tb < (1U << 31U)) tb <<= 1U;
         table_mask_ = tb - 1;
         table_ = detail::FixedArray<TableEntry>(tb);
@@ -620,21 +626,57 @@ class TcpEndpoint {
 
     // Open addressing with linear probing, at most half full: an entry is
     // the slot and 32 more bits of its flow's hash, so a lookup reads one
-    // cache line of the table (rarely two) and a slot only when those bits
-    // match: the cost of a packet does not depend on how many flows there
-    // are. Deletion shifts the entries behind back (no tombstones).
+    // aligned window of 4 entries (rarely more; never across a cache line)
+    // and a slot only when those bits match: the cost of a packet does not
+    // depend on how many flows there are. Deletion shifts the entries
+    // behind back (no tombstones). The table's size is a power of two, at
+    // least one window.
     struct TableEntry {
         std::uint32_t tag = 0;     // the hash's high 32 bits
         std::uint32_t slot = none; // none: empty
     };
 
     [[nodiscard]] std::uint64_t flow_hash(const FourTuple& t) const noexcept { return flow_table_hash(flow_key_, t); }
+    // Entries are read a window at a time (SSE2, or a loop the compiler
+    // keeps branch-free), not with a branch per entry: the run of occupied
+    // entries before the first empty one has a random length, and a branch
+    // on each mispredicts more as the table fills (bench_endpoint,
+    // Endpoint_SynCookie/100000 against /0: 1.17x with a branch per entry,
+    // 1.07x with windows).
+    static constexpr std::uint32_t probe_window = 4;
     [[nodiscard]] std::uint32_t lookup(std::uint64_t hash, const FourTuple& t) const noexcept {
         const auto tag = static_cast<std::uint32_t>(hash >> 32U);
-        for (std::uint32_t p = static_cast<std::uint32_t>(hash) & table_mask_;; p = (p + 1) & table_mask_) {
-            const TableEntry e = table_[p];
-            if (e.slot == none) return none;
-            if (e.tag == tag && slots_[e.slot].conn.flow() == t) return e.slot;
+        const std::uint32_t p = static_cast<std::uint32_t>(hash) & table_mask_;
+        // Aligned windows (never across a cache line), the first without
+        // the entries before p.
+        std::uint32_t w = p & ~(probe_window - 1U);
+        unsigned from = ~0U << (p - w);
+        for (;; w = (w + probe_window) & table_mask_, from = ~0U) {
+            unsigned empty = 0; // bit k: entry w + k is empty
+            unsigned match = 0; // bit k: entry w + k has the tag
+#if defined(SYNACK_SSE2_PROBE)
+            const __m128i lo = _mm_loadu_si128(reinterpret_cast<const __m128i*>(&table_[w])); // tag, slot, tag, slot
+            const __m128i hi = _mm_loadu_si128(reinterpret_cast<const __m128i*>(&table_[w + 2]));
+            const __m128 tags = _mm_shuffle_ps(_mm_castsi128_ps(lo), _mm_castsi128_ps(hi), _MM_SHUFFLE(2, 0, 2, 0));
+            const __m128 slots = _mm_shuffle_ps(_mm_castsi128_ps(lo), _mm_castsi128_ps(hi), _MM_SHUFFLE(3, 1, 3, 1));
+            empty = static_cast<unsigned>(_mm_movemask_ps(
+                _mm_castsi128_ps(_mm_cmpeq_epi32(_mm_castps_si128(slots), _mm_set1_epi32(-1)))));
+            match = static_cast<unsigned>(_mm_movemask_ps(
+                _mm_castsi128_ps(_mm_cmpeq_epi32(_mm_castps_si128(tags), _mm_set1_epi32(static_cast<int>(tag))))));
+#else
+            for (unsigned k = 0; k < probe_window; ++k) {
+                const TableEntry e = table_[w + k];
+                empty |= static_cast<unsigned>(e.slot == none) << k;
+                match |= static_cast<unsigned>(e.tag == tag) << k;
+            }
+#endif
+            empty &= from;
+            match &= from & ((empty & (0U - empty)) - 1U); // only entries before the first empty one (all if none)
+            for (; match != 0; match &= match - 1U) {
+                const std::uint32_t s = table_[w + static_cast<std::uint32_t>(std::countr_zero(match))].slot;
+                if (slots_[s].conn.flow() == t) return s;
+            }
+            if (empty != 0) return none;
         }
     }
     void table_insert(std::uint64_t hash, std::uint32_t slot) noexcept {
