@@ -17,7 +17,14 @@
 //   that sums to 0xffff, from :: only to the target's solicited-node group);
 //   the advertisement for its target is 72 bytes of valid IPv6 + ICMPv6
 //   (type 136, checksum, target, our MAC) to the solicitor or to ff02::1,
-//   and none is written for another address.
+//   and none is written for another address;
+// - an advertisement that decodes passes RFC 4861 §7.1.2 as checked here
+//   (the same, plus S clear when sent to a group), its flags and option
+//   read from the bytes; our solicitation for its target, from its
+//   destination, decodes back to what was written;
+// - arp_request_for() writes a request that decodes to itself, and
+//   arp_teaches() learns nothing from a probe or a group sender, anything
+//   else when the sender is known, and otherwise only what is for us.
 #include <array>
 #include <cstddef>
 #include <cstdint>
@@ -66,6 +73,49 @@ void check_ndp(Bytes body, const MacAddress& ours) {
     FUZZ_CHECK(neighbor_advertisement(*ns, other, ours, MutableBytes(out.data(), out.size())).error() == Error::NotFound);
 }
 
+void check_advertisement(Bytes body, const MacAddress& ours) {
+    const result<NeighborAdvertisement> na = NeighborAdvertisement::decode(body);
+    if (!na) {
+        FUZZ_CHECK(na.error() != Error::None);
+        return;
+    }
+    const Ipv6View v = Ipv6View::parse(body).value();
+    const Bytes icmp = v.payload();
+    FUZZ_CHECK(v.hop_limit() == 255 && v.next_header() == 58 && icmp.size() >= 24);
+    FUZZ_CHECK(icmp[0] == 136 && icmp[1] == 0 && na->target.bytes[0] != 0xff);
+    FUZZ_CHECK(icmpv6_sum_ok(v.source(), v.destination(), icmp));
+    FUZZ_CHECK(na->router == ((icmp[4] & 0x80U) != 0) && na->solicited == ((icmp[4] & 0x40U) != 0) &&
+               na->override == ((icmp[4] & 0x20U) != 0));
+    FUZZ_CHECK(!(na->solicited && v.destination().bytes[0] == 0xff));
+    FUZZ_CHECK(IpAddress::from_bytes(IpFamily::V6, icmp.subspan(8, 16)) == na->target);
+    // Our solicitation for the advertised target, from its destination.
+    std::array<std::uint8_t, ndp_solicitation_length> out{};
+    FUZZ_CHECK(neighbor_solicitation(na->destination, ours, na->target, MutableBytes(out.data(), out.size())).value() ==
+               ndp_solicitation_length);
+    const result<NeighborSolicitation> ns = NeighborSolicitation::decode(Bytes(out.data(), out.size()));
+    const bool from_unspecified = na->destination == IpAddress::v6(Array<std::uint8_t, 16>{});
+    FUZZ_CHECK(ns.ok() == !from_unspecified); // (from :: with a link-layer option is invalid, §7.1.1)
+    if (ns) {
+        FUZZ_CHECK(ns->source == na->destination && ns->target == na->target &&
+                   ns->destination == solicited_node(na->target) && ns->source_link_layer && *ns->source_link_layer == ours);
+    }
+}
+
+void check_arp_rules(const ArpPacket& a, const MacAddress& ours) {
+    const Optional<ArpPacket> req = arp_request_for(a.target_ip, ours, a.sender_ip);
+    FUZZ_CHECK(req.has_value());
+    std::array<std::uint8_t, arp_length> out{};
+    FUZZ_CHECK(req->encode(MutableBytes(out.data(), out.size())).value() == arp_length);
+    const result<ArpPacket> back = ArpPacket::decode(Bytes(out.data(), out.size()));
+    FUZZ_CHECK(back && back->operation == arp_request && back->sender_mac == ours && back->sender_ip == a.sender_ip &&
+               back->target_mac.is_zero() && back->target_ip == a.target_ip);
+    const bool silent = a.sender_mac.is_group() || a.sender_mac.is_zero() || a.sender_ip == IpAddress::v4(0, 0, 0, 0);
+    FUZZ_CHECK(arp_teaches(a, true, a.target_ip) == !silent);
+    FUZZ_CHECK(arp_teaches(a, false, a.target_ip) == !silent);
+    const IpAddress other = IpAddress::v4(static_cast<std::uint32_t>(load_be32(Bytes(a.target_ip.bytes.data(), 4), 0) ^ 1U));
+    FUZZ_CHECK(!arp_teaches(a, false, other));
+}
+
 } // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
@@ -86,6 +136,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
 
     const Bytes body = v->payload();
     check_ndp(body, v->destination());
+    check_advertisement(body, v->source());
     const result<ArpPacket> a = ArpPacket::decode(body);
     if (!a) {
         FUZZ_CHECK(a.error() == Error::ArpTruncated || a.error() == Error::ArpUnsupported);
@@ -99,6 +150,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
 
     // Our MAC and address from the frame's destination and the packet's target.
     const MacAddress ours = v->destination();
+    check_arp_rules(*a, ours);
     const Optional<ArpPacket> r = arp_answer(*a, ours, a->target_ip);
     const bool expected = a->operation == arp_request && !a->sender_mac.is_group() && !a->sender_mac.is_zero();
     FUZZ_CHECK(r.has_value() == expected);

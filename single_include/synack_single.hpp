@@ -271,7 +271,8 @@ enum class Error : std::uint8_t {
     ArpTruncated,           // an ARP packet shorter than its fixed part
     ArpUnsupported,         // ARP for other than Ethernet hardware and IPv4 (RFC 826 hrd 1, pro 0x0800)
     NdpNotSolicitation,     // not an ICMPv6 Neighbor Solicitation right after the IPv6 header (wire/ndp.hpp)
-    NdpInvalid,             // a solicitation that fails RFC 4861 §7.1.1's validity checks
+    NdpInvalid,             // a solicitation or advertisement that fails RFC 4861 §7.1.1's or §7.1.2's validity checks
+    NdpNotAdvertisement,    // not an ICMPv6 Neighbor Advertisement right after the IPv6 header
     // Number of errors; keep last.
     Count_
 };
@@ -333,7 +334,8 @@ enum class Error : std::uint8_t {
     case Error::ArpTruncated: return "ARP: packet truncated";
     case Error::ArpUnsupported: return "ARP: not Ethernet/IPv4";
     case Error::NdpNotSolicitation: return "NDP: not an ICMPv6 neighbor solicitation";
-    case Error::NdpInvalid: return "NDP: invalid neighbor solicitation (RFC 4861 7.1.1)";
+    case Error::NdpInvalid: return "NDP: invalid neighbor solicitation or advertisement (RFC 4861 7.1.1, 7.1.2)";
+    case Error::NdpNotAdvertisement: return "NDP: not an ICMPv6 neighbor advertisement";
     case Error::Count_: break;
     }
     return "unknown error";
@@ -962,6 +964,19 @@ struct IpAddress {
                load_le64(a.bytes, 8) == load_le64(b.bytes, 8);
     }
 
+    // True if `a` and `b` are of one family and agree in their first
+    // `prefix_len` bits (capped at the address's length): on one subnet.
+    [[nodiscard]] static constexpr bool same_prefix(const IpAddress& a, const IpAddress& b, unsigned prefix_len) noexcept {
+        if (a.family != b.family) return false;
+        const unsigned bits = prefix_len < 8U * a.size() ? prefix_len : static_cast<unsigned>(8U * a.size());
+        for (unsigned i = 0; i < bits / 8U; ++i) {
+            if (a.bytes[i] != b.bytes[i]) return false;
+        }
+        if (bits % 8U == 0) return true;
+        const auto mask = static_cast<std::uint8_t>(0xFFU << (8U - bits % 8U));
+        return ((a.bytes[bits / 8U] ^ b.bytes[bits / 8U]) & mask) == 0;
+    }
+
   private:
     // The 16 bytes of an IPv4 address built as one value (a register, then
     // one store): the address in the first word, zeros after it.
@@ -1488,6 +1503,30 @@ struct ArpPacket {
     r.target_mac = request.sender_mac;
     r.target_ip = request.sender_ip;
     return r;
+}
+
+// RFC 826: our request for `target`'s hardware address, from (our_mac,
+// ours), the target hardware address left zero; sent to the broadcast
+// address. Nullopt unless both addresses are IPv4.
+[[nodiscard]] constexpr Optional<ArpPacket> arp_request_for(const IpAddress& target, const MacAddress& our_mac,
+                                                            const IpAddress& ours) noexcept {
+    if (!target.is_v4() || !ours.is_v4()) return nullopt;
+    ArpPacket r;
+    r.operation = arp_request;
+    r.sender_mac = our_mac;
+    r.sender_ip = ours;
+    r.target_ip = target;
+    return r;
+}
+
+// RFC 826 "Packet Reception" (the merge): what an ARP packet teaches about
+// its sender, for a host whose addresses include `ours`: an entry the
+// table already holds is updated from any packet (`known`), and one is
+// added when the packet is for us. Nothing from a sender of 0.0.0.0 (a
+// probe) or a group hardware address.
+[[nodiscard]] constexpr bool arp_teaches(const ArpPacket& p, bool known, const IpAddress& ours) noexcept {
+    if (p.sender_mac.is_group() || p.sender_mac.is_zero() || p.sender_ip == IpAddress::v4(0, 0, 0, 0)) return false;
+    return known || p.target_ip == ours;
 }
 
 } // namespace synack
@@ -2057,11 +2096,12 @@ enum class AddressKind : std::uint8_t { Unicast, Unspecified, Broadcast, Multica
 
 // ---------------------------------------------------------------- synack/wire/ndp.hpp
 // synack/wire/ndp.hpp — IPv6 Neighbor Discovery, the part a host on
-// Ethernet needs to be found (RFC 4861 §4.3, §4.4, §7.1.1, §7.2.4): decode
-// and validate a Neighbor Solicitation, and write the Neighbor
-// Advertisement that answers it; ARP's counterpart (wire/ethernet.hpp).
+// Ethernet needs to find and be found (RFC 4861 §4.3, §4.4, §7.1, §7.2):
+// decode and validate Neighbor Solicitations and Advertisements, write the
+// advertisement that answers a solicitation, and write a solicitation of
+// our own; ARP's counterpart (wire/ethernet.hpp).
 //
-// Only solicitations whose ICMPv6 header follows the IPv6 header directly
+// Only messages whose ICMPv6 header follows the IPv6 header directly
 // are decoded (extension headers: NdpNotSolicitation); Linux and every
 // other stack send them so. No router, redirect or duplicate-address state.
 
@@ -2086,6 +2126,7 @@ inline constexpr std::uint8_t ndp_option_source_link_layer = 1;
 inline constexpr std::uint8_t ndp_option_target_link_layer = 2;
 inline constexpr std::uint8_t ndp_hop_limit = 255; // RFC 4861 §7.1.1: the packet never crossed a router
 inline constexpr std::size_t ndp_advertisement_length = 40 + 32; // IPv6 header + ICMPv6 with one option
+inline constexpr std::size_t ndp_solicitation_length = 40 + 32;   // the same, for the solicitations written here
 
 // ff02::1:ffXX:XXXX for `a` (RFC 4291 §2.7.1).
 [[nodiscard]] constexpr IpAddress solicited_node(const IpAddress& a) noexcept {
@@ -2105,6 +2146,48 @@ inline constexpr std::size_t ndp_advertisement_length = 40 + 32; // IPv6 header 
 inline constexpr IpAddress ipv6_unspecified = IpAddress::v6(Array<std::uint8_t, 16>{});
 inline constexpr IpAddress ipv6_all_nodes = IpAddress::v6_groups({0xff02, 0, 0, 0, 0, 0, 0, 1});
 
+namespace detail {
+
+// What RFC 4861 §7.1.1 and §7.1.2 ask of both messages: an IPv6 datagram
+// carrying ICMPv6 `type` right after its header (else `not_it`), hop limit
+// 255, a valid checksum, code 0, at least 24 bytes, a target that is not
+// multicast, and options each of length > 0 that fit. Gives the ICMPv6
+// bytes and the link-layer address options (`want`: source or target).
+struct NdpMessage {
+    IpAddress source{};
+    IpAddress destination{};
+    Bytes icmp{};
+    IpAddress target{};
+    Optional<MacAddress> link_layer; // the option of type `want`, if present
+};
+[[nodiscard]] constexpr result<NdpMessage> ndp_message(Bytes datagram, std::uint8_t type, std::uint8_t want,
+                                                       Error not_it) noexcept {
+    const result<Ipv6View> v = Ipv6View::parse(datagram);
+    if (!v) return v.failure();
+    const Bytes icmp = v->payload();
+    if (v->next_header() != icmpv6_protocol || icmp.empty() || icmp[0] != type) return not_it;
+    if (v->hop_limit() != ndp_hop_limit || icmp.size() < 24 || icmp[1] != 0) return Error::NdpInvalid;
+    const std::uint32_t pseudo =
+        pseudo_header_sum(v->source(), v->destination(), static_cast<std::uint32_t>(icmp.size()), icmpv6_protocol);
+    if (internet_sum(icmp, pseudo) != 0xffffU) return Error::NdpInvalid;
+    NdpMessage m;
+    m.source = v->source();
+    m.destination = v->destination();
+    m.icmp = icmp;
+    m.target = IpAddress::from_bytes(IpFamily::V6, icmp.subspan(8, 16));
+    if (m.target.bytes[0] == 0xff) return Error::NdpInvalid;
+    for (std::size_t at = 24; at < icmp.size();) {
+        if (icmp.size() - at < 2 || icmp[at + 1] == 0) return Error::NdpInvalid;
+        const std::size_t len = std::size_t{icmp[at + 1]} * 8U;
+        if (len > icmp.size() - at) return Error::NdpInvalid;
+        if (icmp[at] == want && len >= 8) m.link_layer = MacAddress::from_bytes(icmp.subspan(at + 2, 6));
+        at += len;
+    }
+    return m;
+}
+
+} // namespace detail
+
 struct NeighborSolicitation {
     IpAddress source{};      // :: for duplicate address detection
     IpAddress destination{}; // the target's solicited-node group, or the target itself
@@ -2117,34 +2200,48 @@ struct NeighborSolicitation {
     // from :: only to a solicited-node group and without a source
     // link-layer option. IPv6 framing errors are Ipv6View's.
     [[nodiscard]] static constexpr result<NeighborSolicitation> decode(Bytes datagram) noexcept {
-        const result<Ipv6View> v = Ipv6View::parse(datagram);
-        if (!v) return v.failure();
-        const Bytes icmp = v->payload();
-        if (v->next_header() != icmpv6_protocol || icmp.empty() || icmp[0] != ndp_neighbor_solicitation) {
-            return Error::NdpNotSolicitation;
-        }
-        if (v->hop_limit() != ndp_hop_limit || icmp.size() < 24 || icmp[1] != 0) return Error::NdpInvalid;
-        const std::uint32_t pseudo =
-            pseudo_header_sum(v->source(), v->destination(), static_cast<std::uint32_t>(icmp.size()), icmpv6_protocol);
-        if (internet_sum(icmp, pseudo) != 0xffffU) return Error::NdpInvalid;
+        const result<detail::NdpMessage> m = detail::ndp_message(datagram, ndp_neighbor_solicitation,
+                                                                 ndp_option_source_link_layer, Error::NdpNotSolicitation);
+        if (!m) return m.failure();
         NeighborSolicitation ns;
-        ns.source = v->source();
-        ns.destination = v->destination();
-        ns.target = IpAddress::from_bytes(IpFamily::V6, icmp.subspan(8, 16));
-        if (ns.target.bytes[0] == 0xff) return Error::NdpInvalid;
-        for (std::size_t at = 24; at < icmp.size();) {
-            if (icmp.size() - at < 2 || icmp[at + 1] == 0) return Error::NdpInvalid;
-            const std::size_t len = std::size_t{icmp[at + 1]} * 8U;
-            if (len > icmp.size() - at) return Error::NdpInvalid;
-            if (icmp[at] == ndp_option_source_link_layer && len >= 8) {
-                ns.source_link_layer = MacAddress::from_bytes(icmp.subspan(at + 2, 6));
-            }
-            at += len;
-        }
+        ns.source = m->source;
+        ns.destination = m->destination;
+        ns.target = m->target;
+        ns.source_link_layer = m->link_layer;
         if (ns.source == ipv6_unspecified) {
             if (ns.destination != solicited_node(ns.target) || ns.source_link_layer) return Error::NdpInvalid;
         }
         return ns;
+    }
+};
+
+struct NeighborAdvertisement {
+    IpAddress source{};
+    IpAddress destination{};
+    IpAddress target{};
+    bool router = false;    // R
+    bool solicited = false; // S: the answer to a solicitation
+    bool override = false;  // O: replaces a cached link-layer address
+    Optional<MacAddress> target_link_layer;
+
+    // A whole IPv6 datagram: an NA (else NdpNotAdvertisement) that passes
+    // RFC 4861 §7.1.2 (else NdpInvalid): the checks both messages share
+    // (detail::ndp_message()), and S clear when sent to a multicast group.
+    [[nodiscard]] static constexpr result<NeighborAdvertisement> decode(Bytes datagram) noexcept {
+        const result<detail::NdpMessage> m = detail::ndp_message(datagram, ndp_neighbor_advertisement,
+                                                                 ndp_option_target_link_layer, Error::NdpNotAdvertisement);
+        if (!m) return m.failure();
+        NeighborAdvertisement na;
+        na.source = m->source;
+        na.destination = m->destination;
+        na.target = m->target;
+        na.target_link_layer = m->link_layer;
+        const std::uint32_t flags = load_be32(m->icmp, 4);
+        na.router = (flags & 0x80000000U) != 0;
+        na.solicited = (flags & 0x40000000U) != 0;
+        na.override = (flags & 0x20000000U) != 0;
+        if (na.solicited && na.destination.bytes[0] == 0xff) return Error::NdpInvalid;
+        return na;
     }
 };
 
@@ -2187,6 +2284,37 @@ constexpr result<std::size_t> neighbor_advertisement(const NeighborSolicitation&
     const std::uint32_t pseudo = pseudo_header_sum(h.source, h.destination, 32, icmpv6_protocol);
     store_be16(icmp, 2, static_cast<std::uint16_t>(~internet_sum(Bytes(icmp), pseudo)));
     return ndp_advertisement_length;
+}
+
+// RFC 4861 §7.2.2: our solicitation for `target`'s link-layer address,
+// written as a whole IPv6 datagram (72 bytes): from `ours` to the target's
+// solicited-node group (ff02::1:ffXX:XXXX, on Ethernet 33:33:ff:XX:XX:XX),
+// hop limit 255, with our link-layer address as its source option (which
+// the rule requires of a solicitation from an address). Errors:
+// AddressFamilyMismatch (both must be IPv6), BufferTooSmall.
+constexpr result<std::size_t> neighbor_solicitation(const IpAddress& ours, const MacAddress& our_mac,
+                                                    const IpAddress& target, MutableBytes out) noexcept {
+    if (!ours.is_v6() || !target.is_v6()) return Error::AddressFamilyMismatch;
+    if (out.size() < ndp_solicitation_length) return Error::BufferTooSmall;
+    Ipv6Header h;
+    h.payload_length = 32;
+    h.next_header = icmpv6_protocol;
+    h.hop_limit = ndp_hop_limit;
+    h.source = ours;
+    h.destination = solicited_node(target);
+    static_cast<void>(h.encode(out));
+    MutableBytes icmp = out.subspan(40, 32);
+    icmp[0] = ndp_neighbor_solicitation;
+    icmp[1] = 0;
+    store_be16(icmp, 2, 0);
+    store_be32(icmp, 4, 0); // reserved
+    copy_bytes(icmp, 8, target.span());
+    icmp[24] = ndp_option_source_link_layer;
+    icmp[25] = 1; // 8 bytes
+    copy_bytes(icmp, 26, our_mac.span());
+    const std::uint32_t pseudo = pseudo_header_sum(h.source, h.destination, 32, icmpv6_protocol);
+    store_be16(icmp, 2, static_cast<std::uint16_t>(~internet_sum(Bytes(icmp), pseudo)));
+    return ndp_solicitation_length;
 }
 
 } // namespace synack

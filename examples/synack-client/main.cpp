@@ -8,6 +8,12 @@
 // ladder diagram, and with -v every segment as tcpdump does; --pcap writes
 // everything to a pcap file. Exit status 0 when the outcome is --expect's.
 //
+// --packet IFNAME connects through AF_PACKET on an existing Ethernet
+// interface instead (driver/packet.hpp): --kernel-addr then only gives the
+// link's prefix, and the device resolves the peer (or --gateway) by ARP or
+// Neighbor Discovery; a line "PACKET ..." reports what it sent and learned
+// (tests/driver/packet_client.sh).
+//
 // Run it only inside a network namespace of your own (see
 // tests/driver/interop.sh): it configures interfaces.
 #include <cstdio>
@@ -16,13 +22,15 @@
 #include <vector>
 
 #include "../tun-common/common.hpp"
+#include "synack/driver/packet.hpp"
 
 using namespace synack;
 using namespace tun_example;
 
 namespace {
 const char* usage =
-    "usage: synack-client --connect ADDR:PORT [--local ADDR[:PORT]] [--tun NAME] [--kernel-addr A/LEN]...\n"
+    "usage: synack-client --connect ADDR:PORT [--local ADDR[:PORT]] [--tun NAME | --packet IFNAME [--gateway ADDR]]\n"
+    "                     [--kernel-addr A/LEN]...\n"
     "                     [--expect established|refused|timedout] [--syn-retries N] [--rto-ms MS]\n"
     "                     [--msl-ms MS] [--timeout S] [--mss N] [--fastopen] [--pcap FILE] [--no-ladder] [-v]\n"
     "defaults: --tun synack1 --kernel-addr 198.18.0.1/24 --local 198.18.0.2:40000 --expect established\n";
@@ -30,6 +38,8 @@ const char* usage =
 
 int main(int argc, char** argv) {
     std::string tun_name = "synack1";
+    std::string packet_if; // --packet: AF_PACKET on this interface instead of TUN
+    std::optional<IpAddress> gateway;
     std::vector<Prefix> kernel_side;
     std::optional<Endpoint> remote;
     Endpoint local{IpAddress::v4(198, 18, 0, 2), 40000};
@@ -52,6 +62,11 @@ int main(int argc, char** argv) {
         };
         if (a == "--tun") {
             tun_name = next();
+        } else if (a == "--packet") {
+            packet_if = next();
+        } else if (a == "--gateway") {
+            gateway = parse_address(next());
+            if (!gateway) return std::fprintf(stderr, "bad --gateway\n"), 2;
         } else if (a == "--kernel-addr") {
             const auto p = parse_prefix(next());
             if (!p) return std::fprintf(stderr, "bad --kernel-addr\n"), 2;
@@ -103,10 +118,28 @@ int main(int argc, char** argv) {
     if (!random_secrets(ctx.secrets)) return 1;
 
     std::vector<TunDevice> tun;
-    if (!bring_up(tun, tun_name, 1, kernel_side, 1500)) return 1;
+    PacketDevice packet;
+    Device* device = nullptr;
+    if (packet_if.empty()) {
+        if (!bring_up(tun, tun_name, 1, kernel_side, 1500)) return 1;
+        device = &tun.front();
+    } else {
+        if (const OsStatus st = packet.open(packet_if); !st) {
+            return std::fprintf(stderr, "packet %s: %s\n", packet_if.c_str(), st.message().c_str()), 1;
+        }
+        // Our address with the link's prefix: the peer (on it) or the
+        // gateway is resolved by ARP or Neighbor Discovery.
+        std::uint8_t len = local.address.is_v4() ? 32 : 128;
+        for (const Prefix& p : kernel_side) {
+            if (p.address.family == local.address.family) len = p.length;
+        }
+        packet.add_address(local.address, len);
+        if (gateway) packet.set_gateway(*gateway);
+        device = &packet;
+    }
     EndpointLimits limits;
     limits.max_flows = 4;
-    Driver d(tun.front(), ctx, limits);
+    Driver d(*device, ctx, limits);
     for (const Prefix& p : kernel_side) {
         if (p.address.family == local.address.family) static_cast<void>(d.endpoint().add_address(local.address, p.length));
     }
@@ -178,6 +211,15 @@ int main(int argc, char** argv) {
     for (const FourTuple& f : traced_flows(d)) {
         const std::string l = ladder_of(d, f.local, f.remote, verbose);
         if (ladders) std::printf("\n%s", l.c_str());
+    }
+    if (!packet_if.empty()) {
+        const PacketDeviceStats& ps = packet.stats();
+        std::printf("PACKET arp_requests=%llu ndp_solicitations=%llu resolved=%llu held=%llu unresolved_drops=%llu "
+                    "arp_replies=%llu ndp_replies=%llu no_neighbour=%llu\n",
+                    static_cast<unsigned long long>(ps.arp_requests), static_cast<unsigned long long>(ps.ndp_solicitations),
+                    static_cast<unsigned long long>(ps.resolved), static_cast<unsigned long long>(ps.held),
+                    static_cast<unsigned long long>(ps.unresolved_drops), static_cast<unsigned long long>(ps.arp_replies),
+                    static_cast<unsigned long long>(ps.ndp_replies), static_cast<unsigned long long>(ps.no_neighbour));
     }
     std::printf("OUTCOME %s\n", outcome.c_str());
     return outcome == expect ? 0 : 3;

@@ -200,3 +200,23 @@ TEST_CASE("parse_address inverts format_address", "[address][parse]") {
 }
 
 static_assert(parse_address("10.0.0.1", 8).has_value(), "parse_address is constexpr");
+
+TEST_CASE("same_prefix: the first bits agree, within one family", "[address]") {
+    const IpAddress a = IpAddress::v4(198, 18, 5, 2);
+    CHECK(IpAddress::same_prefix(a, IpAddress::v4(198, 18, 5, 200), 24));
+    CHECK(!IpAddress::same_prefix(a, IpAddress::v4(198, 18, 6, 2), 24));
+    CHECK(IpAddress::same_prefix(a, IpAddress::v4(198, 18, 6, 2), 22));   // 198.18.4.0/22
+    CHECK(!IpAddress::same_prefix(a, IpAddress::v4(198, 18, 8, 2), 22));
+    CHECK(IpAddress::same_prefix(a, IpAddress::v4(198, 19, 0, 0), 15));   // 198.18.0.0/15
+    CHECK(!IpAddress::same_prefix(a, IpAddress::v4(198, 20, 0, 0), 15));
+    CHECK(IpAddress::same_prefix(a, IpAddress::v4(1, 2, 3, 4), 0));
+    CHECK(IpAddress::same_prefix(a, a, 32));
+    CHECK(!IpAddress::same_prefix(a, IpAddress::v4(198, 18, 5, 3), 32));
+    CHECK(!IpAddress::same_prefix(a, IpAddress::v4(198, 18, 5, 3), 200)); // capped at 32
+    const IpAddress b = IpAddress::v6_groups({0x2001, 0xdb8, 5, 0, 0, 0, 0, 2});
+    CHECK(IpAddress::same_prefix(b, IpAddress::v6_groups({0x2001, 0xdb8, 5, 0, 0, 0, 0, 1}), 64));
+    CHECK(!IpAddress::same_prefix(b, IpAddress::v6_groups({0x2001, 0xdb8, 6, 0, 0, 0, 0, 1}), 64));
+    CHECK(IpAddress::same_prefix(b, IpAddress::v6_groups({0x2001, 0xdb9, 0, 0, 0, 0, 0, 1}), 31));
+    CHECK(!IpAddress::same_prefix(b, IpAddress::v6_groups({0x2001, 0xdb9, 0, 0, 0, 0, 0, 1}), 32));
+    CHECK(!IpAddress::same_prefix(a, b, 0)); // families differ
+}

@@ -145,3 +145,50 @@ TEST_CASE("arp: an address probe from 0.0.0.0 (RFC 5227) is answered, as Linux d
     CHECK(r->target_mac == peer_mac);
     CHECK(r->target_ip == IpAddress::v4(0, 0, 0, 0));
 }
+
+// Captured on the Linux end of a veth (Linux 6.18): the request
+// synack-client (AF_PACKET) sent for 198.18.5.1, and Linux's reply.
+namespace {
+constexpr std::array<std::uint8_t, 42> our_request_frame{
+    0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x72, 0x91, 0x7d, 0x8c, 0x8b, 0x7f, 0x08, 0x06, 0x00, 0x01,
+    0x08, 0x00, 0x06, 0x04, 0x00, 0x01, 0x72, 0x91, 0x7d, 0x8c, 0x8b, 0x7f, 0xc6, 0x12, 0x05, 0x02,
+    0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0xc6, 0x12, 0x05, 0x01,
+};
+constexpr std::array<std::uint8_t, 42> linux_reply_frame{
+    0x72, 0x91, 0x7d, 0x8c, 0x8b, 0x7f, 0x86, 0x24, 0xf4, 0x9a, 0xe4, 0xa8, 0x08, 0x06, 0x00, 0x01,
+    0x08, 0x00, 0x06, 0x04, 0x00, 0x02, 0x86, 0x24, 0xf4, 0x9a, 0xe4, 0xa8, 0xc6, 0x12, 0x05, 0x01,
+    0x72, 0x91, 0x7d, 0x8c, 0x8b, 0x7f, 0xc6, 0x12, 0x05, 0x02,
+};
+constexpr MacAddress synack5_mac{{0x72, 0x91, 0x7d, 0x8c, 0x8b, 0x7f}};
+constexpr MacAddress linux5_mac{{0x86, 0x24, 0xf4, 0x9a, 0xe4, 0xa8}};
+constexpr IpAddress synack5 = IpAddress::v4(198, 18, 5, 2);
+constexpr IpAddress linux5 = IpAddress::v4(198, 18, 5, 1);
+} // namespace
+
+TEST_CASE("arp: our request for a neighbour is the one Linux answered (RFC 826)", "[ethernet][arp]") {
+    const Optional<ArpPacket> r = arp_request_for(linux5, synack5_mac, synack5);
+    REQUIRE(r);
+    std::array<std::uint8_t, 42> f{};
+    REQUIRE(encode_ethernet_header(MacAddress::broadcast(), synack5_mac, ethertype_arp, MutableBytes(f.data(), f.size())));
+    REQUIRE(r->encode(MutableBytes(f.data() + ethernet_header_length, arp_length)));
+    CHECK(f == our_request_frame);
+    CHECK(!arp_request_for(IpAddress::v6_groups({0x2001, 0xdb8, 0, 0, 0, 0, 0, 1}), synack5_mac, synack5));
+    CHECK(!arp_request_for(linux5, synack5_mac, IpAddress::v6_groups({0x2001, 0xdb8, 0, 0, 0, 0, 0, 2})));
+}
+
+TEST_CASE("arp: what a packet teaches about its sender (RFC 826's merge)", "[ethernet][arp]") {
+    const result<ArpPacket> reply = ArpPacket::decode(Bytes(linux_reply_frame.data() + ethernet_header_length, arp_length));
+    REQUIRE(reply);
+    CHECK(reply->operation == arp_reply);
+    CHECK(reply->sender_ip == linux5);
+    CHECK(reply->sender_mac == linux5_mac);
+    CHECK(arp_teaches(*reply, false, synack5));           // for us: added
+    CHECK(arp_teaches(*reply, true, our_ip));             // known: updated, whoever it was for
+    CHECK(!arp_teaches(*reply, false, our_ip));           // neither: nothing
+    ArpPacket probe = *reply;
+    probe.sender_ip = IpAddress::v4(0, 0, 0, 0);          // an address probe (RFC 5227)
+    CHECK(!arp_teaches(probe, true, synack5));
+    ArpPacket group = *reply;
+    group.sender_mac = MacAddress::broadcast();
+    CHECK(!arp_teaches(group, true, synack5));
+}

@@ -78,7 +78,8 @@ enum class Error : std::uint8_t {
     ArpTruncated,           // an ARP packet shorter than its fixed part
     ArpUnsupported,         // ARP for other than Ethernet hardware and IPv4 (RFC 826 hrd 1, pro 0x0800)
     NdpNotSolicitation,     // not an ICMPv6 Neighbor Solicitation right after the IPv6 header (wire/ndp.hpp)
-    NdpInvalid,             // a solicitation that fails RFC 4861 §7.1.1's validity checks
+    NdpInvalid,             // a solicitation or advertisement that fails RFC 4861 §7.1.1's or §7.1.2's validity checks
+    NdpNotAdvertisement,    // not an ICMPv6 Neighbor Advertisement right after the IPv6 header
     // Number of errors; keep last.
     Count_
 };
@@ -140,7 +141,8 @@ enum class Error : std::uint8_t {
     case Error::ArpTruncated: return "ARP: packet truncated";
     case Error::ArpUnsupported: return "ARP: not Ethernet/IPv4";
     case Error::NdpNotSolicitation: return "NDP: not an ICMPv6 neighbor solicitation";
-    case Error::NdpInvalid: return "NDP: invalid neighbor solicitation (RFC 4861 7.1.1)";
+    case Error::NdpInvalid: return "NDP: invalid neighbor solicitation or advertisement (RFC 4861 7.1.1, 7.1.2)";
+    case Error::NdpNotAdvertisement: return "NDP: not an ICMPv6 neighbor advertisement";
     case Error::Count_: break;
     }
     return "unknown error";

@@ -9,13 +9,30 @@
 
 #include <cerrno>
 #include <cstddef>
+#include <cstdint>
 #include <cstring>
+#include <ctime>
 #include <string>
 
 #include "synack/core/bytes.hpp"
 #include "synack/core/span.hpp"
+#include "synack/core/time.hpp"
 
 namespace synack {
+
+// CLOCK_MONOTONIC as the machines' Time (their epoch is the caller's).
+inline Time monotonic_now() noexcept {
+    timespec ts{};
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return Time::from_ns(static_cast<std::int64_t>(ts.tv_sec) * 1000000000 + ts.tv_nsec);
+}
+
+// CLOCK_REALTIME, for pcap timestamps.
+inline Time realtime_now() noexcept {
+    timespec ts{};
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return Time::from_ns(static_cast<std::int64_t>(ts.tv_sec) * 1000000000 + ts.tv_nsec);
+}
 
 // The outcome of an OS call: ok, or the step that failed and its errno.
 struct OsStatus {

@@ -19,11 +19,19 @@
 //   - sends each datagram to the MAC address the last frame from its
 //     destination came from (learned from received IP frames, as a bridge
 //     learns: a reply goes back the way the packet came, to the host or to
-//     the router that forwarded it), else to the last sender seen; with
-//     neither, the datagram is dropped and counted. The device sends no
-//     ARP request or solicitation of its own: it serves peers that spoke
-//     first (a server; a connection it opens to a host never heard from
-//     has no next hop);
+//     the router that forwarded it);
+//   - else resolves its next hop, the destination when it is on one of our
+//     subnets (add_address() with a prefix) or the gateway of its family
+//     (set_gateway()): an ARP request (RFC 826) or a Neighbor Solicitation
+//     (RFC 4861 §7.2.2), the datagram held meanwhile, as Linux's neighbour
+//     layer does: at most one request a second per next hop and three in
+//     all (retrans_time 1 s, mcast_solicit 3), after which the held
+//     datagrams are dropped and counted; at most `hold_capacity` held. It
+//     learns from ARP as RFC 826's merge says (arp_teaches()) and from
+//     advertisements for next hops it asked about or knows (RFC 4861
+//     §7.2.5), and from any IP frame;
+//   - with neither (no prefix, no gateway: a server), to the last sender
+//     seen; with none, the datagram is dropped and counted;
 //   - with a fanout group (PACKET_FANOUT_HASH), several devices on one
 //     interface share its traffic by flow hash, one per thread: the
 //     counterpart of a multi-queue TUN (open_fanout()).
@@ -61,6 +69,7 @@
 #include "synack/wire/address.hpp"
 #include "synack/wire/checksum.hpp"
 #include "synack/wire/ethernet.hpp"
+#include "synack/wire/martian.hpp"
 #include "synack/wire/ndp.hpp"
 #include "synack/wire/packet.hpp"
 
@@ -76,12 +85,21 @@ struct PacketDeviceStats {
     std::uint64_t truncated = 0;         // longer than the caller's buffer: dropped
     std::uint64_t no_neighbour = 0;      // datagrams dropped: no MAC to send them to
     std::uint64_t checksums_filled = 0;  // TCP checksums left to the hardware, written here
+    std::uint64_t arp_requests = 0;      // our ARP requests sent (resolving a next hop)
+    std::uint64_t ndp_solicitations = 0; // our Neighbor Solicitations sent
+    std::uint64_t resolved = 0;          // next hops resolved (by ARP, an advertisement or any frame from them)
+    std::uint64_t held = 0;              // datagrams held while their next hop was resolved
+    std::uint64_t unresolved_drops = 0;  // held datagrams dropped: no answer in 3 s, or no room to hold them
 };
 
 class PacketDevice final : public Device {
   public:
     static constexpr std::size_t max_batch = 64;
     static constexpr std::size_t neighbours = 1024; // learned IP -> MAC entries (direct-mapped)
+    static constexpr std::size_t hold_capacity = 16; // datagrams held for next hops being resolved
+    static constexpr std::size_t hold_bytes = 2048;  // the largest held (a handshake segment with an MSS of data)
+    static constexpr Duration retrans_time = Duration::seconds(1); // Linux neigh retrans_time_ms
+    static constexpr unsigned max_requests = 3;                    // Linux mcast_solicit
 
     PacketDevice() = default;
     PacketDevice(PacketDevice&& o) noexcept { *this = std::move(o); }
@@ -94,7 +112,12 @@ class PacketDevice final : public Device {
             ifindex_ = o.ifindex_;
             mac_ = o.mac_;
             ours_ = std::move(o.ours_);
+            gateways_ = o.gateways_;
             neigh_ = std::move(o.neigh_);
+            hold_ = std::move(o.hold_);
+            held_ = o.held_;
+            resolving_ = o.resolving_;
+            resolving_count_ = o.resolving_count_;
             last_sender_ = o.last_sender_;
             stats_ = o.stats_;
         }
@@ -161,15 +184,25 @@ class PacketDevice final : public Device {
             in_fanout_ = true;
         }
         neigh_.assign(neighbours, Neighbour{});
+        hold_.assign(hold_capacity * hold_bytes, 0);
         return {};
     }
 
     // An address of ours: ARP requests (IPv4) or Neighbor Solicitations
-    // (IPv6) for it are answered.
-    void add_address(const IpAddress& a) { ours_.push_back(a); }
+    // (IPv6) for it are answered. With `prefix_len` below the address's
+    // length, destinations on that subnet are on the link: their own
+    // addresses are resolved. The first address of a family is the one our
+    // requests come from.
+    void add_address(const IpAddress& a, std::uint8_t prefix_len = 128) {
+        ours_.push_back({a, static_cast<std::uint8_t>(prefix_len < 8U * a.size() ? prefix_len : 8U * a.size())});
+    }
+    // The next hop (resolved like an on-link host) of every destination of
+    // its family that is on no subnet of ours.
+    void set_gateway(const IpAddress& g) noexcept { gateways_[g.is_v4() ? 0 : 1] = g; }
 
     OsStatus read_batch(Span<PacketBuffer> batch, std::size_t& got) noexcept override {
         got = 0;
+        expire(monotonic_now());
         const std::size_t want = batch.size() < max_batch ? batch.size() : max_batch;
         while (got < want) {
             const std::size_t n = want - got;
@@ -212,14 +245,15 @@ class PacketDevice final : public Device {
             std::size_t n = 0;
             for (; i < datagrams.size() && n < max_batch; ++i) {
                 const Bytes d = datagrams[i];
-                const Optional<MacAddress> to = next_hop(d);
-                if (d.empty() || !to) {
-                    ++stats_.no_neighbour;
+                MacAddress to;
+                const Route r = route(d, to);
+                if (r == Route::Held) continue;
+                if (r != Route::Send) {
+                    if (r == Route::Drop) ++stats_.no_neighbour; // (Lost: counted as unresolved_drops)
                     ++dropped;
                     continue;
                 }
-                const std::uint16_t type = (d[0] >> 4U) == 6 ? ethertype_ipv6 : ethertype_ipv4;
-                static_cast<void>(encode_ethernet_header(*to, mac_, type, MutableBytes(out_hdr_[n].data(), ethernet_header_length)));
+                static_cast<void>(encode_ethernet_header(to, mac_, ether_type_of(d), MutableBytes(out_hdr_[n].data(), ethernet_header_length)));
                 iov_[2 * n] = {out_hdr_[n].data(), ethernet_header_length};
                 iov_[2 * n + 1] = {const_cast<std::uint8_t*>(d.data()), d.size()}; // NOLINT: sendmmsg only reads it
                 msgs_[n] = mmsghdr{};
@@ -276,6 +310,23 @@ class PacketDevice final : public Device {
         MacAddress mac{};
         bool used = false;
     };
+    // A next hop being resolved: when it was first asked for, when last,
+    // how many times.
+    struct Resolving {
+        IpAddress address{};
+        Time first{};
+        Time last{};
+        unsigned requests = 0;
+        bool used = false;
+    };
+    // A held datagram's slot in hold_: its length (0: free) and next hop.
+    struct Held {
+        std::size_t length = 0;
+        IpAddress next_hop{};
+    };
+    // Send: to `to`. Held: until its next hop answers. Lost: its next hop
+    // is being resolved but there was no room to hold it. Drop: no next hop.
+    enum class Route : std::uint8_t { Send, Held, Lost, Drop };
 
     OsStatus fail_closed(const char* step) noexcept {
         const OsStatus st = OsStatus::fail(step);
@@ -302,7 +353,10 @@ class PacketDevice final : public Device {
         }
         const EthernetView eth = EthernetView::parse(Bytes(hdr_[slot].data(), ethernet_header_length)).value();
         const std::uint16_t type = eth.ether_type();
-        if (type == ethertype_ipv6 && answer_ndp(Bytes(b.storage.data(), len), eth.source())) return false;
+        if (type == ethertype_ipv6 && (answer_ndp(Bytes(b.storage.data(), len), eth.source()) ||
+                                       learn_advertisement(Bytes(b.storage.data(), len)))) {
+            return false;
+        }
         if (type == ethertype_ipv4 || type == ethertype_ipv6) {
             b.length = len;
             learn(Bytes(b.storage.data(), len), eth.source());
@@ -336,7 +390,15 @@ class PacketDevice final : public Device {
     void answer_arp(Bytes payload) noexcept {
         const result<ArpPacket> req = ArpPacket::decode(payload);
         if (req) {
-            for (const IpAddress& a : ours_) {
+            const bool known = knows(req->sender_ip) || resolving(req->sender_ip);
+            for (const LocalAddress& l : ours_) {
+                if (arp_teaches(*req, known, l.address)) {
+                    remember(req->sender_ip, req->sender_mac);
+                    break;
+                }
+            }
+            for (const LocalAddress& l : ours_) {
+                const IpAddress& a = l.address;
                 const Optional<ArpPacket> rep = arp_answer(*req, mac_, a);
                 if (!rep) continue;
                 std::array<std::uint8_t, ethernet_header_length + arp_length> f{};
@@ -355,7 +417,8 @@ class PacketDevice final : public Device {
         const result<NeighborSolicitation> ns = NeighborSolicitation::decode(datagram);
         if (!ns && ns.error() != Error::NdpInvalid) return false;
         if (ns) {
-            for (const IpAddress& a : ours_) {
+            for (const LocalAddress& l : ours_) {
+                const IpAddress& a = l.address;
                 std::array<std::uint8_t, ethernet_header_length + ndp_advertisement_length> f{};
                 const MutableBytes ip(f.data() + ethernet_header_length, ndp_advertisement_length);
                 if (!neighbor_advertisement(*ns, a, mac_, ip)) continue;
@@ -372,6 +435,179 @@ class PacketDevice final : public Device {
         }
         ++stats_.ndp_ignored;
         return true;
+    }
+
+    // True if `datagram` is a Neighbor Advertisement (valid or not), which
+    // then goes no further: one for a next hop we know or are resolving
+    // updates it (RFC 4861 §7.2.5: none is created from an advertisement).
+    bool learn_advertisement(Bytes datagram) noexcept {
+        const result<NeighborAdvertisement> na = NeighborAdvertisement::decode(datagram);
+        if (!na && na.error() != Error::NdpInvalid) return false;
+        if (na && na->target_link_layer && !na->target_link_layer->is_group() &&
+            (knows(na->target) || resolving(na->target))) {
+            remember(na->target, *na->target_link_layer);
+        } else {
+            ++stats_.ndp_ignored;
+        }
+        return true;
+    }
+
+    static std::uint16_t ether_type_of(Bytes datagram) noexcept {
+        return !datagram.empty() && (datagram[0] >> 4U) == 6 ? ethertype_ipv6 : ethertype_ipv4;
+    }
+    [[nodiscard]] const IpAddress* our_address(IpFamily f) const noexcept {
+        for (const LocalAddress& l : ours_) {
+            if (l.address.family == f) return &l.address;
+        }
+        return nullptr;
+    }
+    [[nodiscard]] bool on_link(const IpAddress& a) const noexcept {
+        for (const LocalAddress& l : ours_) {
+            if (l.prefix_len < 8U * l.address.size() && IpAddress::same_prefix(a, l.address, l.prefix_len)) return true;
+        }
+        return false;
+    }
+    [[nodiscard]] const Neighbour* neighbour(const IpAddress& a) const noexcept {
+        if (neigh_.empty()) return nullptr;
+        const Neighbour& n = neigh_[slot_of(a)];
+        return n.used && n.address == a ? &n : nullptr;
+    }
+    [[nodiscard]] bool knows(const IpAddress& a) const noexcept { return neighbour(a) != nullptr; }
+    [[nodiscard]] bool resolving(const IpAddress& a) const noexcept { return find_resolving(a) != nullptr; }
+    [[nodiscard]] Resolving* find_resolving(const IpAddress& a) noexcept {
+        if (resolving_count_ == 0) return nullptr; // (every received frame asks)
+        for (Resolving& r : resolving_) {
+            if (r.used && r.address == a) return &r;
+        }
+        return nullptr;
+    }
+    [[nodiscard]] const Resolving* find_resolving(const IpAddress& a) const noexcept {
+        if (resolving_count_ == 0) return nullptr;
+        for (const Resolving& r : resolving_) {
+            if (r.used && r.address == a) return &r;
+        }
+        return nullptr;
+    }
+
+    // Where `datagram` goes (see Route).
+    Route route(Bytes datagram, MacAddress& to) noexcept {
+        IpAddress dst;
+        if (!address_of(datagram, true, dst)) return Route::Drop;
+        if (const Neighbour* n = neighbour(dst)) {
+            to = n->mac;
+            return Route::Send;
+        }
+        const Optional<IpAddress>& gw = gateways_[dst.is_v4() ? 0 : 1];
+        const bool link = on_link(dst);
+        if (!link && !gw) {
+            if (last_sender_.is_zero()) return Route::Drop;
+            to = last_sender_;
+            return Route::Send;
+        }
+        const IpAddress hop = link ? dst : *gw;
+        if (const Neighbour* n = neighbour(hop)) {
+            to = n->mac;
+            return Route::Send;
+        }
+        return hold(datagram, hop) ? Route::Held : Route::Lost;
+    }
+
+    // Holds `datagram` for `hop` and asks for it (at most once a
+    // retrans_time, max_requests in all). False if it cannot be held.
+    bool hold(Bytes datagram, const IpAddress& hop) noexcept {
+        const Time now = monotonic_now();
+        expire(now);
+        Resolving* r = find_resolving(hop);
+        if (r == nullptr) {
+            for (Resolving& e : resolving_) {
+                if (!e.used) {
+                    e = Resolving{hop, now, Time{}, 0, true};
+                    ++resolving_count_;
+                    r = &e;
+                    break;
+                }
+            }
+        }
+        std::size_t slot = hold_capacity;
+        for (std::size_t k = 0; k < hold_capacity && datagram.size() <= hold_bytes; ++k) {
+            if (held_[k].length == 0) {
+                slot = k;
+                break;
+            }
+        }
+        if (r == nullptr || slot == hold_capacity) {
+            ++stats_.unresolved_drops;
+            return false;
+        }
+        copy_bytes(MutableBytes(hold_.data() + slot * hold_bytes, hold_bytes), 0, datagram);
+        held_[slot] = Held{datagram.size(), hop};
+        ++stats_.held;
+        if (r->requests < max_requests && (r->requests == 0 || now - r->last >= retrans_time)) {
+            r->last = now;
+            ++r->requests;
+            solicit(hop);
+        }
+        return true;
+    }
+
+    // An ARP request (broadcast) or a Neighbor Solicitation (to the
+    // solicited-node group) for `hop`, from our first address of its family.
+    void solicit(const IpAddress& hop) noexcept {
+        const IpAddress* from = our_address(hop.family);
+        if (from == nullptr) return;
+        if (hop.is_v4()) {
+            const Optional<ArpPacket> req = arp_request_for(hop, mac_, *from);
+            std::array<std::uint8_t, ethernet_header_length + arp_length> f{};
+            static_cast<void>(encode_ethernet_header(MacAddress::broadcast(), mac_, ethertype_arp, MutableBytes(f.data(), f.size())));
+            static_cast<void>(req->encode(MutableBytes(f.data() + ethernet_header_length, arp_length)));
+            if (::send(fd_, f.data(), f.size(), MSG_DONTWAIT) >= 0) ++stats_.arp_requests;
+            return;
+        }
+        std::array<std::uint8_t, ethernet_header_length + ndp_solicitation_length> f{};
+        const MutableBytes ip(f.data() + ethernet_header_length, ndp_solicitation_length);
+        if (!neighbor_solicitation(*from, mac_, hop, ip)) return;
+        static_cast<void>(encode_ethernet_header(ipv6_multicast_mac(solicited_node(hop)), mac_, ethertype_ipv6,
+                                                 MutableBytes(f.data(), f.size())));
+        if (::send(fd_, f.data(), f.size(), MSG_DONTWAIT) >= 0) ++stats_.ndp_solicitations;
+    }
+
+    // Next hops unanswered after max_requests requests and a retrans_time
+    // more: their held datagrams are dropped (Linux: the neighbour FAILED).
+    void expire(Time now) noexcept {
+        if (resolving_count_ == 0) return;
+        for (Resolving& r : resolving_) {
+            if (!r.used || now - r.first < retrans_time * static_cast<std::int64_t>(max_requests)) continue;
+            for (Held& h : held_) {
+                if (h.length != 0 && h.next_hop == r.address) {
+                    h.length = 0;
+                    ++stats_.unresolved_drops;
+                }
+            }
+            r.used = false;
+            --resolving_count_;
+        }
+    }
+
+    // `hop` now has a MAC: what waited for it is sent.
+    void release(const IpAddress& hop, const MacAddress& mac) noexcept {
+        Resolving* r = find_resolving(hop);
+        if (r == nullptr) return;
+        r->used = false;
+        --resolving_count_;
+        ++stats_.resolved;
+        for (std::size_t k = 0; k < hold_capacity; ++k) {
+            Held& h = held_[k];
+            if (h.length == 0 || h.next_hop != hop) continue;
+            const Bytes d(hold_.data() + k * hold_bytes, h.length);
+            std::array<std::uint8_t, ethernet_header_length> eh{};
+            static_cast<void>(encode_ethernet_header(mac, mac_, ether_type_of(d), MutableBytes(eh.data(), eh.size())));
+            std::array<iovec, 2> iov{{{eh.data(), eh.size()}, {const_cast<std::uint8_t*>(d.data()), d.size()}}}; // NOLINT: only read
+            msghdr m{};
+            m.msg_iov = iov.data();
+            m.msg_iovlen = iov.size();
+            static_cast<void>(::sendmsg(fd_, &m, MSG_DONTWAIT));
+            h.length = 0;
+        }
     }
 
     // An IP datagram's source or destination address (wire/ipv4.hpp,
@@ -403,15 +639,7 @@ class PacketDevice final : public Device {
         n.address = a;
         n.mac = mac;
         n.used = true;
-    }
-    [[nodiscard]] Optional<MacAddress> next_hop(Bytes datagram) const noexcept {
-        IpAddress dst;
-        if (address_of(datagram, true, dst) && !neigh_.empty()) {
-            const Neighbour& n = neigh_[slot_of(dst)];
-            if (n.used && n.address == dst) return n.mac;
-        }
-        if (!last_sender_.is_zero()) return last_sender_;
-        return nullopt;
+        release(a, mac);
     }
 
     int fd_ = -1;
@@ -419,8 +647,13 @@ class PacketDevice final : public Device {
     std::string name_;
     int ifindex_ = 0;
     MacAddress mac_{};
-    std::vector<IpAddress> ours_;
+    std::vector<LocalAddress> ours_;
+    std::array<Optional<IpAddress>, 2> gateways_{}; // IPv4, IPv6
     std::vector<Neighbour> neigh_;
+    std::vector<std::uint8_t> hold_;                // hold_capacity slots of hold_bytes
+    std::array<Held, hold_capacity> held_{};
+    std::array<Resolving, hold_capacity> resolving_{};
+    std::size_t resolving_count_ = 0;
     MacAddress last_sender_{};
     PacketDeviceStats stats_{};
     std::array<std::array<std::uint8_t, ethernet_header_length>, max_batch> hdr_{};

@@ -42,19 +42,6 @@
 
 namespace synack {
 
-// CLOCK_MONOTONIC as the machines' Time (their epoch is the caller's).
-inline Time monotonic_now() noexcept {
-    timespec ts{};
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return Time::from_ns(static_cast<std::int64_t>(ts.tv_sec) * 1000000000 + ts.tv_nsec);
-}
-
-// CLOCK_REALTIME, for pcap timestamps.
-inline Time realtime_now() noexcept {
-    timespec ts{};
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return Time::from_ns(static_cast<std::int64_t>(ts.tv_sec) * 1000000000 + ts.tv_nsec);
-}
 
 // A 128-bit key from the OS random source (getrandom(2)).
 inline OsStatus random_key(SipKey& key) noexcept {

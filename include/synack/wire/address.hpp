@@ -84,6 +84,19 @@ struct IpAddress {
                load_le64(a.bytes, 8) == load_le64(b.bytes, 8);
     }
 
+    // True if `a` and `b` are of one family and agree in their first
+    // `prefix_len` bits (capped at the address's length): on one subnet.
+    [[nodiscard]] static constexpr bool same_prefix(const IpAddress& a, const IpAddress& b, unsigned prefix_len) noexcept {
+        if (a.family != b.family) return false;
+        const unsigned bits = prefix_len < 8U * a.size() ? prefix_len : static_cast<unsigned>(8U * a.size());
+        for (unsigned i = 0; i < bits / 8U; ++i) {
+            if (a.bytes[i] != b.bytes[i]) return false;
+        }
+        if (bits % 8U == 0) return true;
+        const auto mask = static_cast<std::uint8_t>(0xFFU << (8U - bits % 8U));
+        return ((a.bytes[bits / 8U] ^ b.bytes[bits / 8U]) & mask) == 0;
+    }
+
   private:
     // The 16 bytes of an IPv4 address built as one value (a register, then
     // one store): the address in the first word, zeros after it.

@@ -140,4 +140,28 @@ struct ArpPacket {
     return r;
 }
 
+// RFC 826: our request for `target`'s hardware address, from (our_mac,
+// ours), the target hardware address left zero; sent to the broadcast
+// address. Nullopt unless both addresses are IPv4.
+[[nodiscard]] constexpr Optional<ArpPacket> arp_request_for(const IpAddress& target, const MacAddress& our_mac,
+                                                            const IpAddress& ours) noexcept {
+    if (!target.is_v4() || !ours.is_v4()) return nullopt;
+    ArpPacket r;
+    r.operation = arp_request;
+    r.sender_mac = our_mac;
+    r.sender_ip = ours;
+    r.target_ip = target;
+    return r;
+}
+
+// RFC 826 "Packet Reception" (the merge): what an ARP packet teaches about
+// its sender, for a host whose addresses include `ours`: an entry the
+// table already holds is updated from any packet (`known`), and one is
+// added when the packet is for us. Nothing from a sender of 0.0.0.0 (a
+// probe) or a group hardware address.
+[[nodiscard]] constexpr bool arp_teaches(const ArpPacket& p, bool known, const IpAddress& ours) noexcept {
+    if (p.sender_mac.is_group() || p.sender_mac.is_zero() || p.sender_ip == IpAddress::v4(0, 0, 0, 0)) return false;
+    return known || p.target_ip == ours;
+}
+
 } // namespace synack

@@ -1,9 +1,10 @@
 // synack/wire/ndp.hpp — IPv6 Neighbor Discovery, the part a host on
-// Ethernet needs to be found (RFC 4861 §4.3, §4.4, §7.1.1, §7.2.4): decode
-// and validate a Neighbor Solicitation, and write the Neighbor
-// Advertisement that answers it; ARP's counterpart (wire/ethernet.hpp).
+// Ethernet needs to find and be found (RFC 4861 §4.3, §4.4, §7.1, §7.2):
+// decode and validate Neighbor Solicitations and Advertisements, write the
+// advertisement that answers a solicitation, and write a solicitation of
+// our own; ARP's counterpart (wire/ethernet.hpp).
 //
-// Only solicitations whose ICMPv6 header follows the IPv6 header directly
+// Only messages whose ICMPv6 header follows the IPv6 header directly
 // are decoded (extension headers: NdpNotSolicitation); Linux and every
 // other stack send them so. No router, redirect or duplicate-address state.
 #pragma once
@@ -29,6 +30,7 @@ inline constexpr std::uint8_t ndp_option_source_link_layer = 1;
 inline constexpr std::uint8_t ndp_option_target_link_layer = 2;
 inline constexpr std::uint8_t ndp_hop_limit = 255; // RFC 4861 §7.1.1: the packet never crossed a router
 inline constexpr std::size_t ndp_advertisement_length = 40 + 32; // IPv6 header + ICMPv6 with one option
+inline constexpr std::size_t ndp_solicitation_length = 40 + 32;   // the same, for the solicitations written here
 
 // ff02::1:ffXX:XXXX for `a` (RFC 4291 §2.7.1).
 [[nodiscard]] constexpr IpAddress solicited_node(const IpAddress& a) noexcept {
@@ -48,6 +50,48 @@ inline constexpr std::size_t ndp_advertisement_length = 40 + 32; // IPv6 header 
 inline constexpr IpAddress ipv6_unspecified = IpAddress::v6(Array<std::uint8_t, 16>{});
 inline constexpr IpAddress ipv6_all_nodes = IpAddress::v6_groups({0xff02, 0, 0, 0, 0, 0, 0, 1});
 
+namespace detail {
+
+// What RFC 4861 §7.1.1 and §7.1.2 ask of both messages: an IPv6 datagram
+// carrying ICMPv6 `type` right after its header (else `not_it`), hop limit
+// 255, a valid checksum, code 0, at least 24 bytes, a target that is not
+// multicast, and options each of length > 0 that fit. Gives the ICMPv6
+// bytes and the link-layer address options (`want`: source or target).
+struct NdpMessage {
+    IpAddress source{};
+    IpAddress destination{};
+    Bytes icmp{};
+    IpAddress target{};
+    Optional<MacAddress> link_layer; // the option of type `want`, if present
+};
+[[nodiscard]] constexpr result<NdpMessage> ndp_message(Bytes datagram, std::uint8_t type, std::uint8_t want,
+                                                       Error not_it) noexcept {
+    const result<Ipv6View> v = Ipv6View::parse(datagram);
+    if (!v) return v.failure();
+    const Bytes icmp = v->payload();
+    if (v->next_header() != icmpv6_protocol || icmp.empty() || icmp[0] != type) return not_it;
+    if (v->hop_limit() != ndp_hop_limit || icmp.size() < 24 || icmp[1] != 0) return Error::NdpInvalid;
+    const std::uint32_t pseudo =
+        pseudo_header_sum(v->source(), v->destination(), static_cast<std::uint32_t>(icmp.size()), icmpv6_protocol);
+    if (internet_sum(icmp, pseudo) != 0xffffU) return Error::NdpInvalid;
+    NdpMessage m;
+    m.source = v->source();
+    m.destination = v->destination();
+    m.icmp = icmp;
+    m.target = IpAddress::from_bytes(IpFamily::V6, icmp.subspan(8, 16));
+    if (m.target.bytes[0] == 0xff) return Error::NdpInvalid;
+    for (std::size_t at = 24; at < icmp.size();) {
+        if (icmp.size() - at < 2 || icmp[at + 1] == 0) return Error::NdpInvalid;
+        const std::size_t len = std::size_t{icmp[at + 1]} * 8U;
+        if (len > icmp.size() - at) return Error::NdpInvalid;
+        if (icmp[at] == want && len >= 8) m.link_layer = MacAddress::from_bytes(icmp.subspan(at + 2, 6));
+        at += len;
+    }
+    return m;
+}
+
+} // namespace detail
+
 struct NeighborSolicitation {
     IpAddress source{};      // :: for duplicate address detection
     IpAddress destination{}; // the target's solicited-node group, or the target itself
@@ -60,34 +104,48 @@ struct NeighborSolicitation {
     // from :: only to a solicited-node group and without a source
     // link-layer option. IPv6 framing errors are Ipv6View's.
     [[nodiscard]] static constexpr result<NeighborSolicitation> decode(Bytes datagram) noexcept {
-        const result<Ipv6View> v = Ipv6View::parse(datagram);
-        if (!v) return v.failure();
-        const Bytes icmp = v->payload();
-        if (v->next_header() != icmpv6_protocol || icmp.empty() || icmp[0] != ndp_neighbor_solicitation) {
-            return Error::NdpNotSolicitation;
-        }
-        if (v->hop_limit() != ndp_hop_limit || icmp.size() < 24 || icmp[1] != 0) return Error::NdpInvalid;
-        const std::uint32_t pseudo =
-            pseudo_header_sum(v->source(), v->destination(), static_cast<std::uint32_t>(icmp.size()), icmpv6_protocol);
-        if (internet_sum(icmp, pseudo) != 0xffffU) return Error::NdpInvalid;
+        const result<detail::NdpMessage> m = detail::ndp_message(datagram, ndp_neighbor_solicitation,
+                                                                 ndp_option_source_link_layer, Error::NdpNotSolicitation);
+        if (!m) return m.failure();
         NeighborSolicitation ns;
-        ns.source = v->source();
-        ns.destination = v->destination();
-        ns.target = IpAddress::from_bytes(IpFamily::V6, icmp.subspan(8, 16));
-        if (ns.target.bytes[0] == 0xff) return Error::NdpInvalid;
-        for (std::size_t at = 24; at < icmp.size();) {
-            if (icmp.size() - at < 2 || icmp[at + 1] == 0) return Error::NdpInvalid;
-            const std::size_t len = std::size_t{icmp[at + 1]} * 8U;
-            if (len > icmp.size() - at) return Error::NdpInvalid;
-            if (icmp[at] == ndp_option_source_link_layer && len >= 8) {
-                ns.source_link_layer = MacAddress::from_bytes(icmp.subspan(at + 2, 6));
-            }
-            at += len;
-        }
+        ns.source = m->source;
+        ns.destination = m->destination;
+        ns.target = m->target;
+        ns.source_link_layer = m->link_layer;
         if (ns.source == ipv6_unspecified) {
             if (ns.destination != solicited_node(ns.target) || ns.source_link_layer) return Error::NdpInvalid;
         }
         return ns;
+    }
+};
+
+struct NeighborAdvertisement {
+    IpAddress source{};
+    IpAddress destination{};
+    IpAddress target{};
+    bool router = false;    // R
+    bool solicited = false; // S: the answer to a solicitation
+    bool override = false;  // O: replaces a cached link-layer address
+    Optional<MacAddress> target_link_layer;
+
+    // A whole IPv6 datagram: an NA (else NdpNotAdvertisement) that passes
+    // RFC 4861 §7.1.2 (else NdpInvalid): the checks both messages share
+    // (detail::ndp_message()), and S clear when sent to a multicast group.
+    [[nodiscard]] static constexpr result<NeighborAdvertisement> decode(Bytes datagram) noexcept {
+        const result<detail::NdpMessage> m = detail::ndp_message(datagram, ndp_neighbor_advertisement,
+                                                                 ndp_option_target_link_layer, Error::NdpNotAdvertisement);
+        if (!m) return m.failure();
+        NeighborAdvertisement na;
+        na.source = m->source;
+        na.destination = m->destination;
+        na.target = m->target;
+        na.target_link_layer = m->link_layer;
+        const std::uint32_t flags = load_be32(m->icmp, 4);
+        na.router = (flags & 0x80000000U) != 0;
+        na.solicited = (flags & 0x40000000U) != 0;
+        na.override = (flags & 0x20000000U) != 0;
+        if (na.solicited && na.destination.bytes[0] == 0xff) return Error::NdpInvalid;
+        return na;
     }
 };
 
@@ -130,6 +188,37 @@ constexpr result<std::size_t> neighbor_advertisement(const NeighborSolicitation&
     const std::uint32_t pseudo = pseudo_header_sum(h.source, h.destination, 32, icmpv6_protocol);
     store_be16(icmp, 2, static_cast<std::uint16_t>(~internet_sum(Bytes(icmp), pseudo)));
     return ndp_advertisement_length;
+}
+
+// RFC 4861 §7.2.2: our solicitation for `target`'s link-layer address,
+// written as a whole IPv6 datagram (72 bytes): from `ours` to the target's
+// solicited-node group (ff02::1:ffXX:XXXX, on Ethernet 33:33:ff:XX:XX:XX),
+// hop limit 255, with our link-layer address as its source option (which
+// the rule requires of a solicitation from an address). Errors:
+// AddressFamilyMismatch (both must be IPv6), BufferTooSmall.
+constexpr result<std::size_t> neighbor_solicitation(const IpAddress& ours, const MacAddress& our_mac,
+                                                    const IpAddress& target, MutableBytes out) noexcept {
+    if (!ours.is_v6() || !target.is_v6()) return Error::AddressFamilyMismatch;
+    if (out.size() < ndp_solicitation_length) return Error::BufferTooSmall;
+    Ipv6Header h;
+    h.payload_length = 32;
+    h.next_header = icmpv6_protocol;
+    h.hop_limit = ndp_hop_limit;
+    h.source = ours;
+    h.destination = solicited_node(target);
+    static_cast<void>(h.encode(out));
+    MutableBytes icmp = out.subspan(40, 32);
+    icmp[0] = ndp_neighbor_solicitation;
+    icmp[1] = 0;
+    store_be16(icmp, 2, 0);
+    store_be32(icmp, 4, 0); // reserved
+    copy_bytes(icmp, 8, target.span());
+    icmp[24] = ndp_option_source_link_layer;
+    icmp[25] = 1; // 8 bytes
+    copy_bytes(icmp, 26, our_mac.span());
+    const std::uint32_t pseudo = pseudo_header_sum(h.source, h.destination, 32, icmpv6_protocol);
+    store_be16(icmp, 2, static_cast<std::uint16_t>(~internet_sum(Bytes(icmp), pseudo)));
+    return ndp_solicitation_length;
 }
 
 } // namespace synack
