@@ -557,6 +557,7 @@ class PacketDevice final : public Device {
         if (from == nullptr) return;
         if (hop.is_v4()) {
             const Optional<ArpPacket> req = arp_request_for(hop, mac_, *from);
+            if (!req) return;
             std::array<std::uint8_t, ethernet_header_length + arp_length> f{};
             static_cast<void>(encode_ethernet_header(MacAddress::broadcast(), mac_, ethertype_arp, MutableBytes(f.data(), f.size())));
             static_cast<void>(req->encode(MutableBytes(f.data() + ethernet_header_length, arp_length)));
