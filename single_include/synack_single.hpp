@@ -2186,6 +2186,33 @@ struct NdpMessage {
     return m;
 }
 
+// The 72 bytes of a solicitation or advertisement (RFC 4861 §4.3, §4.4)
+// into `out` (at least that long): the IPv6 header (hop limit 255), then
+// the ICMPv6 message: `type`, code 0, its checksum, the 32 bits after it
+// (`flags`), the target, and one link-layer address option.
+constexpr void write_ndp_message(MutableBytes out, const IpAddress& source, const IpAddress& destination,
+                                 std::uint8_t type, std::uint32_t flags, const IpAddress& target,
+                                 std::uint8_t option, const MacAddress& mac) noexcept {
+    Ipv6Header h;
+    h.payload_length = 32;
+    h.next_header = icmpv6_protocol;
+    h.hop_limit = ndp_hop_limit;
+    h.source = source;
+    h.destination = destination;
+    static_cast<void>(h.encode(out));
+    MutableBytes icmp = out.subspan(40, 32);
+    icmp[0] = type;
+    icmp[1] = 0;
+    store_be16(icmp, 2, 0);
+    store_be32(icmp, 4, flags);
+    copy_bytes(icmp, 8, target.span());
+    icmp[24] = option;
+    icmp[25] = 1; // 8 bytes
+    copy_bytes(icmp, 26, mac.span());
+    const std::uint32_t pseudo = pseudo_header_sum(source, destination, 32, icmpv6_protocol);
+    store_be16(icmp, 2, static_cast<std::uint16_t>(~internet_sum(Bytes(icmp), pseudo)));
+}
+
 } // namespace detail
 
 struct NeighborSolicitation {
@@ -2265,24 +2292,9 @@ constexpr result<std::size_t> neighbor_advertisement(const NeighborSolicitation&
     if (ns.target != ours) return Error::NotFound;
     if (out.size() < ndp_advertisement_length) return Error::BufferTooSmall;
     const bool dad = ns.source == ipv6_unspecified;
-    Ipv6Header h;
-    h.payload_length = 32;
-    h.next_header = icmpv6_protocol;
-    h.hop_limit = ndp_hop_limit;
-    h.source = ours;
-    h.destination = advertisement_destination(ns);
-    static_cast<void>(h.encode(out));
-    MutableBytes icmp = out.subspan(40, 32);
-    icmp[0] = ndp_neighbor_advertisement;
-    icmp[1] = 0;
-    store_be16(icmp, 2, 0);
-    store_be32(icmp, 4, (dad ? 0U : 0x40000000U) | 0x20000000U); // S, O
-    copy_bytes(icmp, 8, ours.span());
-    icmp[24] = ndp_option_target_link_layer;
-    icmp[25] = 1; // 8 bytes
-    copy_bytes(icmp, 26, our_mac.span());
-    const std::uint32_t pseudo = pseudo_header_sum(h.source, h.destination, 32, icmpv6_protocol);
-    store_be16(icmp, 2, static_cast<std::uint16_t>(~internet_sum(Bytes(icmp), pseudo)));
+    detail::write_ndp_message(out, ours, advertisement_destination(ns), ndp_neighbor_advertisement,
+                              (dad ? 0U : 0x40000000U) | 0x20000000U, // S, O
+                              ours, ndp_option_target_link_layer, our_mac);
     return ndp_advertisement_length;
 }
 
@@ -2296,24 +2308,8 @@ constexpr result<std::size_t> neighbor_solicitation(const IpAddress& ours, const
                                                     const IpAddress& target, MutableBytes out) noexcept {
     if (!ours.is_v6() || !target.is_v6()) return Error::AddressFamilyMismatch;
     if (out.size() < ndp_solicitation_length) return Error::BufferTooSmall;
-    Ipv6Header h;
-    h.payload_length = 32;
-    h.next_header = icmpv6_protocol;
-    h.hop_limit = ndp_hop_limit;
-    h.source = ours;
-    h.destination = solicited_node(target);
-    static_cast<void>(h.encode(out));
-    MutableBytes icmp = out.subspan(40, 32);
-    icmp[0] = ndp_neighbor_solicitation;
-    icmp[1] = 0;
-    store_be16(icmp, 2, 0);
-    store_be32(icmp, 4, 0); // reserved
-    copy_bytes(icmp, 8, target.span());
-    icmp[24] = ndp_option_source_link_layer;
-    icmp[25] = 1; // 8 bytes
-    copy_bytes(icmp, 26, our_mac.span());
-    const std::uint32_t pseudo = pseudo_header_sum(h.source, h.destination, 32, icmpv6_protocol);
-    store_be16(icmp, 2, static_cast<std::uint16_t>(~internet_sum(Bytes(icmp), pseudo)));
+    detail::write_ndp_message(out, ours, solicited_node(target), ndp_neighbor_solicitation, 0, // (reserved)
+                              target, ndp_option_source_link_layer, our_mac);
     return ndp_solicitation_length;
 }
 

@@ -21,23 +21,12 @@ server="$(readlink -f "$1")"
 n="${2:-200}"
 
 work="$(mktemp -d)"
-. "$(dirname "${BASH_SOURCE[0]}")/interop_common.sh" # skip(), $py, $clients
+. "$(dirname "${BASH_SOURCE[0]}")/interop_common.sh" # skip(), $py, $clients, packet_pair
 
 a="se-6a$$"
 b="se-6b$$"
-trap 'jobs -p | xargs -r kill 2>/dev/null || true; sleep 0.2; ip netns del "$a" 2>/dev/null || true;
-      ip netns del "$b" 2>/dev/null || true; rm -rf "$work"' EXIT
-ip netns add "$a" || skip "cannot create a network namespace here"
-ip netns add "$b"
-ip link add "c6$$" netns "$a" type veth peer name "s6$$" netns "$b"
-ip -n "$a" link set lo up
-ip -n "$b" link set lo up
-ip netns exec "$b" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1 \
-    "net.ipv6.conf.s6$$.disable_ipv6=1"
+packet_pair "$a" "$b" "c6$$" "s6$$" # sets $mac
 ip -n "$a" addr add 2001:db8:4::1/64 dev "c6$$" nodad
-ip -n "$a" link set "c6$$" up
-ip -n "$b" link set "s6$$" up
-mac=$(ip -n "$b" link show "s6$$" | awk '/link\/ether/ { print $2 }')
 
 ip netns exec "$b" timeout 120 "$server" --packet "s6$$" --listen "[2001:db8:4::2]:8080" \
     --kernel-addr 2001:db8:4::1/64 --count "$n" --timeout 110 --quiet > "$work/server.out" 2>&1 &

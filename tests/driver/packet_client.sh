@@ -30,25 +30,14 @@ set -euo pipefail
 client="$(readlink -f "$1")"
 
 work="$(mktemp -d)"
-. "$(dirname "${BASH_SOURCE[0]}")/interop_common.sh" # skip(), $py
+. "$(dirname "${BASH_SOURCE[0]}")/interop_common.sh" # skip(), $py, packet_pair
 
 a="se-pa$$"
 b="se-pb$$"
-trap 'jobs -p | xargs -r kill 2>/dev/null || true; sleep 0.2; ip netns del "$a" 2>/dev/null || true;
-      ip netns del "$b" 2>/dev/null || true; rm -rf "$work"' EXIT
-ip netns add "$a" || skip "cannot create a network namespace here"
-ip netns add "$b"
-ip link add "pa$$" netns "$a" type veth peer name "pb$$" netns "$b"
-ip -n "$a" link set lo up
-ip -n "$b" link set lo up
-ip netns exec "$b" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1 \
-    "net.ipv6.conf.pb$$.disable_ipv6=1"
+packet_pair "$a" "$b" "pa$$" "pb$$" # sets $mac
 ip -n "$a" addr add 198.18.5.1/24 dev "pa$$"
 ip -n "$a" addr add 198.18.6.1/32 dev lo
 ip -n "$a" addr add 2001:db8:5::1/64 dev "pa$$" nodad
-ip -n "$a" link set "pa$$" up
-ip -n "$b" link set "pb$$" up
-mac=$(ip -n "$b" link show "pb$$" | awk '/link\/ether/ { print $2 }')
 
 # The Linux server: accepts on every address of its namespace, port 5000,
 # until killed.
