@@ -23,6 +23,9 @@
 //   Connection starts in that state. (A cookie ACK may acknowledge the sent
 //   cookie +-3: the MSS index is added to the MAC, as in Linux.)
 //
+// With a header bit, each segment is answered in place (on_segment() with a
+// reply buffer), and what is written there is checked as the ring's is.
+//
 // Input: 3 header bytes (sizes, modes, options), then ops: one byte (op in
 // the low nibble, argument in the high nibble) and operands; bytes past the
 // end read as 0. See step().
@@ -76,6 +79,7 @@ class Harness {
         Config sc;
         sc.backlog = 1U + (b0 & 15U);
         sc.accept_queue = (b0 >> 4U) & 7U;
+        in_place_ = (b0 & 128U) != 0;
         sc.syncookies = static_cast<SynCookies>(b1 % 3U);
         sc.fastopen = static_cast<FastOpenMode>((b1 >> 2U) & 3U);
         sc.fastopen_pending = (b1 >> 4U) & 3U;
@@ -155,16 +159,20 @@ class Harness {
             FUZZ_CHECK(t->ok() && t->length == t->needed && t->length <= Listener::max_segment_size());
             ++n;
             FUZZ_CHECK(n <= Listener::tx_capacity);
-            const Bytes seg(buf.data(), t->length);
-            check_output(*t, seg);
-            // route to a client if it is one, else remember SYN-ACKs for echoes
-            for (std::size_t k = 0; k < clients; ++k) {
-                if (t->flow.remote == client_ep(k)) to_client_[k].push(seg);
-            }
-            last_out_.set(seg);
-            last_out_to_ = t->flow.remote;
-            has_last_out_ = true;
+            take_output(*t, Bytes(buf.data(), t->length));
         }
+    }
+
+    // A segment the listener sent (from its ring or in place): checked, then
+    // routed to a client if it is one, else remembered for echoes.
+    void take_output(const Transmit& t, Bytes seg) {
+        check_output(t, seg);
+        for (std::size_t k = 0; k < clients; ++k) {
+            if (t.flow.remote == client_ep(k)) to_client_[k].push(seg);
+        }
+        last_out_.set(seg);
+        last_out_to_ = t.flow.remote;
+        has_last_out_ = true;
     }
 
     void check_output(const Transmit& t, Bytes seg) {
@@ -292,9 +300,25 @@ class Harness {
 
     void to_listener(const Endpoint& from, Bytes seg) {
         Received r;
-        {
+        const result<TcpView> pv = TcpView::parse(seg);
+        if (in_place_ && pv) { // the answer written into a buffer of its own, at once
+            std::array<std::uint8_t, Listener::max_segment_size()> reply{};
+            {
+                NoAlloc guard;
+                r = listener_->on_segment(from.address, local_.address, *pv, now_, MutableBytes(reply.data(), reply.size()));
+            }
+            FUZZ_CHECK(r.reply <= reply.size());
+            if (r.reply != 0) {
+                Transmit t;
+                t.flow = {local_, from};
+                t.length = r.reply;
+                t.needed = r.reply;
+                take_output(t, Bytes(reply.data(), r.reply));
+            }
+        } else {
             NoAlloc guard;
             r = listener_->on_segment(from.address, local_.address, seg, now_);
+            FUZZ_CHECK(r.reply == 0);
         }
         if (!r.payload.empty()) {
             FUZZ_CHECK(r.payload.data() >= seg.data() && r.payload.data() + r.payload.size() <= seg.data() + seg.size());
@@ -487,6 +511,7 @@ class Harness {
     bool has_last_out_ = false;
     Time now_{};
     std::size_t small_ = 0; // see step(), op 12
+    bool in_place_ = false; // segments parsed here and answered into a buffer (header bit b0 & 128)
 };
 
 } // namespace
