@@ -22,6 +22,9 @@
 //   (the same, plus S clear when sent to a group), its flags and option
 //   read from the bytes; our solicitation for its target, from its
 //   destination, decodes back to what was written;
+// - is_duplicate_evidence() says an address is taken exactly for a valid
+//   advertisement for it or another node's probe for it, never for our own
+//   probe (duplicate_address_probe(), itself a valid solicitation);
 // - arp_request_for() writes a request that decodes to itself, and
 //   arp_teaches() learns nothing from a probe or a group sender, anything
 //   else when the sender is known, and otherwise only what is for us.
@@ -101,6 +104,26 @@ void check_advertisement(Bytes body, const MacAddress& ours) {
     }
 }
 
+void check_dad(Bytes body) {
+    // The tentative address: the bytes where a target would be, else ::2.
+    IpAddress t = IpAddress::v6_groups({0, 0, 0, 0, 0, 0, 0, 2});
+    if (body.size() >= 64) t = IpAddress::from_bytes(IpFamily::V6, body.subspan(48, 16));
+    if (t.bytes[0] == 0xff) t.bytes[0] = 0xfe; // (a multicast target is never tentative)
+    std::array<std::uint8_t, ndp_probe_length> probe{};
+    FUZZ_CHECK(duplicate_address_probe(t, MutableBytes(probe.data(), probe.size())).value() == ndp_probe_length);
+    const Bytes ours(probe.data(), probe.size());
+    const result<NeighborSolicitation> own = NeighborSolicitation::decode(ours);
+    FUZZ_CHECK(own && own->target == t && own->source == IpAddress::v6(Array<std::uint8_t, 16>{}) && !own->source_link_layer);
+    FUZZ_CHECK(!is_duplicate_evidence(ours, t, ours));
+    const result<NeighborAdvertisement> na = NeighborAdvertisement::decode(body);
+    const result<NeighborSolicitation> ns = NeighborSolicitation::decode(body);
+    bool same = body.size() == ours.size();
+    for (std::size_t i = 0; same && i < body.size(); ++i) same = body[i] == ours[i];
+    const bool expected = (na && na->target == t) ||
+                          (ns && ns->target == t && ns->source == IpAddress::v6(Array<std::uint8_t, 16>{}) && !same);
+    FUZZ_CHECK(is_duplicate_evidence(body, t, ours) == expected);
+}
+
 void check_arp_rules(const ArpPacket& a, const MacAddress& ours) {
     const Optional<ArpPacket> req = arp_request_for(a.target_ip, ours, a.sender_ip);
     FUZZ_CHECK(req.has_value());
@@ -137,6 +160,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     const Bytes body = v->payload();
     check_ndp(body, v->destination());
     check_advertisement(body, v->source());
+    check_dad(body);
     const result<ArpPacket> a = ArpPacket::decode(body);
     if (!a) {
         FUZZ_CHECK(a.error() == Error::ArpTruncated || a.error() == Error::ArpUnsupported);

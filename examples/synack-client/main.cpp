@@ -135,6 +135,11 @@ int main(int argc, char** argv) {
         }
         packet.add_address(local.address, len);
         if (gateway) packet.set_gateway(*gateway);
+        if (local.address.is_v6()) { // checked unused on the link first (RFC 4862 §5.4)
+            if (const OsStatus st = packet.detect_duplicates(); !st) {
+                return std::fprintf(stderr, "packet %s: %s\n", packet_if.c_str(), st.message().c_str()), 1;
+            }
+        }
         device = &packet;
     }
     EndpointLimits limits;
@@ -215,11 +220,12 @@ int main(int argc, char** argv) {
     if (!packet_if.empty()) {
         const PacketDeviceStats& ps = packet.stats();
         std::printf("PACKET arp_requests=%llu ndp_solicitations=%llu resolved=%llu held=%llu unresolved_drops=%llu "
-                    "arp_replies=%llu ndp_replies=%llu no_neighbour=%llu\n",
+                    "arp_replies=%llu ndp_replies=%llu no_neighbour=%llu dad_probes=%llu\n",
                     static_cast<unsigned long long>(ps.arp_requests), static_cast<unsigned long long>(ps.ndp_solicitations),
                     static_cast<unsigned long long>(ps.resolved), static_cast<unsigned long long>(ps.held),
                     static_cast<unsigned long long>(ps.unresolved_drops), static_cast<unsigned long long>(ps.arp_replies),
-                    static_cast<unsigned long long>(ps.ndp_replies), static_cast<unsigned long long>(ps.no_neighbour));
+                    static_cast<unsigned long long>(ps.ndp_replies), static_cast<unsigned long long>(ps.no_neighbour),
+                    static_cast<unsigned long long>(ps.dad_probes));
     }
     std::printf("OUTCOME %s\n", outcome.c_str());
     return outcome == expect ? 0 : 3;

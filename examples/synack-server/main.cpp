@@ -206,6 +206,13 @@ int main(int argc, char** argv) {
             d.add_address(local.address); // ARP or NDP answered for it
             devices.push_back(&d);
         }
+        // An IPv6 address is checked unused on the link first (RFC 4862
+        // §5.4, as Linux does for an address it is given): about a second.
+        if (local.address.is_v6()) {
+            if (const OsStatus st = packet.front().detect_duplicates(); !st) {
+                return std::fprintf(stderr, "packet %s: %s\n", packet_if.c_str(), st.message().c_str()), 1;
+            }
+        }
         device_name = packet_if;
     }
     ShardedDriver shards(devices, ctx, limits);
@@ -377,12 +384,12 @@ int main(int argc, char** argv) {
         std::uint64_t kernel_drops = 0;
         static_cast<void>(packet[i].take_kernel_drops(kernel_drops));
         std::printf("PACKET %zu arp_replies=%llu arp_ignored=%llu ndp_replies=%llu ndp_ignored=%llu other_frames=%llu "
-                    "truncated=%llu no_neighbour=%llu checksums_filled=%llu kernel_drops=%llu\n", i,
+                    "truncated=%llu no_neighbour=%llu checksums_filled=%llu kernel_drops=%llu dad_probes=%llu\n", i,
                     static_cast<unsigned long long>(ps.arp_replies), static_cast<unsigned long long>(ps.arp_ignored),
                     static_cast<unsigned long long>(ps.ndp_replies), static_cast<unsigned long long>(ps.ndp_ignored),
                     static_cast<unsigned long long>(ps.other_frames), static_cast<unsigned long long>(ps.truncated),
                     static_cast<unsigned long long>(ps.no_neighbour), static_cast<unsigned long long>(ps.checksums_filled),
-                    static_cast<unsigned long long>(kernel_drops));
+                    static_cast<unsigned long long>(kernel_drops), static_cast<unsigned long long>(ps.dad_probes));
     }
     std::printf("MEMORY endpoint_bytes=%zu max_flows=%u queues=%zu rss_kib=%ld\n", memory, limits.max_flows,
                 shards.size(), resident_kib());

@@ -5,6 +5,10 @@
 # makes N (default 200) sequential connections (connect, its FIN, the
 # server's FIN, close).
 #
+# First, synack-server told to use the client's own address must find it
+# taken (duplicate address detection, RFC 4862 §5.4: Linux defends its
+# address) and exit without serving.
+#
 # Checks counts and state, never wall-clock: every connection completes
 # cleanly on the client side; synack-server accepted and closed N; it
 # answered at least one Neighbor Solicitation; the client kernel's
@@ -28,6 +32,14 @@ b="se-6b$$"
 packet_pair "$a" "$b" "c6$$" "s6$$" # sets $mac
 ip -n "$a" addr add 2001:db8:4::1/64 dev "c6$$" nodad
 
+# Duplicate address detection (RFC 4862 §5.4): synack-server told to use
+# the Linux client's own address gives it up (Linux defends it) and exits.
+if ip netns exec "$b" timeout 20 "$server" --packet "s6$$" --listen "[2001:db8:4::1]:8080" \
+    --kernel-addr 2001:db8:4::1/64 --count 1 --timeout 5 --quiet > "$work/dup.out" 2>&1; then
+    echo "synack-server served on an address in use"; cat "$work/dup.out"; exit 1
+fi
+grep -q "duplicate address detection" "$work/dup.out" || { echo "no duplicate found"; cat "$work/dup.out"; exit 1; }
+
 ip netns exec "$b" timeout 120 "$server" --packet "s6$$" --listen "[2001:db8:4::2]:8080" \
     --kernel-addr 2001:db8:4::1/64 --count "$n" --timeout 110 --quiet > "$work/server.out" 2>&1 &
 spid=$!
@@ -43,9 +55,11 @@ grep -q "^RATE synack-packet6 $n/$n " "$work/client.out" || { echo "not every co
 accepted=$(sed -n 's/^STATS .*accepted=\([0-9]*\).*/\1/p' "$work/server.out")
 closed=$(sed -n 's/^STATS .*closed=\([0-9]*\).*/\1/p' "$work/server.out")
 ndp=$(sed -n 's/^PACKET 0 .*ndp_replies=\([0-9]*\).*/\1/p' "$work/server.out")
+dad=$(sed -n 's/^PACKET 0 .*dad_probes=\([0-9]*\).*/\1/p' "$work/server.out")
 [ "$accepted" -ge "$n" ] || { echo "accepted $accepted < $n"; exit 1; }
 [ "$closed" -ge "$n" ] || { echo "closed $closed < $n"; exit 1; }
 [ "${ndp:-0}" -ge 1 ] || { echo "synack answered no Neighbor Solicitation"; exit 1; }
+[ "${dad:-0}" = 1 ] || { echo "synack sent ${dad:-no} duplicate address probes, not 1"; exit 1; }
 [[ "$neigh" == *"lladdr $mac"* ]] || { echo "the client kernel does not hold synack's MAC for its address"; exit 1; }
 out6=$(ip netns exec "$b" nstat -asz Ip6OutRequests 2>/dev/null | awk '$1 == "Ip6OutRequests" { print $2 }')
 [ "${out6:-x}" = 0 ] || { echo "the kernel under synack sent IPv6 packets: $out6"; exit 1; }

@@ -311,3 +311,40 @@ TEST_CASE("ndp: solicitations and advertisements are told apart", "[ndp]") {
     udp[6] = 17;
     CHECK(na_error_of(udp) == Error::NdpNotAdvertisement);
 }
+
+TEST_CASE("ndp: the duplicate address probe (RFC 4862 5.4.2) is a valid solicitation from ::", "[ndp]") {
+    std::array<std::uint8_t, ndp_probe_length> d{};
+    REQUIRE(duplicate_address_probe(synack5, MutableBytes(d.data(), d.size())).value() == ndp_probe_length);
+    const result<NeighborSolicitation> ns = NeighborSolicitation::decode(Bytes(d.data(), d.size()));
+    REQUIRE(ns);
+    CHECK(ns->source == ipv6_unspecified);
+    CHECK(ns->destination == solicited_node(synack5));
+    CHECK(ns->target == synack5);
+    CHECK(!ns->source_link_layer);
+    CHECK(duplicate_address_probe(IpAddress::v4(198, 18, 5, 2), MutableBytes(d.data(), d.size())).error() ==
+          Error::AddressFamilyMismatch);
+    CHECK(duplicate_address_probe(synack5, MutableBytes(d.data(), 63)).error() == Error::BufferTooSmall);
+}
+
+TEST_CASE("ndp: what shows a tentative address taken (RFC 4862 5.4.3, 5.4.4)", "[ndp]") {
+    std::array<std::uint8_t, ndp_probe_length> probe{};
+    REQUIRE(duplicate_address_probe(linux_link_local, MutableBytes(probe.data(), probe.size())));
+    const Bytes ours(probe.data(), probe.size());
+    // An advertisement for it: Linux's, for 2001:db8:5::1.
+    const Datagram na = datagram_of(linux_advertisement_frame);
+    CHECK(is_duplicate_evidence(Bytes(na.data(), na.size()), linux5, ours));
+    CHECK(!is_duplicate_evidence(Bytes(na.data(), na.size()), synack5, ours));
+    // Another node's probe for it: Linux's own, with a nonce (RFC 7527).
+    const Datagram dad = datagram_of(dad_frame);
+    CHECK(is_duplicate_evidence(Bytes(dad.data(), dad.size()), linux_link_local, ours));
+    CHECK(!is_duplicate_evidence(Bytes(dad.data(), dad.size()), linux5, ours));
+    // Our own probe, looped back: no evidence.
+    CHECK(!is_duplicate_evidence(ours, linux_link_local, ours));
+    // Address resolution for it (from an address, not ::): no evidence.
+    const Datagram res = datagram_of(resolution_frame);
+    CHECK(!is_duplicate_evidence(Bytes(res.data(), res.size()), our_ip, ours));
+    // Anything invalid: no evidence.
+    Datagram bad = na;
+    bad[43] ^= 1;
+    CHECK(!is_duplicate_evidence(Bytes(bad.data(), bad.size()), linux5, ours));
+}

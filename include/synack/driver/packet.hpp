@@ -32,6 +32,9 @@
 //     §7.2.5), and from any IP frame;
 //   - with neither (no prefix, no gateway: a server), to the last sender
 //     seen; with none, the datagram is dropped and counted;
+//   - checks that its IPv6 addresses are not in use by another node before
+//     it serves (duplicate address detection, RFC 4862 §5.4:
+//     detect_duplicates());
 //   - with a fanout group (PACKET_FANOUT_HASH), several devices on one
 //     interface share its traffic by flow hash, one per thread: the
 //     counterpart of a multi-queue TUN (open_fanout()).
@@ -52,6 +55,7 @@
 #include <linux/if_ether.h>
 #include <linux/if_packet.h>
 #include <linux/if.h>
+#include <poll.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -90,6 +94,8 @@ struct PacketDeviceStats {
     std::uint64_t resolved = 0;          // next hops resolved (by ARP, an advertisement or any frame from them)
     std::uint64_t held = 0;              // datagrams held while their next hop was resolved
     std::uint64_t unresolved_drops = 0;  // held datagrams dropped: no answer in 3 s, or no room to hold them
+    std::uint64_t dad_probes = 0;        // duplicate address probes sent (detect_duplicates())
+    std::uint64_t dad_duplicates = 0;    // our IPv6 addresses found in use by another node, and given up
 };
 
 class PacketDevice final : public Device {
@@ -199,6 +205,65 @@ class PacketDevice final : public Device {
     // The next hop (resolved like an on-link host) of every destination of
     // its family that is on no subnet of ours.
     void set_gateway(const IpAddress& g) noexcept { gateways_[g.is_v4() ? 0 : 1] = g; }
+
+    // RFC 4862 §5.4: duplicate address detection of every IPv6 address
+    // given to add_address(), before it is used: one probe each
+    // (DupAddrDetectTransmits 1, Linux's default), then `wait` (RetransTimer,
+    // 1 s) reading the link. An address another node answers for, or probes
+    // for too, is given up: removed, so that no solicitation for it is
+    // answered and nothing resolves from it, and the call fails (EADDRINUSE).
+    // Call it before the device serves: frames read meanwhile are dropped.
+    OsStatus detect_duplicates(Duration wait = Duration::seconds(1)) {
+        std::vector<std::vector<std::uint8_t>> probes;
+        for (const LocalAddress& l : ours_) {
+            std::vector<std::uint8_t> f(ethernet_header_length + ndp_probe_length);
+            if (!l.address.is_v6() ||
+                !duplicate_address_probe(l.address, MutableBytes(f.data() + ethernet_header_length, ndp_probe_length))) {
+                probes.emplace_back();
+                continue;
+            }
+            static_cast<void>(encode_ethernet_header(ipv6_multicast_mac(solicited_node(l.address)), mac_, ethertype_ipv6,
+                                                     MutableBytes(f.data(), f.size())));
+            if (::send(fd_, f.data(), f.size(), 0) < 0) return OsStatus::fail("send duplicate address probe");
+            ++stats_.dad_probes;
+            probes.push_back(std::move(f));
+        }
+        std::vector<bool> taken(ours_.size(), false);
+        const Time end = monotonic_now() + wait;
+        std::array<std::uint8_t, 2048> frame{};
+        for (Time now = monotonic_now(); now < end; now = monotonic_now()) {
+            pollfd pfd{fd_, POLLIN, 0};
+            const auto ms = static_cast<int>((end - now).ns / 1000000 + 1);
+            if (::poll(&pfd, 1, ms) < 0 && errno != EINTR) return OsStatus::fail("poll");
+            for (;;) {
+                const ssize_t n = ::recv(fd_, frame.data(), frame.size(), MSG_DONTWAIT);
+                if (n < 0) break;
+                const Bytes f(frame.data(), static_cast<std::size_t>(n));
+                const result<EthernetView> eth = EthernetView::parse(f);
+                if (!eth || eth->ether_type() != ethertype_ipv6) continue;
+                for (std::size_t i = 0; i < ours_.size(); ++i) {
+                    if (probes[i].empty()) continue;
+                    const Bytes probe(probes[i].data() + ethernet_header_length, ndp_probe_length);
+                    if (is_duplicate_evidence(eth->payload(), ours_[i].address, probe)) taken[i] = true;
+                }
+            }
+        }
+        std::size_t kept = 0;
+        for (std::size_t i = 0; i < ours_.size(); ++i) {
+            if (taken[i]) {
+                ++stats_.dad_duplicates;
+                continue;
+            }
+            ours_[kept++] = ours_[i];
+        }
+        const bool any = kept != ours_.size();
+        ours_.resize(kept);
+        if (any) {
+            errno = EADDRINUSE;
+            return OsStatus::fail("duplicate address detection: an IPv6 address is in use on the link");
+        }
+        return {};
+    }
 
     OsStatus read_batch(Span<PacketBuffer> batch, std::size_t& got) noexcept override {
         got = 0;

@@ -31,6 +31,7 @@ inline constexpr std::uint8_t ndp_option_target_link_layer = 2;
 inline constexpr std::uint8_t ndp_hop_limit = 255; // RFC 4861 §7.1.1: the packet never crossed a router
 inline constexpr std::size_t ndp_advertisement_length = 40 + 32; // IPv6 header + ICMPv6 with one option
 inline constexpr std::size_t ndp_solicitation_length = 40 + 32;   // the same, for the solicitations written here
+inline constexpr std::size_t ndp_probe_length = 40 + 24;          // a duplicate address probe: no option
 
 // ff02::1:ffXX:XXXX for `a` (RFC 4291 §2.7.1).
 [[nodiscard]] constexpr IpAddress solicited_node(const IpAddress& a) noexcept {
@@ -90,30 +91,33 @@ struct NdpMessage {
     return m;
 }
 
-// The 72 bytes of a solicitation or advertisement (RFC 4861 §4.3, §4.4)
-// into `out` (at least that long): the IPv6 header (hop limit 255), then
-// the ICMPv6 message: `type`, code 0, its checksum, the 32 bits after it
-// (`flags`), the target, and one link-layer address option.
+// A solicitation or advertisement (RFC 4861 §4.3, §4.4) into `out`: the
+// IPv6 header (hop limit 255), then the ICMPv6 message: `type`, code 0, its
+// checksum, the 32 bits after it (`flags`), the target, and one link-layer
+// address option (72 bytes) or, with `option` 0, none (64 bytes).
 constexpr void write_ndp_message(MutableBytes out, const IpAddress& source, const IpAddress& destination,
                                  std::uint8_t type, std::uint32_t flags, const IpAddress& target,
                                  std::uint8_t option, const MacAddress& mac) noexcept {
+    const std::uint16_t length = option != 0 ? 32 : 24;
     Ipv6Header h;
-    h.payload_length = 32;
+    h.payload_length = length;
     h.next_header = icmpv6_protocol;
     h.hop_limit = ndp_hop_limit;
     h.source = source;
     h.destination = destination;
     static_cast<void>(h.encode(out));
-    MutableBytes icmp = out.subspan(40, 32);
+    MutableBytes icmp = out.subspan(40, length);
     icmp[0] = type;
     icmp[1] = 0;
     store_be16(icmp, 2, 0);
     store_be32(icmp, 4, flags);
     copy_bytes(icmp, 8, target.span());
-    icmp[24] = option;
-    icmp[25] = 1; // 8 bytes
-    copy_bytes(icmp, 26, mac.span());
-    const std::uint32_t pseudo = pseudo_header_sum(source, destination, 32, icmpv6_protocol);
+    if (option != 0) {
+        icmp[24] = option;
+        icmp[25] = 1; // 8 bytes
+        copy_bytes(icmp, 26, mac.span());
+    }
+    const std::uint32_t pseudo = pseudo_header_sum(source, destination, length, icmpv6_protocol);
     store_be16(icmp, 2, static_cast<std::uint16_t>(~internet_sum(Bytes(icmp), pseudo)));
 }
 
@@ -215,6 +219,38 @@ constexpr result<std::size_t> neighbor_solicitation(const IpAddress& ours, const
     detail::write_ndp_message(out, ours, solicited_node(target), ndp_neighbor_solicitation, 0, // (reserved)
                               target, ndp_option_source_link_layer, our_mac);
     return ndp_solicitation_length;
+}
+
+// RFC 4862 §5.4.2: the probe of duplicate address detection for
+// `tentative` (an address we mean to use), written as a whole IPv6 datagram
+// (64 bytes): a solicitation from :: to the address's solicited-node group,
+// without a source link-layer option (§7.1.1 forbids one from ::). An
+// advertisement for `tentative`, or another node's probe for it, then
+// means the address is taken (§5.4.3, §5.4.4: is_duplicate_evidence()).
+// Errors: AddressFamilyMismatch, BufferTooSmall.
+constexpr result<std::size_t> duplicate_address_probe(const IpAddress& tentative, MutableBytes out) noexcept {
+    if (!tentative.is_v6()) return Error::AddressFamilyMismatch;
+    if (out.size() < ndp_probe_length) return Error::BufferTooSmall;
+    detail::write_ndp_message(out, ipv6_unspecified, solicited_node(tentative), ndp_neighbor_solicitation, 0, tentative,
+                              0, MacAddress{});
+    return ndp_probe_length;
+}
+
+// RFC 4862 §5.4.3 and §5.4.4: a received datagram that shows `tentative`
+// is in use by another node: a valid advertisement for it, or another
+// node's duplicate address probe for it (a solicitation from :: for it;
+// `our_probe` is ours, looped back by a link that echoes multicast, which
+// is no evidence: RFC 7527 would tell them apart by a nonce, which this
+// probe does not carry, so every identical probe counts as ours).
+[[nodiscard]] constexpr bool is_duplicate_evidence(Bytes datagram, const IpAddress& tentative, Bytes our_probe) noexcept {
+    if (const result<NeighborAdvertisement> na = NeighborAdvertisement::decode(datagram)) return na->target == tentative;
+    const result<NeighborSolicitation> ns = NeighborSolicitation::decode(datagram);
+    if (!ns || ns->target != tentative || ns->source != ipv6_unspecified) return false;
+    if (datagram.size() != our_probe.size()) return true;
+    for (std::size_t i = 0; i < datagram.size(); ++i) {
+        if (datagram[i] != our_probe[i]) return true;
+    }
+    return false;
 }
 
 } // namespace synack
