@@ -3,6 +3,8 @@
 // verified and filled):
 //   SynToSynAck_Table     SYN -> half-open entry + SYN-ACK
 //   SynToSynAck_Cookie    SYN -> cookie SYN-ACK (cookies=always, no state)
+//   SynToSynAck_CookieInPlace  the same answered in place (on_segment with a
+//                         reply buffer: no transmit ring)
 //   CookieAckToAccepted   cookie ACK -> accept() (Negotiated record)
 //   FastOpenSynToAccepted SYN with a valid cookie + 100 bytes -> SYN-ACK
 //                         acknowledging the data + accept() with the data
@@ -129,6 +131,26 @@ void BM_Listener_SynToSynAck_Cookie(benchmark::State& state) {
     counters(state, l);
 }
 BENCHMARK(BM_Listener_SynToSynAck_Cookie);
+
+void BM_Listener_SynToSynAck_CookieInPlace(benchmark::State& state) {
+    Context ctx{Config{}, secrets()};
+    ctx.config.syncookies = SynCookies::Always;
+    const std::vector<Seg> in = syns();
+    Listener l(ctx, Endpoint{server_ip, server_port});
+    std::array<std::uint8_t, Listener::max_segment_size()> out{};
+    std::size_t i = 0;
+    std::size_t unanswered = 0;
+    for (auto _ : state) {
+        const std::size_t k = i++ & (flows - 1);
+        const result<TcpView> v = TcpView::parse(in[k].b); // (parsed as the other benchmarks' on_segment() does)
+        const Received r = l.on_segment(in[k].src, server_ip, *v, now, out);
+        if (r.reply == 0) ++unanswered;
+        benchmark::DoNotOptimize(out);
+    }
+    if (unanswered != 0) state.SkipWithError("a SYN was not answered in place");
+    counters(state, l);
+}
+BENCHMARK(BM_Listener_SynToSynAck_CookieInPlace);
 
 void BM_Listener_CookieAckToAccepted(benchmark::State& state) {
     Context ctx{Config{}, secrets()};
