@@ -37,7 +37,11 @@
 //     detect_duplicates());
 //   - with a fanout group (PACKET_FANOUT_HASH), several devices on one
 //     interface share its traffic by flow hash, one per thread: the
-//     counterpart of a multi-queue TUN (open_fanout()).
+//     counterpart of a multi-queue TUN (open_fanout()). Each member keeps
+//     its own neighbours (no lock between threads), and the kernel hands an
+//     ARP or NDP answer to one member only: give the members of a group no
+//     subnet and no gateway (they then answer whoever spoke, as a server
+//     does), or a member may wait for its next hop's own frames.
 // Its own transmissions are not read back (PACKET_IGNORE_OUTGOING, Linux
 // 4.20+). A TCP segment that a local sender handed over with its checksum
 // left to the hardware (CHECKSUM_PARTIAL: a veth peer, a host with TX
