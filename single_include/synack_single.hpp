@@ -7061,13 +7061,15 @@ static_assert(sizeof(Listener::HalfOpen) <= 64, "a half-open entry must fit in 6
 // (amalgamated) #include "synack/wire/address.hpp"
 // (amalgamated) #include "synack/wire/checksum.hpp"
 // (amalgamated) #include "synack/wire/martian.hpp"
+// (amalgamated) #include "synack/wire/packet.hpp"
+// (amalgamated) #include "synack/wire/tcp.hpp"
 
+// The flow table's probe (lookup()): SSE2 where the target has it, unless
+// SYNACK_NO_SIMD asks for the portable loop.
 #if defined(__SSE2__) && !defined(SYNACK_NO_SIMD)
 #define SYNACK_SSE2_PROBE 1
 #include <emmintrin.h>
 #endif
-// (amalgamated) #include "synack/wire/packet.hpp"
-// (amalgamated) #include "synack/wire/tcp.hpp"
 
 namespace synack {
 
@@ -7639,7 +7641,7 @@ class TcpEndpoint {
     // entries before the first empty one has a random length, and a branch
     // on each mispredicts more as the table fills (bench_endpoint,
     // Endpoint_SynCookie/100000 against /0: 1.17x with a branch per entry,
-    // 1.07x with windows).
+    // 1.06x with windows).
     static constexpr std::uint32_t probe_window = 4;
     [[nodiscard]] std::uint32_t lookup(std::uint64_t hash, const FourTuple& t) const noexcept {
         const auto tag = static_cast<std::uint32_t>(hash >> 32U);
