@@ -218,19 +218,15 @@ class PacketDevice final : public Device {
     // answered and nothing resolves from it, and the call fails (EADDRINUSE).
     // Call it before the device serves: frames read meanwhile are dropped.
     OsStatus detect_duplicates(Duration wait = Duration::seconds(1)) {
-        std::vector<std::vector<std::uint8_t>> probes;
-        for (const LocalAddress& l : ours_) {
-            std::vector<std::uint8_t> f(ethernet_header_length + ndp_probe_length);
-            if (!l.address.is_v6() ||
-                !duplicate_address_probe(l.address, MutableBytes(f.data() + ethernet_header_length, ndp_probe_length))) {
-                probes.emplace_back();
-                continue;
+        using Probe = std::array<std::uint8_t, ndp_probe_length>;
+        std::vector<Probe> probes(ours_.size());  // (all zero: no probe, for an IPv4 address)
+        for (std::size_t i = 0; i < ours_.size(); ++i) {
+            const IpAddress& a = ours_[i].address;
+            if (!a.is_v6() || !duplicate_address_probe(a, MutableBytes(probes[i].data(), probes[i].size()))) continue;
+            if (!send_frame(ipv6_multicast_mac(solicited_node(a)), ethertype_ipv6, Bytes(probes[i].data(), probes[i].size()))) {
+                return OsStatus::fail("send duplicate address probe");
             }
-            static_cast<void>(encode_ethernet_header(ipv6_multicast_mac(solicited_node(l.address)), mac_, ethertype_ipv6,
-                                                     MutableBytes(f.data(), f.size())));
-            if (::send(fd_, f.data(), f.size(), 0) < 0) return OsStatus::fail("send duplicate address probe");
             ++stats_.dad_probes;
-            probes.push_back(std::move(f));
         }
         std::vector<bool> taken(ours_.size(), false);
         const Time end = monotonic_now() + wait;
@@ -246,8 +242,8 @@ class PacketDevice final : public Device {
                 const result<EthernetView> eth = EthernetView::parse(f);
                 if (!eth || eth->ether_type() != ethertype_ipv6) continue;
                 for (std::size_t i = 0; i < ours_.size(); ++i) {
-                    if (probes[i].empty()) continue;
-                    const Bytes probe(probes[i].data() + ethernet_header_length, ndp_probe_length);
+                    if (!ours_[i].address.is_v6()) continue;
+                    const Bytes probe(probes[i].data(), probes[i].size());
                     if (is_duplicate_evidence(eth->payload(), ours_[i].address, probe)) taken[i] = true;
                 }
             }
@@ -459,7 +455,7 @@ class PacketDevice final : public Device {
     void answer_arp(Bytes payload) noexcept {
         const result<ArpPacket> req = ArpPacket::decode(payload);
         if (req) {
-            const bool known = knows(req->sender_ip) || resolving(req->sender_ip);
+            const bool known = cares_about(req->sender_ip);
             for (const LocalAddress& l : ours_) {
                 if (arp_teaches(*req, known, l.address)) {
                     remember(req->sender_ip, req->sender_mac);
@@ -470,10 +466,7 @@ class PacketDevice final : public Device {
                 const IpAddress& a = l.address;
                 const Optional<ArpPacket> rep = arp_answer(*req, mac_, a);
                 if (!rep) continue;
-                std::array<std::uint8_t, ethernet_header_length + arp_length> f{};
-                static_cast<void>(encode_ethernet_header(rep->target_mac, mac_, ethertype_arp, MutableBytes(f.data(), f.size())));
-                static_cast<void>(rep->encode(MutableBytes(f.data() + ethernet_header_length, arp_length)));
-                if (::send(fd_, f.data(), f.size(), MSG_DONTWAIT) >= 0) ++stats_.arp_replies;
+                if (send_arp(*rep, rep->target_mac)) ++stats_.arp_replies;
                 return;
             }
         }
@@ -488,17 +481,15 @@ class PacketDevice final : public Device {
         if (ns) {
             for (const LocalAddress& l : ours_) {
                 const IpAddress& a = l.address;
-                std::array<std::uint8_t, ethernet_header_length + ndp_advertisement_length> f{};
-                const MutableBytes ip(f.data() + ethernet_header_length, ndp_advertisement_length);
-                if (!neighbor_advertisement(*ns, a, mac_, ip)) continue;
+                std::array<std::uint8_t, ndp_advertisement_length> na{};
+                if (!neighbor_advertisement(*ns, a, mac_, MutableBytes(na.data(), na.size()))) continue;
                 // RFC 4861 §7.2.4: unicast to the solicitor's link-layer
                 // address (its option, else the frame's), or to all nodes.
                 const IpAddress to = advertisement_destination(*ns);
                 const bool group = to.bytes[0] == 0xff;
                 const MacAddress dst = group ? ipv6_multicast_mac(to) : ns->source_link_layer.value_or(from);
-                static_cast<void>(encode_ethernet_header(dst, mac_, ethertype_ipv6, MutableBytes(f.data(), f.size())));
                 if (!group) remember(ns->source, dst);
-                if (::send(fd_, f.data(), f.size(), MSG_DONTWAIT) >= 0) ++stats_.ndp_replies;
+                if (send_frame(dst, ethertype_ipv6, Bytes(na.data(), na.size()))) ++stats_.ndp_replies;
                 return true;
             }
         }
@@ -512,8 +503,7 @@ class PacketDevice final : public Device {
     bool learn_advertisement(Bytes datagram) noexcept {
         const result<NeighborAdvertisement> na = NeighborAdvertisement::decode(datagram);
         if (!na && na.error() != Error::NdpInvalid) return false;
-        if (na && na->target_link_layer && !na->target_link_layer->is_group() &&
-            (knows(na->target) || resolving(na->target))) {
+        if (na && na->target_link_layer && !na->target_link_layer->is_group() && cares_about(na->target)) {
             remember(na->target, *na->target_link_layer);
         } else {
             ++stats_.ndp_ignored;
@@ -522,7 +512,24 @@ class PacketDevice final : public Device {
     }
 
     static std::uint16_t ether_type_of(Bytes datagram) noexcept {
-        return !datagram.empty() && (datagram[0] >> 4U) == 6 ? ethertype_ipv6 : ethertype_ipv4;
+        return is_ipv6_datagram(datagram) ? ethertype_ipv6 : ethertype_ipv4;
+    }
+
+    // One frame, the Ethernet header written here and `payload` behind it
+    // (gathered, not copied): false if the socket took none.
+    bool send_frame(const MacAddress& to, std::uint16_t type, Bytes payload) noexcept {
+        std::array<std::uint8_t, ethernet_header_length> eh{};
+        static_cast<void>(encode_ethernet_header(to, mac_, type, MutableBytes(eh.data(), eh.size())));
+        std::array<iovec, 2> iov{{{eh.data(), eh.size()}, {const_cast<std::uint8_t*>(payload.data()), payload.size()}}}; // NOLINT: only read
+        msghdr m{};
+        m.msg_iov = iov.data();
+        m.msg_iovlen = iov.size();
+        return ::sendmsg(fd_, &m, MSG_DONTWAIT) >= 0;
+    }
+    bool send_arp(const ArpPacket& p, const MacAddress& to) noexcept {
+        std::array<std::uint8_t, arp_length> b{};
+        static_cast<void>(p.encode(MutableBytes(b.data(), b.size())));
+        return send_frame(to, ethertype_arp, Bytes(b.data(), b.size()));
     }
     [[nodiscard]] const IpAddress* our_address(IpFamily f) const noexcept {
         for (const LocalAddress& l : ours_) {
@@ -541,21 +548,19 @@ class PacketDevice final : public Device {
         const Neighbour& n = neigh_[slot_of(a)];
         return n.used && n.address == a ? &n : nullptr;
     }
-    [[nodiscard]] bool knows(const IpAddress& a) const noexcept { return neighbour(a) != nullptr; }
-    [[nodiscard]] bool resolving(const IpAddress& a) const noexcept { return find_resolving(a) != nullptr; }
-    [[nodiscard]] Resolving* find_resolving(const IpAddress& a) noexcept {
-        if (resolving_count_ == 0) return nullptr; // (every received frame asks)
-        for (Resolving& r : resolving_) {
-            if (r.used && r.address == a) return &r;
-        }
-        return nullptr;
+    // A next hop whose answer is taken: one in the table, or being resolved.
+    [[nodiscard]] bool cares_about(const IpAddress& a) const noexcept {
+        return neighbour(a) != nullptr || find_resolving(a) != nullptr;
     }
     [[nodiscard]] const Resolving* find_resolving(const IpAddress& a) const noexcept {
-        if (resolving_count_ == 0) return nullptr;
+        if (resolving_count_ == 0) return nullptr; // (every received frame asks)
         for (const Resolving& r : resolving_) {
             if (r.used && r.address == a) return &r;
         }
         return nullptr;
+    }
+    [[nodiscard]] Resolving* find_resolving(const IpAddress& a) noexcept {
+        return const_cast<Resolving*>(static_cast<const PacketDevice*>(this)->find_resolving(a)); // NOLINT: ours
     }
 
     // Where `datagram` goes (see Route).
@@ -626,19 +631,14 @@ class PacketDevice final : public Device {
         if (from == nullptr) return;
         if (hop.is_v4()) {
             const Optional<ArpPacket> req = arp_request_for(hop, mac_, *from);
-            if (!req) return;
-            std::array<std::uint8_t, ethernet_header_length + arp_length> f{};
-            static_cast<void>(encode_ethernet_header(MacAddress::broadcast(), mac_, ethertype_arp, MutableBytes(f.data(), f.size())));
-            static_cast<void>(req->encode(MutableBytes(f.data() + ethernet_header_length, arp_length)));
-            if (::send(fd_, f.data(), f.size(), MSG_DONTWAIT) >= 0) ++stats_.arp_requests;
+            if (req && send_arp(*req, MacAddress::broadcast())) ++stats_.arp_requests;
             return;
         }
-        std::array<std::uint8_t, ethernet_header_length + ndp_solicitation_length> f{};
-        const MutableBytes ip(f.data() + ethernet_header_length, ndp_solicitation_length);
-        if (!neighbor_solicitation(*from, mac_, hop, ip)) return;
-        static_cast<void>(encode_ethernet_header(ipv6_multicast_mac(solicited_node(hop)), mac_, ethertype_ipv6,
-                                                 MutableBytes(f.data(), f.size())));
-        if (::send(fd_, f.data(), f.size(), MSG_DONTWAIT) >= 0) ++stats_.ndp_solicitations;
+        std::array<std::uint8_t, ndp_solicitation_length> ns{};
+        if (!neighbor_solicitation(*from, mac_, hop, MutableBytes(ns.data(), ns.size()))) return;
+        if (send_frame(ipv6_multicast_mac(solicited_node(hop)), ethertype_ipv6, Bytes(ns.data(), ns.size()))) {
+            ++stats_.ndp_solicitations;
+        }
     }
 
     // Next hops unanswered after max_requests requests and a retrans_time
@@ -669,13 +669,7 @@ class PacketDevice final : public Device {
             Held& h = held_[k];
             if (h.length == 0 || h.next_hop != hop) continue;
             const Bytes d(hold_.data() + k * hold_bytes, h.length);
-            std::array<std::uint8_t, ethernet_header_length> eh{};
-            static_cast<void>(encode_ethernet_header(mac, mac_, ether_type_of(d), MutableBytes(eh.data(), eh.size())));
-            std::array<iovec, 2> iov{{{eh.data(), eh.size()}, {const_cast<std::uint8_t*>(d.data()), d.size()}}}; // NOLINT: only read
-            msghdr m{};
-            m.msg_iov = iov.data();
-            m.msg_iovlen = iov.size();
-            static_cast<void>(::sendmsg(fd_, &m, MSG_DONTWAIT));
+            static_cast<void>(send_frame(mac, ether_type_of(d), d));
             h.length = 0;
         }
     }
@@ -683,7 +677,7 @@ class PacketDevice final : public Device {
     // An IP datagram's source or destination address (wire/ipv4.hpp,
     // wire/ipv6.hpp), if it frames as one.
     static bool address_of(Bytes d, bool destination, IpAddress& a) noexcept {
-        if (!d.empty() && (d[0] >> 4U) == 6) {
+        if (is_ipv6_datagram(d)) {
             const result<Ipv6View> v = Ipv6View::parse(d);
             if (v) a = destination ? v->destination() : v->source();
             return v.ok();

@@ -29,6 +29,10 @@ struct IpPacket {
     Bytes tcp{};                        // the TCP segment (header + payload), trimmed to the IP length
 };
 
+// Whether a datagram is IPv6, by the version in its first four bits;
+// anything else is read as IPv4 (whose parser then checks the version).
+[[nodiscard]] constexpr bool is_ipv6_datagram(Bytes data) noexcept { return !data.empty() && (data[0] >> 4U) == 6; }
+
 // Dispatches on the version nibble: 6 is IPv6, anything else goes through the
 // IPv4 parser (so an empty buffer is Ipv4Truncated at 0 and an unknown
 // version Ipv4BadVersion at 0). On top of the view's framing errors:
@@ -45,7 +49,7 @@ struct IpPacket {
 // success; `out` is meaningful only then): what a packet path uses, since
 // nothing is copied. The form below returns a result<IpPacket>.
 constexpr Failure parse_ip_packet(Bytes data, IpPacket& out, bool verify_ipv4_checksum = true) noexcept {
-    if (!data.empty() && (data[0] >> 4U) == 6) {
+    if (is_ipv6_datagram(data)) {
         const auto v6 = Ipv6View::parse(data);
         if (!v6) return v6.failure();
         const auto up = find_upper_layer(v6.value());
