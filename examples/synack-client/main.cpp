@@ -218,14 +218,7 @@ int main(int argc, char** argv) {
         if (ladders) std::printf("\n%s", l.c_str());
     }
     if (!packet_if.empty()) {
-        const PacketDeviceStats& ps = packet.stats();
-        std::printf("PACKET arp_requests=%llu ndp_solicitations=%llu resolved=%llu held=%llu unresolved_drops=%llu "
-                    "arp_replies=%llu ndp_replies=%llu no_neighbour=%llu dad_probes=%llu\n",
-                    static_cast<unsigned long long>(ps.arp_requests), static_cast<unsigned long long>(ps.ndp_solicitations),
-                    static_cast<unsigned long long>(ps.resolved), static_cast<unsigned long long>(ps.held),
-                    static_cast<unsigned long long>(ps.unresolved_drops), static_cast<unsigned long long>(ps.arp_replies),
-                    static_cast<unsigned long long>(ps.ndp_replies), static_cast<unsigned long long>(ps.no_neighbour),
-                    static_cast<unsigned long long>(ps.dad_probes));
+        std::printf("PACKET %s\n", packet_stats_fields(packet.stats()).c_str());
     }
     std::printf("OUTCOME %s\n", outcome.c_str());
     return outcome == expect ? 0 : 3;

@@ -380,16 +380,10 @@ int main(int argc, char** argv) {
                     static_cast<unsigned long long>(e.stats().datagrams_in));
     }
     for (std::size_t i = 0; i < packet.size(); ++i) {
-        const PacketDeviceStats& ps = packet[i].stats();
         std::uint64_t kernel_drops = 0;
         static_cast<void>(packet[i].take_kernel_drops(kernel_drops));
-        std::printf("PACKET %zu arp_replies=%llu arp_ignored=%llu ndp_replies=%llu ndp_ignored=%llu other_frames=%llu "
-                    "truncated=%llu no_neighbour=%llu checksums_filled=%llu kernel_drops=%llu dad_probes=%llu\n", i,
-                    static_cast<unsigned long long>(ps.arp_replies), static_cast<unsigned long long>(ps.arp_ignored),
-                    static_cast<unsigned long long>(ps.ndp_replies), static_cast<unsigned long long>(ps.ndp_ignored),
-                    static_cast<unsigned long long>(ps.other_frames), static_cast<unsigned long long>(ps.truncated),
-                    static_cast<unsigned long long>(ps.no_neighbour), static_cast<unsigned long long>(ps.checksums_filled),
-                    static_cast<unsigned long long>(kernel_drops), static_cast<unsigned long long>(ps.dad_probes));
+        std::printf("PACKET %zu %s kernel_drops=%llu\n", i, packet_stats_fields(packet[i].stats()).c_str(),
+                    static_cast<unsigned long long>(kernel_drops));
     }
     std::printf("MEMORY endpoint_bytes=%zu max_flows=%u queues=%zu rss_kib=%ld\n", memory, limits.max_flows,
                 shards.size(), resident_kib());

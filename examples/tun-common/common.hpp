@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "synack/driver/driver.hpp"
+#include "synack/driver/packet.hpp"
 #include "synack/driver/sharded.hpp"
 #include "synack/driver/ladder.hpp"
 #include "synack/wire/format.hpp"
@@ -153,6 +154,22 @@ inline long resident_kib() {
     const int n = std::fscanf(f, "%ld %ld", &pages, &rss);
     std::fclose(f);
     return n == 2 ? rss * (sysconf(_SC_PAGESIZE) / 1024) : 0;
+}
+
+// An AF_PACKET device's counters as "name=value ..." (the PACKET lines of
+// synack-server and synack-client: the tests read them by name, and
+// flows100k.sh reads arp_replies first).
+inline std::string packet_stats_fields(const PacketDeviceStats& s) {
+    const auto u = [](std::uint64_t v) { return static_cast<unsigned long long>(v); };
+    char b[640];
+    std::snprintf(b, sizeof b,
+                  "arp_replies=%llu arp_ignored=%llu ndp_replies=%llu ndp_ignored=%llu other_frames=%llu truncated=%llu "
+                  "no_neighbour=%llu checksums_filled=%llu arp_requests=%llu ndp_solicitations=%llu resolved=%llu "
+                  "held=%llu unresolved_drops=%llu dad_probes=%llu dad_duplicates=%llu",
+                  u(s.arp_replies), u(s.arp_ignored), u(s.ndp_replies), u(s.ndp_ignored), u(s.other_frames),
+                  u(s.truncated), u(s.no_neighbour), u(s.checksums_filled), u(s.arp_requests), u(s.ndp_solicitations),
+                  u(s.resolved), u(s.held), u(s.unresolved_drops), u(s.dad_probes), u(s.dad_duplicates));
+    return b;
 }
 
 } // namespace tun_example
