@@ -202,7 +202,7 @@ class Listener {
     Received on_segment(const IpAddress& src, const IpAddress& dst, const TcpView& seg, Time now) noexcept {
         ++stats_.segments_in;
         if (config_error_ != Error::None) return {config_error_};
-        if (dst != local_.address || seg.destination_port() != local_.port || src.family != dst.family) {
+        if (!addressed_here(src, dst, seg)) {
             ++stats_.not_ours;
             return {Error::NotFound};
         }
@@ -217,10 +217,8 @@ class Listener {
     // What a driver uses to answer a batch without queueing (TcpEndpoint).
     Received on_segment(const IpAddress& src, const IpAddress& dst, const TcpView& seg, Time now,
                         MutableBytes reply) noexcept {
-        if (reply.size() < max_segment_size()) return on_segment(src, dst, seg, now);
-        reply_state_ = ReplyOpen;
-        Received r = on_segment(src, dst, seg, now);
-        return replied(r, reply);
+        if (!addressed_here(src, dst, seg)) return on_segment(src, dst, seg, now); // (counted and refused there)
+        return on_routed(src, seg, now, reply);
     }
 
     // ---- timers (Linux reqsk_timer_handler()) ----
@@ -525,6 +523,11 @@ class Listener {
         reply_state_ = ReplyOpen;
         Received r = on_ours(src, seg, now);
         return replied(r, reply);
+    }
+
+    // A segment to our endpoint from an address of its family.
+    [[nodiscard]] bool addressed_here(const IpAddress& src, const IpAddress& dst, const TcpView& seg) const noexcept {
+        return dst == local_.address && seg.destination_port() == local_.port && src.family == dst.family;
     }
 
     // on_segment() past its address checks.
