@@ -701,8 +701,12 @@ class Connection {
     }
 
     [[nodiscard]] constexpr std::uint16_t window_field(bool syn) const noexcept {
-        // RFC 7323 §2.2: the window in a SYN or SYN-ACK is never scaled.
-        if (syn) return negotiate::syn_window(advertised_window());
+        // RFC 7323 §2.2: the window in a SYN or SYN-ACK is never scaled. It
+        // is the flow's receive space as first offered, whatever is buffered:
+        // Linux tcp_make_synack() sends min(req->rsk_rcv_wnd, 65535), so a
+        // Fast Open child's retransmitted SYN-ACK is not narrowed by its
+        // SYN's data (tests/scenarios/listener-rebuilt-keeps-child.pkt).
+        if (syn) return negotiate::syn_window(rcv_space());
         return static_cast<std::uint16_t>(receive_window() >> (flag(WsOk) ? rcv_wscale_ : 0U));
     }
 

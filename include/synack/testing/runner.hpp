@@ -680,14 +680,19 @@ class Runner {
     }
 
     // Moves the Listener's completed connections to the socket's queue of
-    // children (each continues as a Connection with the Listener's Context).
+    // children. Each continues as a Connection with its own copy of the
+    // Listener's Context, as a Linux child socket inherits its listener's
+    // settings when it is created: a later listen() or setsockopt() that
+    // rebuilds the Listener (make_listener()) then neither changes nor frees
+    // what a child uses.
     void drain_accepts(Sock& l) {
         if (!l.listener) return;
         while (Optional<Accepted> a = l.listener->accept()) {
             Sock* c = new_sock();
             c->parent = &l;
             c->tuple = a->negotiated.flow;
-            c->conn = std::make_unique<Connection>(a->connection(*l.ctx));
+            c->ctx = std::make_unique<Context>(*l.ctx);
+            c->conn = std::make_unique<Connection>(a->connection(*c->ctx));
             c->cs = a->state == State::Established ? Sock::Cs::Connected : Sock::Cs::Connecting;
             c->readable = a->negotiated.tfo_data;
             c->received = a->negotiated.tfo_data;
@@ -1562,9 +1567,18 @@ class Runner {
                 return true;
             }
             if (!k->bound_port) k->bound_port = next_local_port_++;
+            // listen() on a listening socket: Linux inet_listen() only sets
+            // the new backlog; the Listener is rebuilt with it, which an
+            // empty one allows. The socket under test stays (packetdrill's
+            // does too): a child accepted before goes on being it.
+            const bool again = k->listener != nullptr;
+            if (again && (k->listener->half_open() != 0 || k->listener->accept_queue_length() != 0))
+                return skip(e.pos, "listen() again on a busy listener is not modelled");
             make_listener(*k, backlog);
-            under_test_ = k;
-            child_.reset();
+            if (!again) {
+                under_test_ = k;
+                child_.reset();
+            }
             r.ret = 0;
             return true;
         }
