@@ -752,6 +752,13 @@ class Runner {
             l->listener->set_held(static_cast<std::uint32_t>(l->ready.size()));
             const Received r = l->listener->on_segment(t.remote.address, t.local.address, b, now_);
             trace(std::string("-> listener: ") + (r.error == Error::None ? "ok" : to_string(r.error)));
+            // The Listener leaves the payload and the FIN of the ACK that
+            // completed a flow to the child, as Linux's child socket takes
+            // them (tcp_child_process()); TcpEndpoint::on_packet() does the same.
+            if (v && (!r.payload.empty() || v->flags().fin()) && l->listener->accept_queue_length() != 0) {
+                drain_accepts(*l);
+                if (Sock* s = conn_for(t)) deliver_to(*s, t, b);
+            }
             return;
         }
         // Closed port (Linux tcp_v4_send_reset()).
