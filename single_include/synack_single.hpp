@@ -3988,9 +3988,11 @@ inline constexpr Duration paws_idle_limit = Duration::seconds(2147); // Linux TC
 // updated; from paws_idle_limit on it is no longer valid (§5.5: the peer's
 // clock may have wrapped its sign bit), so the segment is accepted. A
 // TS.Recent of 0 is ignored, as Linux does (some stacks send TSval 0 in
-// their SYN).
-[[nodiscard]] constexpr bool paws_ok(std::uint32_t ts_recent, std::uint32_t tsval, Duration idle) noexcept {
-    if (static_cast<std::int32_t>(ts_recent - tsval) <= paws_window) return true;
+// their SYN). `window`: how far TSval may lag (TCP_PAWS_WINDOW; a
+// TIME-WAIT flow allows none, Linux tcp_timewait_state_process()).
+[[nodiscard]] constexpr bool paws_ok(std::uint32_t ts_recent, std::uint32_t tsval, Duration idle,
+                                     std::int32_t window = paws_window) noexcept {
+    if (static_cast<std::int32_t>(ts_recent - tsval) <= window) return true;
     if (idle >= paws_idle_limit) return true;
     return ts_recent == 0;
 }
@@ -4640,6 +4642,37 @@ class Connection {
         }
     }
 
+    // A SYN that opens a new incarnation of this flow from TIME-WAIT (RFC
+    // 1122 §4.2.2.13, and RFC 6191 with timestamps), as Linux
+    // tcp_timewait_state_process() takes it: a SYN without ACK or RST whose
+    // checksum holds, that PAWS does not reject (TSval not behind TS.Recent
+    // at all), and that is no old duplicate: SEG.SEQ after RCV.NXT, or a
+    // TSval newer than TS.Recent. Then this flow ends (CLOSED, as at the end
+    // of 2 MSL) and the ISS the new incarnation must use is returned: SND.NXT
+    // + 65537, above every sequence number of this one (Linux: tw_snd_nxt +
+    // 65535 + 2, and never 0). The caller hands the SYN to its Listener with
+    // that ISS (Listener::on_reopening_syn()); Linux does so only when one
+    // listens, else the SYN is answered as in TIME-WAIT (on_segment()), so
+    // call this only with a Listener to hand it to. nullopt: not such a SYN,
+    // nothing changed.
+    constexpr Optional<SeqNum> reopen_from_time_wait(const IpAddress& src, const IpAddress& dst, const TcpView& seg,
+                                                     Time now) noexcept {
+        const TcpFlags f = seg.flags();
+        if (state_ != State::TimeWait || !f.syn() || f.ack() || f.rst()) return nullopt;
+        if (src != tuple_.remote.address || dst != tuple_.local.address || seg.source_port() != tuple_.remote.port ||
+            seg.destination_port() != tuple_.local.port || !verify_tcp_checksum(src, dst, seg.bytes())) {
+            return nullopt;
+        }
+        const OptionValues o = OptionValues::decode(seg.option_bytes());
+        const bool ts = flag(TsOk) && o.timestamps;
+        if (ts && !negotiate::paws_ok(ts_recent_, o.timestamps->value, ts_idle(now), 0)) return nullopt;
+        const bool newer_ts = ts && static_cast<std::int32_t>(ts_recent_ - o.timestamps->value) < 0;
+        if (!(seg.seq() > rcv_nxt_) && !newer_ts) return nullopt;
+        const SeqNum iss = snd_nxt_ + 65537U;
+        enter_closed(EventKind::Closed);
+        return iss.raw() == 0 ? SeqNum(1) : iss;
+    }
+
     // ---- timers ----
 
     // Time::never() (what next_deadline() returns with no timer) fires
@@ -5287,11 +5320,13 @@ class Connection {
 
     [[nodiscard]] constexpr bool paws_ok(const OptionValues& o, Time now) const noexcept {
         if (!flag(TsOk) || !o.timestamps) return true;
-        // Seconds since TS.Recent was taken, as Linux's ts_recent_stamp; a
-        // clock that stepped back counts none.
+        return negotiate::paws_ok(ts_recent_, o.timestamps->value, ts_idle(now));
+    }
+    // Seconds since TS.Recent was taken, as Linux's ts_recent_stamp; a
+    // clock that stepped back counts none.
+    [[nodiscard]] constexpr Duration ts_idle(Time now) const noexcept {
         const std::int32_t idle_s = flag(TsStamped) ? static_cast<std::int32_t>(seconds_of(now) - ts_recent_sec_) : 0;
-        const Duration idle = Duration::seconds(idle_s > 0 ? idle_s : 0);
-        return negotiate::paws_ok(ts_recent_, o.timestamps->value, idle);
+        return Duration::seconds(idle_s > 0 ? idle_s : 0);
     }
 
     // RFC 7323 §5.3 PAWS, which Linux applies first (tcp_validate_incoming()):
@@ -6134,6 +6169,21 @@ class Listener {
         return on_routed(src, seg, now, reply);
     }
 
+    // A SYN that reopened a flow from TIME-WAIT
+    // (Connection::reopen_from_time_wait() gave `iss`): taken as any SYN,
+    // except that the request's ISS is `iss` and no cookie is sent for it
+    // while the table has room (Linux tcp_v4_rcv(), TCP_TW_SYN, hands the
+    // SYN to the listener with tcp_tw_isn, and tcp_conn_request() then
+    // neither draws an ISN nor wants a cookie; with the table full a cookie
+    // answers, as for any SYN: the table is fixed here, Linux's grows).
+    Received on_reopening_syn(const IpAddress& src, const IpAddress& dst, const TcpView& seg, SeqNum iss, Time now,
+                              MutableBytes reply = {}) noexcept {
+        reopen_iss_ = iss;
+        const Received r = on_segment(src, dst, seg, now, reply);
+        reopen_iss_ = nullopt;
+        return r;
+    }
+
     // ---- timers (Linux reqsk_timer_handler()) ----
 
     void on_timer(Time now) noexcept {
@@ -6697,7 +6747,7 @@ class Listener {
         }
         const OptionValues o = OptionValues::decode(seg.option_bytes());
         const bool table_full = used_ >= capacity_;
-        if (cfg().syncookies == SynCookies::Always || table_full) {
+        if ((cfg().syncookies == SynCookies::Always && !reopen_iss_) || table_full) {
             if (cfg().syncookies == SynCookies::Off) {
                 ++stats_.table_full_drops;
                 return {};
@@ -6716,7 +6766,7 @@ class Listener {
         HalfOpen& e = entries_[i];
         const negotiate::Agreement a = negotiate::agree(cfg(), o, seg.flags(), local_.address.is_v4(), false);
         e.irs = seg.seq().raw();
-        e.iss = initial_sequence_number(ctx_->secrets.isn_key, FourTuple{local_, remote}, now);
+        e.iss = reopen_iss_ ? reopen_iss_->raw() : initial_sequence_number(ctx_->secrets.isn_key, FourTuple{local_, remote}, now);
         e.mss = a.mss;
         e.window = seg.window();
         if (a.wscale) {
@@ -6996,6 +7046,7 @@ class Listener {
     enum : std::uint8_t { ReplyOff, ReplyOpen, ReplyTaken };
     std::uint8_t reply_state_ = ReplyOff; // on_segment() with a reply buffer: see push_tx()
     TxRecord reply_{};
+    Optional<SeqNum> reopen_iss_; // on_reopening_syn(): the ISS its SYN's request takes
     bool cookie_sent_ = false;
     Error config_error_ = Error::None;
     Time last_cookie_{};
@@ -7123,6 +7174,7 @@ struct EndpointStats {
     std::uint64_t per_source_refused = 0;   // the same, over max_per_source
     std::uint64_t idle_aborted = 0;         // flows aborted by the idle limit
     std::uint64_t reaped = 0;               // flows freed
+    std::uint64_t time_wait_reopened = 0;   // TIME-WAIT flows a new SYN reopened (Connection::reopen_from_time_wait())
     std::uint64_t datagrams_out = 0;
 
     [[nodiscard]] constexpr std::uint64_t martian_total() const noexcept {
@@ -7330,7 +7382,11 @@ class TcpEndpoint {
         }
         const FourTuple t{{p.destination, v->destination_port()}, {p.source, v->source_port()}};
         const std::uint64_t hash = flow_hash(t);
-        if (const std::uint32_t i = lookup(hash, t); i != none) {
+        std::uint32_t i = lookup(hash, t);
+        if (i != none && v->flags().syn() && slots_[i].conn.state() == State::TimeWait && reopen_time_wait(i, p, *v, now)) {
+            i = none; // the SYN goes to the Listener
+        }
+        if (i != none) {
             ++stats_.to_flows;
             const Received r = slots_[i].conn.on_segment(p.source, p.destination, *v, now);
             touch(i, now, r.error == Error::None);
@@ -7345,6 +7401,7 @@ class TcpEndpoint {
             const std::size_t hl = header_size(t.local.address);
             const Received r =
                 l->on_routed(p.source, *v, now, reply.size() >= reply_capacity ? reply.subspan(hl) : MutableBytes{});
+            l->reopen_iss_ = nullopt; // (set by reopen_time_wait() for this SYN, if it reopened a flow)
             Delivery d;
             if (r.reply != 0) d.reply = write_ip_header(reply, t, r.reply, 0);
             while (const Optional<Accepted> a = l->accept()) adopt(*a, now, d);
@@ -7352,10 +7409,10 @@ class TcpEndpoint {
             // taking it, and leaves a FIN there alone: the new Connection
             // takes both (as Linux's child socket, tcp_child_process()).
             if (d.accepted.valid() && (!r.payload.empty() || v->flags().fin())) {
-                if (const std::uint32_t i = lookup(hash, t); i != none) {
-                    const Received rc = slots_[i].conn.on_segment(p.source, p.destination, *v, now);
-                    touch(i, now, true);
-                    d.flow = handle(i);
+                if (const std::uint32_t c = lookup(hash, t); c != none) {
+                    const Received rc = slots_[c].conn.on_segment(p.source, p.destination, *v, now);
+                    touch(c, now, true);
+                    d.flow = handle(c);
                     d.payload = rc.payload;
                     d.syn_data = false;
                 }
@@ -7527,6 +7584,7 @@ class TcpEndpoint {
         Claimed = 8,             // the owner polled its Established
         PendingEstablished = 16, // accepted: Established not yet polled
         Accepted_ = 32,          // came from a Listener
+        Unlisted = 64,           // out of the flow table already (reopen_time_wait())
     };
 
     struct Slot {
@@ -7761,7 +7819,7 @@ class TcpEndpoint {
     // Unhashes and frees a slot (not in the dirty or event list).
     void free_slot(std::uint32_t i) noexcept {
         Slot& s = slots_[i];
-        table_erase(i);
+        if (!(s.flags & Unlisted)) table_erase(i);
         set_key(i, Time::never());
         if (s.source != none) release_source(s.source);
         s.source = none;
@@ -7771,6 +7829,27 @@ class TcpEndpoint {
         s.chain = free_;
         free_ = i;
         --used_;
+    }
+
+    // A SYN for flow i, in TIME-WAIT, that reopens it
+    // (Connection::reopen_from_time_wait()), which Linux lets happen only
+    // with a listener to take the SYN: the flow is over (its Closed event
+    // goes out as at the end of 2 MSL) and leaves the table now, so that
+    // this SYN and the new incarnation's segments reach the Listener, which
+    // is given the ISS to use for it (as Listener::on_reopening_syn() does;
+    // on_packet() clears it after the call). False: the flow answers the SYN.
+    [[gnu::noinline]] bool reopen_time_wait(std::uint32_t i, const IpPacket& p, const TcpView& v, Time now) noexcept {
+        Slot& s = slots_[i];
+        Listener* l = find_listener(s.conn.flow().local);
+        if (l == nullptr) return false;
+        const Optional<SeqNum> iss = s.conn.reopen_from_time_wait(p.source, p.destination, v, now);
+        if (!iss) return false;
+        table_erase(i);
+        s.flags |= Unlisted;
+        ++stats_.time_wait_reopened;
+        touch(i, now, false);
+        l->reopen_iss_ = iss;
+        return true;
     }
 
     void maybe_reap(std::uint32_t i) noexcept {

@@ -750,3 +750,65 @@ TEST_CASE("endpoint: 100,000 flows served in virtual time, memory constant, no a
     CHECK(client.memory_bytes() == client_memory);
     CHECK(server.next_deadline() == Time::never());
 }
+
+// RFC 1122 §4.2.2.13 / Linux tcp_timewait_state_process(): a new SYN for a
+// flow the server holds in TIME-WAIT (it closed first) opens the flow again
+// through the Listener, its ISS past everything the old one sent; an old
+// duplicate SYN is only acknowledged. (tests/scenarios/time-wait-syn-reopens
+// has the kernel's verdict on the same rule.)
+TEST_CASE("endpoint: a new SYN reopens a flow in TIME-WAIT, an old one does not") {
+    TcpEndpoint server(ctx(21), limits(8));
+    TcpEndpoint client(ctx(22, short_msl()), limits(8));
+    REQUIRE(server.listen(server_ep) == Error::None);
+    const FourTuple tuple{{client_ip, 40000}, server_ep};
+    const auto first = client.connect(tuple, at(1));
+    REQUIRE(first.ok());
+    Pair p(client, server);
+    p.client_closes_on_established = false;
+    p.pump(at(1));
+    REQUIRE(p.server_count(EventKind::Established) == 1);
+    const FlowHandle old = p.server_events.front().flow;
+    server.close(old, at(1.1)); // the server closes first
+    p.pump(at(1.1));
+    client.close(*first, at(1.2));
+    p.pump(at(1.2));
+    REQUIRE(server.connection(old) != nullptr);
+    REQUIRE(server.connection(old)->state() == State::TimeWait);
+    const SeqNum old_snd_nxt = server.connection(old)->snd_nxt();
+    const SeqNum old_rcv_nxt = server.connection(old)->rcv_nxt();
+    client.on_timer(at(1.3)); // the client's own short TIME-WAIT, if any, ends
+    p.pump(at(1.3));
+
+    // An old duplicate: a bare SYN below RCV.NXT, no timestamps. ACKed, no reopening.
+    const Packet dup = datagram(client_ip, 40000, server_ip, 8080, TcpFlag::Syn, (old_rcv_nxt - 2).raw());
+    server.on_datagram(dup, at(1.4));
+    const auto answers = drain(server, at(1.4));
+    REQUIRE(answers.size() == 1);
+    const IpPacket ack = parse_ip_packet(Bytes(answers[0].data(), answers[0].size())).value();
+    const TcpView av = TcpView::parse(ack.tcp).value();
+    CHECK(av.flags() == TcpFlags(TcpFlag::Ack));
+    CHECK(av.ack() == old_rcv_nxt);
+    CHECK(server.stats().time_wait_reopened == 0);
+    CHECK(server.connection(old)->state() == State::TimeWait);
+
+    // The client connects again on the same 4-tuple: a newer ISN and TSval.
+    const auto second = client.connect(tuple, at(2));
+    REQUIRE(second.ok());
+    p.server_events.clear();
+    p.pump(at(2));
+    CHECK(server.stats().time_wait_reopened == 1);
+    CHECK(server.stats().accepted == 2);
+    CHECK(client.connection(*second)->state() == State::Established);
+    REQUIRE(p.server_count(EventKind::Established) == 1);
+    const FlowHandle fresh = p.server_events.back().flow;
+    for (const auto& e : p.server_events) {
+        if (e.event.kind == EventKind::Established) {
+            REQUIRE(server.connection(e.flow) != nullptr);
+            CHECK(server.connection(e.flow)->iss() == old_snd_nxt + 65537U);
+        }
+    }
+    CHECK(p.server_count(EventKind::Closed) == 1); // the old incarnation's end
+    CHECK(server.connection(old) == nullptr);      // and reaped
+    CHECK(server.flows() == 1);
+    static_cast<void>(fresh);
+}

@@ -215,6 +215,32 @@ TEST_CASE("listener: retransmitted SYN gets the SYN-ACK again", "[listener]") {
     CHECK(l.next_deadline() == at(2.5));
 }
 
+// A SYN that reopened a flow from TIME-WAIT (Connection::
+// reopen_from_time_wait()): the request takes the ISS it is given, and no
+// cookie answers it even with cookies always on (Linux tcp_conn_request()
+// with tcp_tw_isn set); the next SYN is a SYN like any other again.
+TEST_CASE("listener: a SYN reopening TIME-WAIT takes the given ISS, without a cookie", "[listener]") {
+    Config scfg;
+    scfg.syncookies = SynCookies::Always;
+    Listener l(ctx(4, scfg), server_ep);
+    const auto syn = make(to_server(40000, 1000, 0, TcpFlag::Syn), client_ip, server_ip);
+    const TcpView v = TcpView::parse(Bytes(syn.data(), syn.size())).value();
+    const SeqNum iss(0x12345678U);
+    CHECK(l.on_reopening_syn(client_ip, server_ip, v, iss, at(0)).error == Error::None);
+    const auto sa = drain(l, at(0));
+    REQUIRE(sa.size() == 1);
+    CHECK(sa[0].header().seq == iss);
+    CHECK(sa[0].header().ack == SeqNum(1001));
+    CHECK(l.half_open() == 1); // a request, not a cookie
+    CHECK(l.stats().cookies_sent == 0);
+    inject(l, to_server(40001, 5000, 0, TcpFlag::Syn), at(0));
+    const auto other = drain(l, at(0));
+    REQUIRE(other.size() == 1);
+    CHECK(other[0].header().seq != iss);
+    CHECK(l.stats().cookies_sent == 1);
+    CHECK(l.half_open() == 1);
+}
+
 TEST_CASE("listener: LISTEN ignores RST and answers a stray ACK with <SEQ=SEG.ACK><RST>", "[listener]") {
     Listener l(ctx(5), server_ep);
     inject(l, to_server(40000, 5, 0, TcpFlag::Rst), at(0));

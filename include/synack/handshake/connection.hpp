@@ -376,6 +376,37 @@ class Connection {
         }
     }
 
+    // A SYN that opens a new incarnation of this flow from TIME-WAIT (RFC
+    // 1122 §4.2.2.13, and RFC 6191 with timestamps), as Linux
+    // tcp_timewait_state_process() takes it: a SYN without ACK or RST whose
+    // checksum holds, that PAWS does not reject (TSval not behind TS.Recent
+    // at all), and that is no old duplicate: SEG.SEQ after RCV.NXT, or a
+    // TSval newer than TS.Recent. Then this flow ends (CLOSED, as at the end
+    // of 2 MSL) and the ISS the new incarnation must use is returned: SND.NXT
+    // + 65537, above every sequence number of this one (Linux: tw_snd_nxt +
+    // 65535 + 2, and never 0). The caller hands the SYN to its Listener with
+    // that ISS (Listener::on_reopening_syn()); Linux does so only when one
+    // listens, else the SYN is answered as in TIME-WAIT (on_segment()), so
+    // call this only with a Listener to hand it to. nullopt: not such a SYN,
+    // nothing changed.
+    constexpr Optional<SeqNum> reopen_from_time_wait(const IpAddress& src, const IpAddress& dst, const TcpView& seg,
+                                                     Time now) noexcept {
+        const TcpFlags f = seg.flags();
+        if (state_ != State::TimeWait || !f.syn() || f.ack() || f.rst()) return nullopt;
+        if (src != tuple_.remote.address || dst != tuple_.local.address || seg.source_port() != tuple_.remote.port ||
+            seg.destination_port() != tuple_.local.port || !verify_tcp_checksum(src, dst, seg.bytes())) {
+            return nullopt;
+        }
+        const OptionValues o = OptionValues::decode(seg.option_bytes());
+        const bool ts = flag(TsOk) && o.timestamps;
+        if (ts && !negotiate::paws_ok(ts_recent_, o.timestamps->value, ts_idle(now), 0)) return nullopt;
+        const bool newer_ts = ts && static_cast<std::int32_t>(ts_recent_ - o.timestamps->value) < 0;
+        if (!(seg.seq() > rcv_nxt_) && !newer_ts) return nullopt;
+        const SeqNum iss = snd_nxt_ + 65537U;
+        enter_closed(EventKind::Closed);
+        return iss.raw() == 0 ? SeqNum(1) : iss;
+    }
+
     // ---- timers ----
 
     // Time::never() (what next_deadline() returns with no timer) fires
@@ -1023,11 +1054,13 @@ class Connection {
 
     [[nodiscard]] constexpr bool paws_ok(const OptionValues& o, Time now) const noexcept {
         if (!flag(TsOk) || !o.timestamps) return true;
-        // Seconds since TS.Recent was taken, as Linux's ts_recent_stamp; a
-        // clock that stepped back counts none.
+        return negotiate::paws_ok(ts_recent_, o.timestamps->value, ts_idle(now));
+    }
+    // Seconds since TS.Recent was taken, as Linux's ts_recent_stamp; a
+    // clock that stepped back counts none.
+    [[nodiscard]] constexpr Duration ts_idle(Time now) const noexcept {
         const std::int32_t idle_s = flag(TsStamped) ? static_cast<std::int32_t>(seconds_of(now) - ts_recent_sec_) : 0;
-        const Duration idle = Duration::seconds(idle_s > 0 ? idle_s : 0);
-        return negotiate::paws_ok(ts_recent_, o.timestamps->value, idle);
+        return Duration::seconds(idle_s > 0 ? idle_s : 0);
     }
 
     // RFC 7323 §5.3 PAWS, which Linux applies first (tcp_validate_incoming()):

@@ -113,6 +113,7 @@ struct EndpointStats {
     std::uint64_t per_source_refused = 0;   // the same, over max_per_source
     std::uint64_t idle_aborted = 0;         // flows aborted by the idle limit
     std::uint64_t reaped = 0;               // flows freed
+    std::uint64_t time_wait_reopened = 0;   // TIME-WAIT flows a new SYN reopened (Connection::reopen_from_time_wait())
     std::uint64_t datagrams_out = 0;
 
     [[nodiscard]] constexpr std::uint64_t martian_total() const noexcept {
@@ -320,7 +321,11 @@ class TcpEndpoint {
         }
         const FourTuple t{{p.destination, v->destination_port()}, {p.source, v->source_port()}};
         const std::uint64_t hash = flow_hash(t);
-        if (const std::uint32_t i = lookup(hash, t); i != none) {
+        std::uint32_t i = lookup(hash, t);
+        if (i != none && v->flags().syn() && slots_[i].conn.state() == State::TimeWait && reopen_time_wait(i, p, *v, now)) {
+            i = none; // the SYN goes to the Listener
+        }
+        if (i != none) {
             ++stats_.to_flows;
             const Received r = slots_[i].conn.on_segment(p.source, p.destination, *v, now);
             touch(i, now, r.error == Error::None);
@@ -335,6 +340,7 @@ class TcpEndpoint {
             const std::size_t hl = header_size(t.local.address);
             const Received r =
                 l->on_routed(p.source, *v, now, reply.size() >= reply_capacity ? reply.subspan(hl) : MutableBytes{});
+            l->reopen_iss_ = nullopt; // (set by reopen_time_wait() for this SYN, if it reopened a flow)
             Delivery d;
             if (r.reply != 0) d.reply = write_ip_header(reply, t, r.reply, 0);
             while (const Optional<Accepted> a = l->accept()) adopt(*a, now, d);
@@ -342,10 +348,10 @@ class TcpEndpoint {
             // taking it, and leaves a FIN there alone: the new Connection
             // takes both (as Linux's child socket, tcp_child_process()).
             if (d.accepted.valid() && (!r.payload.empty() || v->flags().fin())) {
-                if (const std::uint32_t i = lookup(hash, t); i != none) {
-                    const Received rc = slots_[i].conn.on_segment(p.source, p.destination, *v, now);
-                    touch(i, now, true);
-                    d.flow = handle(i);
+                if (const std::uint32_t c = lookup(hash, t); c != none) {
+                    const Received rc = slots_[c].conn.on_segment(p.source, p.destination, *v, now);
+                    touch(c, now, true);
+                    d.flow = handle(c);
                     d.payload = rc.payload;
                     d.syn_data = false;
                 }
@@ -517,6 +523,7 @@ class TcpEndpoint {
         Claimed = 8,             // the owner polled its Established
         PendingEstablished = 16, // accepted: Established not yet polled
         Accepted_ = 32,          // came from a Listener
+        Unlisted = 64,           // out of the flow table already (reopen_time_wait())
     };
 
     struct Slot {
@@ -751,7 +758,7 @@ class TcpEndpoint {
     // Unhashes and frees a slot (not in the dirty or event list).
     void free_slot(std::uint32_t i) noexcept {
         Slot& s = slots_[i];
-        table_erase(i);
+        if (!(s.flags & Unlisted)) table_erase(i);
         set_key(i, Time::never());
         if (s.source != none) release_source(s.source);
         s.source = none;
@@ -761,6 +768,27 @@ class TcpEndpoint {
         s.chain = free_;
         free_ = i;
         --used_;
+    }
+
+    // A SYN for flow i, in TIME-WAIT, that reopens it
+    // (Connection::reopen_from_time_wait()), which Linux lets happen only
+    // with a listener to take the SYN: the flow is over (its Closed event
+    // goes out as at the end of 2 MSL) and leaves the table now, so that
+    // this SYN and the new incarnation's segments reach the Listener, which
+    // is given the ISS to use for it (as Listener::on_reopening_syn() does;
+    // on_packet() clears it after the call). False: the flow answers the SYN.
+    [[gnu::noinline]] bool reopen_time_wait(std::uint32_t i, const IpPacket& p, const TcpView& v, Time now) noexcept {
+        Slot& s = slots_[i];
+        Listener* l = find_listener(s.conn.flow().local);
+        if (l == nullptr) return false;
+        const Optional<SeqNum> iss = s.conn.reopen_from_time_wait(p.source, p.destination, v, now);
+        if (!iss) return false;
+        table_erase(i);
+        s.flags |= Unlisted;
+        ++stats_.time_wait_reopened;
+        touch(i, now, false);
+        l->reopen_iss_ = iss;
+        return true;
     }
 
     void maybe_reap(std::uint32_t i) noexcept {

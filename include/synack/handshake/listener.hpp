@@ -221,6 +221,21 @@ class Listener {
         return on_routed(src, seg, now, reply);
     }
 
+    // A SYN that reopened a flow from TIME-WAIT
+    // (Connection::reopen_from_time_wait() gave `iss`): taken as any SYN,
+    // except that the request's ISS is `iss` and no cookie is sent for it
+    // while the table has room (Linux tcp_v4_rcv(), TCP_TW_SYN, hands the
+    // SYN to the listener with tcp_tw_isn, and tcp_conn_request() then
+    // neither draws an ISN nor wants a cookie; with the table full a cookie
+    // answers, as for any SYN: the table is fixed here, Linux's grows).
+    Received on_reopening_syn(const IpAddress& src, const IpAddress& dst, const TcpView& seg, SeqNum iss, Time now,
+                              MutableBytes reply = {}) noexcept {
+        reopen_iss_ = iss;
+        const Received r = on_segment(src, dst, seg, now, reply);
+        reopen_iss_ = nullopt;
+        return r;
+    }
+
     // ---- timers (Linux reqsk_timer_handler()) ----
 
     void on_timer(Time now) noexcept {
@@ -784,7 +799,7 @@ class Listener {
         }
         const OptionValues o = OptionValues::decode(seg.option_bytes());
         const bool table_full = used_ >= capacity_;
-        if (cfg().syncookies == SynCookies::Always || table_full) {
+        if ((cfg().syncookies == SynCookies::Always && !reopen_iss_) || table_full) {
             if (cfg().syncookies == SynCookies::Off) {
                 ++stats_.table_full_drops;
                 return {};
@@ -803,7 +818,7 @@ class Listener {
         HalfOpen& e = entries_[i];
         const negotiate::Agreement a = negotiate::agree(cfg(), o, seg.flags(), local_.address.is_v4(), false);
         e.irs = seg.seq().raw();
-        e.iss = initial_sequence_number(ctx_->secrets.isn_key, FourTuple{local_, remote}, now);
+        e.iss = reopen_iss_ ? reopen_iss_->raw() : initial_sequence_number(ctx_->secrets.isn_key, FourTuple{local_, remote}, now);
         e.mss = a.mss;
         e.window = seg.window();
         if (a.wscale) {
@@ -1083,6 +1098,7 @@ class Listener {
     enum : std::uint8_t { ReplyOff, ReplyOpen, ReplyTaken };
     std::uint8_t reply_state_ = ReplyOff; // on_segment() with a reply buffer: see push_tx()
     TxRecord reply_{};
+    Optional<SeqNum> reopen_iss_; // on_reopening_syn(): the ISS its SYN's request takes
     bool cookie_sent_ = false;
     Error config_error_ = Error::None;
     Time last_cookie_{};

@@ -182,9 +182,11 @@ inline constexpr Duration paws_idle_limit = Duration::seconds(2147); // Linux TC
 // updated; from paws_idle_limit on it is no longer valid (§5.5: the peer's
 // clock may have wrapped its sign bit), so the segment is accepted. A
 // TS.Recent of 0 is ignored, as Linux does (some stacks send TSval 0 in
-// their SYN).
-[[nodiscard]] constexpr bool paws_ok(std::uint32_t ts_recent, std::uint32_t tsval, Duration idle) noexcept {
-    if (static_cast<std::int32_t>(ts_recent - tsval) <= paws_window) return true;
+// their SYN). `window`: how far TSval may lag (TCP_PAWS_WINDOW; a
+// TIME-WAIT flow allows none, Linux tcp_timewait_state_process()).
+[[nodiscard]] constexpr bool paws_ok(std::uint32_t ts_recent, std::uint32_t tsval, Duration idle,
+                                     std::int32_t window = paws_window) noexcept {
+    if (static_cast<std::int32_t>(ts_recent - tsval) <= window) return true;
     if (idle >= paws_idle_limit) return true;
     return ts_recent == 0;
 }

@@ -718,6 +718,7 @@ class Runner {
     void deliver(const FourTuple& t, std::vector<std::uint8_t>& seg) {
         const Bytes b(seg.data(), seg.size());
         if (Sock* s = conn_for(t)) {
+            if (reopens_time_wait(*s, t, b)) return;
             const Received r = s->conn->on_segment(t.remote.address, t.local.address, b, now_);
             if (r.in_order) {
                 s->readable += static_cast<std::uint32_t>(r.payload.size());
@@ -773,6 +774,23 @@ class Runner {
         fill_tcp_checksum(t.local.address, t.remote.address, MutableBytes(o.data(), o.size()));
         closed_out_.push_back({now_, t, std::move(o), 0});
     }
+    // A SYN that reopens a flow in TIME-WAIT goes to the listener of its
+    // port, with the ISS the old flow gives (Connection::
+    // reopen_from_time_wait(); TcpEndpoint does the same). False: the flow
+    // takes the segment.
+    bool reopens_time_wait(Sock& s, const FourTuple& t, Bytes b) {
+        const result<TcpView> v = TcpView::parse(b);
+        if (!v || !v->flags().syn() || s.conn->state() != State::TimeWait) return false;
+        Sock* l = listener_for(t.local.port);
+        if (l == nullptr) return false;
+        const Optional<SeqNum> iss = s.conn->reopen_from_time_wait(t.remote.address, t.local.address, *v, now_);
+        if (!iss) return false;
+        l->listener->set_held(static_cast<std::uint32_t>(l->ready.size()));
+        const Received r = l->listener->on_reopening_syn(t.remote.address, t.local.address, *v, *iss, now_);
+        trace(std::string("-> listener, reopening from TIME-WAIT: ") + (r.error == Error::None ? "ok" : to_string(r.error)));
+        return true;
+    }
+
     static std::uint16_t mss_option(Bytes seg) {
         const result<TcpView> v = TcpView::parse(seg);
         if (!v) return 0;
