@@ -310,7 +310,9 @@ class Harness {
             FUZZ_CHECK(r.reply <= reply.size());
             if (r.reply != 0) {
                 Transmit t;
-                t.flow = {local_, from};
+                // To the segment's own source port, which a crafted segment
+                // need not share with the flow it was crafted for.
+                t.flow = {local_, {from.address, pv->source_port()}};
                 t.length = r.reply;
                 t.needed = r.reply;
                 take_output(t, Bytes(reply.data(), r.reply));
