@@ -362,6 +362,7 @@ int main(int argc, char** argv) {
         es.pool_full += x.pool_full;
         es.per_source_refused += x.per_source_refused;
         es.reset_queue_full += x.reset_queue_full;
+        es.time_wait_reopened += x.time_wait_reopened;
         for (std::size_t m = 0; m < es.martians.size(); ++m) es.martians[m] += x.martians[m];
         memory += e.memory_bytes();
         write_drops += shards.shard(i).stats().write_drops;
@@ -393,7 +394,7 @@ int main(int argc, char** argv) {
                 static_cast<unsigned long long>(s.accepted), totals.closed.load());
     std::printf("ENDPOINT datagrams=%llu flows=%llu reaped=%llu idle_aborted=%llu pool_full=%llu per_source_refused=%llu "
                 "martians=%llu not_local=%llu not_tcp=%llu malformed_ip=%llu closed_port_resets=%llu "
-                "reset_queue_full=%llu listener_tx_overflow=%llu write_drops=%llu datagrams_out=%llu\n",
+                "reset_queue_full=%llu listener_tx_overflow=%llu write_drops=%llu datagrams_out=%llu time_wait_reopened=%llu\n",
                 static_cast<unsigned long long>(es.datagrams_in), static_cast<unsigned long long>(flows_now()),
                 static_cast<unsigned long long>(es.reaped), static_cast<unsigned long long>(es.idle_aborted),
                 static_cast<unsigned long long>(es.pool_full), static_cast<unsigned long long>(es.per_source_refused),
@@ -401,6 +402,7 @@ int main(int argc, char** argv) {
                 static_cast<unsigned long long>(es.not_tcp), static_cast<unsigned long long>(es.malformed_ip),
                 static_cast<unsigned long long>(es.closed_port_resets),
                 static_cast<unsigned long long>(es.reset_queue_full), static_cast<unsigned long long>(s.tx_overflow),
-                static_cast<unsigned long long>(write_drops), static_cast<unsigned long long>(es.datagrams_out));
+                static_cast<unsigned long long>(write_drops), static_cast<unsigned long long>(es.datagrams_out),
+                static_cast<unsigned long long>(es.time_wait_reopened));
     return totals.closed.load() >= count || stop_requested != 0 ? 0 : 3;
 }

@@ -4,7 +4,9 @@
 #
 #   interop.sh CASE SERVER CLIENT DECODE
 #
-# CASE: server4 server6 client4 client6 refused timeout, client4-cookies
+# CASE: server4 server6 client4 client6 refused timeout, server4-reopen
+# (the kernel reconnects from one port to a server that closed first: each
+# SYN reopens a flow in TIME-WAIT), client4-cookies
 # (the kernel answers with SYN cookies only: tcp_syncookies=2),
 # server4-fastopen (the kernel as Fast Open client: the first connection
 # gets our cookie, the second carries data in its SYN), client4-fastopen
@@ -39,7 +41,7 @@ ln -s "$(readlink -f "$4")" "$bin/synack-decode"
 # mss=.. snd_wscale=.. rcv_wscale=.. sack=.. ts=.., then waits for the
 # peer's FIN (recv() == b""), closes, and prints CLEAN (RST: RESET).
 cat > "$work/kernel.py" <<'EOF'
-import socket, struct, sys
+import socket, struct, sys, time
 mode, addr, port = sys.argv[1], sys.argv[2], int(sys.argv[3])
 fam = socket.AF_INET6 if ":" in addr else socket.AF_INET
 def report(s):
@@ -75,6 +77,32 @@ elif mode == "connect":
     except ConnectionResetError:
         print("RESET", flush=True)
     s.close()
+elif mode == "reopen":
+    # Three connections from one source port (SO_REUSEADDR): synack closes
+    # each first, so each new SYN finds its side of the last in TIME-WAIT.
+    src = sys.argv[4]
+    for k in range(3):
+        s = socket.socket(fam, socket.SOCK_STREAM)
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        s.bind((src, 40000))
+        s.settimeout(3)   # a SYN answered with an ACK: RST, retries at 1 s, 3 s: fails
+        try:
+            s.connect((addr, port))
+        except OSError as e:
+            print("CONNECT-FAILED %d %s" % (k, e), flush=True)
+            sys.exit(1)
+        if k == 2:   # the server stops at its second close (--count 2): this one reopened it
+            print("CONNECTED %d" % k, flush=True)
+            s.close()
+            break
+        try:
+            while s.recv(100):
+                pass
+            print("CLEAN %d" % k, flush=True)
+        except ConnectionResetError:
+            print("RESET %d" % k, flush=True)
+        s.close()
+        time.sleep(0.3)   # our LAST-ACK ends before the port is bound again
 elif mode == "listen-fastopen":
     # A Fast Open server (TCP_FASTOPEN queue): two connections, the second
     # with data in its SYN; prints what each delivered.
@@ -178,6 +206,28 @@ server4|server6)
     # The pcap reads back with our decoder: no RST anywhere.
     "$bin/synack-decode" "$work/server.pcap" > "$work/decode.out"
     ! grep -q "Flags \[R" "$work/decode.out" || { echo "a RST was sent"; cat "$work/decode.out"; exit 1; }
+    ;;
+server4-reopen)
+    # RFC 1122 §4.2.2.13: synack-server closes first (--hold-ms 0), so each
+    # flow sits in TIME-WAIT on its side; the kernel connects again from the
+    # same port, and synack takes the new SYN through its Listener (as Linux
+    # does, tests/scenarios/time-wait-syn-reopens.pkt) instead of answering
+    # it with an ACK for 2 MSL.
+    timeout 30 "$bin/synack-server" --kernel-addr 198.18.0.1/24 --listen 198.18.0.2:8080 --count 2 --hold-ms 0 \
+        --timeout 20 --pcap "$work/server.pcap" > "$work/server.out" 2>&1 &
+    srv=$!
+    wait_for "$work/server.out" READY
+    timeout 20 "$py" "$work/kernel.py" reopen 198.18.0.2 8080 198.18.0.1 > "$work/kernel.out" 2>&1 ||
+        { echo "kernel client failed:"; cat "$work/kernel.out"; kill "$srv" 2>/dev/null; exit 1; }
+    wait "$srv" || { echo "synack-server failed:"; cat "$work/server.out"; cat "$work/kernel.out"; exit 1; }
+    cat "$work/kernel.out"
+    grep ^ENDPOINT "$work/server.out"
+    grep -q '^CLEAN 0' "$work/kernel.out" && grep -q '^CLEAN 1' "$work/kernel.out" &&
+        grep -q '^CONNECTED 2' "$work/kernel.out" || { echo "not three connections"; exit 1; }
+    grep -q '^ENDPOINT .* time_wait_reopened=2' "$work/server.out" || { echo "expected 2 reopened"; exit 1; }
+    "$bin/synack-decode" "$work/server.pcap" > "$work/decode.out"
+    ! grep -q "Flags \[R" "$work/decode.out" || { echo "a RST was sent"; cat "$work/decode.out"; exit 1; }
+    [ "$(grep -c 'Flags \[S\]' "$work/decode.out")" = 3 ] || { echo "not three SYNs (one each)"; cat "$work/decode.out"; exit 1; }
     ;;
 client4|client6|client4-cookies)
     # tcp_syncookies=2: the kernel answers every SYN with a cookie, its
