@@ -7383,7 +7383,14 @@ class TcpEndpoint {
         const FourTuple t{{p.destination, v->destination_port()}, {p.source, v->source_port()}};
         const std::uint64_t hash = flow_hash(t);
         std::uint32_t i = lookup(hash, t);
-        if (i != none && v->flags().syn() && slots_[i].conn.state() == State::TimeWait && reopen_time_wait(i, p, *v, now)) {
+        if (i != none && slots_[i].conn.state() == State::Closed) {
+            // An ended flow owns no segment, though its owner may not have
+            // taken its last events yet: Linux has freed the socket, so the
+            // segment finds a Listener or the closed-port answer.
+            unlist(i);
+            i = none;
+        } else if (i != none && v->flags().syn() && slots_[i].conn.state() == State::TimeWait &&
+                   reopen_time_wait(i, p, *v, now)) {
             i = none; // the SYN goes to the Listener
         }
         if (i != none) {
@@ -7584,7 +7591,7 @@ class TcpEndpoint {
         Claimed = 8,             // the owner polled its Established
         PendingEstablished = 16, // accepted: Established not yet polled
         Accepted_ = 32,          // came from a Listener
-        Unlisted = 64,           // out of the flow table already (reopen_time_wait())
+        Unlisted = 64,           // out of the flow table already (unlist())
     };
 
     struct Slot {
@@ -7844,12 +7851,19 @@ class TcpEndpoint {
         if (l == nullptr) return false;
         const Optional<SeqNum> iss = s.conn.reopen_from_time_wait(p.source, p.destination, v, now);
         if (!iss) return false;
-        table_erase(i);
-        s.flags |= Unlisted;
+        unlist(i);
         ++stats_.time_wait_reopened;
         touch(i, now, false);
         l->reopen_iss_ = iss;
         return true;
+    }
+
+    // Out of the flow table before the slot is freed (a flow that ended or
+    // was reopened, reaped once its events are taken): free_slot() then
+    // leaves the table alone.
+    void unlist(std::uint32_t i) noexcept {
+        table_erase(i);
+        slots_[i].flags |= Unlisted;
     }
 
     void maybe_reap(std::uint32_t i) noexcept {

@@ -812,3 +812,38 @@ TEST_CASE("endpoint: a new SYN reopens a flow in TIME-WAIT, an old one does not"
     CHECK(server.flows() == 1);
     static_cast<void>(fresh);
 }
+
+// A flow that has ended owns no segment, even before its owner has taken
+// its last events: Linux frees the socket when the RST arrives, so the
+// peer's next SYN on the same 4-tuple reaches the listener and is answered
+// with a SYN-ACK, not with a reset from the dead flow.
+TEST_CASE("endpoint: a reset flow whose events are not yet taken leaves its 4-tuple to the Listener") {
+    TcpEndpoint server(ctx(23), limits(8));
+    TcpEndpoint client(ctx(24), limits(8));
+    REQUIRE(server.listen(server_ep) == Error::None);
+    const FourTuple tuple{{client_ip, 40001}, server_ep};
+    const auto h = client.connect(tuple, at(1));
+    REQUIRE(h.ok());
+    Pair p(client, server);
+    p.client_closes_on_established = false;
+    p.pump(at(1));
+    REQUIRE(p.server_count(EventKind::Established) == 1);
+    const Connection* cc = client.connection(*h);
+    REQUIRE(cc != nullptr);
+    // The peer resets (in window: SEQ = RCV.NXT), then opens again at once;
+    // the server's owner polls nothing in between.
+    const Packet rst = datagram(client_ip, 40001, server_ip, 8080, TcpFlag::Rst, cc->snd_nxt().raw());
+    server.on_datagram(rst, at(2));
+    const Packet syn = datagram(client_ip, 40001, server_ip, 8080, TcpFlag::Syn, cc->snd_nxt().raw() + 100000U);
+    server.on_datagram(syn, at(2));
+    const auto out = drain(server, at(2));
+    REQUIRE(out.size() == 1);
+    const IpPacket ip = parse_ip_packet(Bytes(out[0].data(), out[0].size())).value();
+    const TcpView v = TcpView::parse(ip.tcp).value();
+    CHECK(v.flags() == (TcpFlag::Syn | TcpFlag::Ack));
+    CHECK(v.ack() == SeqNum(cc->snd_nxt().raw() + 100001U));
+    // The old flow still reports its end, and is reaped then.
+    std::size_t resets = 0;
+    while (const auto e = server.poll_event()) resets += e->event.kind == EventKind::Reset ? 1 : 0;
+    CHECK(resets == 1);
+}
