@@ -120,6 +120,18 @@ Config short_msl() {
     return c;
 }
 
+// The server listens, the client opens `t` at 1 s and keeps it open: both
+// ESTABLISHED. The client's flow.
+FlowHandle open_and_hold(Pair& p, const FourTuple& t) {
+    REQUIRE(p.server.listen(t.remote) == Error::None);
+    const auto h = p.client.connect(t, at(1));
+    REQUIRE(h.ok());
+    p.client_closes_on_established = false;
+    p.pump(at(1));
+    REQUIRE(p.server_count(EventKind::Established) == 1);
+    return *h;
+}
+
 } // namespace
 
 TEST_CASE("martian classification follows Linux's input checks") {
@@ -759,18 +771,13 @@ TEST_CASE("endpoint: 100,000 flows served in virtual time, memory constant, no a
 TEST_CASE("endpoint: a new SYN reopens a flow in TIME-WAIT, an old one does not") {
     TcpEndpoint server(ctx(21), limits(8));
     TcpEndpoint client(ctx(22, short_msl()), limits(8));
-    REQUIRE(server.listen(server_ep) == Error::None);
-    const FourTuple tuple{{client_ip, 40000}, server_ep};
-    const auto first = client.connect(tuple, at(1));
-    REQUIRE(first.ok());
     Pair p(client, server);
-    p.client_closes_on_established = false;
-    p.pump(at(1));
-    REQUIRE(p.server_count(EventKind::Established) == 1);
+    const FourTuple tuple{{client_ip, 40000}, server_ep};
+    const FlowHandle first = open_and_hold(p, tuple);
     const FlowHandle old = p.server_events.front().flow;
     server.close(old, at(1.1)); // the server closes first
     p.pump(at(1.1));
-    client.close(*first, at(1.2));
+    client.close(first, at(1.2));
     p.pump(at(1.2));
     REQUIRE(server.connection(old) != nullptr);
     REQUIRE(server.connection(old)->state() == State::TimeWait);
@@ -820,15 +827,9 @@ TEST_CASE("endpoint: a new SYN reopens a flow in TIME-WAIT, an old one does not"
 TEST_CASE("endpoint: a reset flow whose events are not yet taken leaves its 4-tuple to the Listener") {
     TcpEndpoint server(ctx(23), limits(8));
     TcpEndpoint client(ctx(24), limits(8));
-    REQUIRE(server.listen(server_ep) == Error::None);
-    const FourTuple tuple{{client_ip, 40001}, server_ep};
-    const auto h = client.connect(tuple, at(1));
-    REQUIRE(h.ok());
     Pair p(client, server);
-    p.client_closes_on_established = false;
-    p.pump(at(1));
-    REQUIRE(p.server_count(EventKind::Established) == 1);
-    const Connection* cc = client.connection(*h);
+    const FlowHandle h = open_and_hold(p, {{client_ip, 40001}, server_ep});
+    const Connection* cc = client.connection(h);
     REQUIRE(cc != nullptr);
     // The peer resets (in window: SEQ = RCV.NXT), then opens again at once;
     // the server's owner polls nothing in between.
