@@ -4618,11 +4618,7 @@ class Connection {
             ++stats_.bad_checksum;
             return {Error::BadChecksum};
         }
-        const bool unbound = state_ == State::Listen || state_ == State::Closed;
-        if (dst != tuple_.local.address || seg.destination_port() != tuple_.local.port ||
-            (!unbound && (src != tuple_.remote.address || seg.source_port() != tuple_.remote.port))) {
-            return {Error::NotFound};
-        }
+        if (!addressed_here(src, dst, seg)) return {Error::NotFound};
         const OptionValues opts = OptionValues::decode(seg.option_bytes());
         switch (state_) {
         case State::Closed: closed_reply(src, seg); return {};
@@ -4659,10 +4655,7 @@ class Connection {
                                                      Time now) noexcept {
         const TcpFlags f = seg.flags();
         if (state_ != State::TimeWait || !f.syn() || f.ack() || f.rst()) return nullopt;
-        if (src != tuple_.remote.address || dst != tuple_.local.address || seg.source_port() != tuple_.remote.port ||
-            seg.destination_port() != tuple_.local.port || !verify_tcp_checksum(src, dst, seg.bytes())) {
-            return nullopt;
-        }
+        if (!addressed_here(src, dst, seg) || !verify_tcp_checksum(src, dst, seg.bytes())) return nullopt;
         const OptionValues o = OptionValues::decode(seg.option_bytes());
         const bool ts = flag(TsOk) && o.timestamps;
         if (ts && !negotiate::paws_ok(ts_recent_, o.timestamps->value, ts_idle(now), 0)) return nullopt;
@@ -4671,6 +4664,14 @@ class Connection {
         const SeqNum iss = snd_nxt_ + 65537U;
         enter_closed(EventKind::Closed);
         return iss.raw() == 0 ? SeqNum(1) : iss;
+    }
+
+    // A segment for this flow: to our endpoint and, once the flow is bound
+    // to a peer (not LISTEN or CLOSED), from that peer.
+    [[nodiscard]] constexpr bool addressed_here(const IpAddress& src, const IpAddress& dst, const TcpView& seg) const noexcept {
+        const bool unbound = state_ == State::Listen || state_ == State::Closed;
+        return dst == tuple_.local.address && seg.destination_port() == tuple_.local.port &&
+               (unbound || (src == tuple_.remote.address && seg.source_port() == tuple_.remote.port));
     }
 
     // ---- timers ----
@@ -7383,15 +7384,17 @@ class TcpEndpoint {
         const FourTuple t{{p.destination, v->destination_port()}, {p.source, v->source_port()}};
         const std::uint64_t hash = flow_hash(t);
         std::uint32_t i = lookup(hash, t);
-        if (i != none && slots_[i].conn.state() == State::Closed) {
-            // An ended flow owns no segment, though its owner may not have
-            // taken its last events yet: Linux has freed the socket, so the
-            // segment finds a Listener or the closed-port answer.
-            unlist(i);
-            i = none;
-        } else if (i != none && v->flags().syn() && slots_[i].conn.state() == State::TimeWait &&
-                   reopen_time_wait(i, p, *v, now)) {
-            i = none; // the SYN goes to the Listener
+        if (i != none) {
+            const State st = slots_[i].conn.state();
+            if (st == State::Closed) {
+                // An ended flow owns no segment, though its owner may not
+                // have taken its last events yet: Linux has freed the socket,
+                // so the segment finds a Listener or the closed-port answer.
+                unlist(i);
+                i = none;
+            } else if (st == State::TimeWait && v->flags().syn() && reopen_time_wait(i, p, *v, now)) {
+                i = none; // the SYN goes to the Listener
+            }
         }
         if (i != none) {
             ++stats_.to_flows;

@@ -352,11 +352,7 @@ class Connection {
             ++stats_.bad_checksum;
             return {Error::BadChecksum};
         }
-        const bool unbound = state_ == State::Listen || state_ == State::Closed;
-        if (dst != tuple_.local.address || seg.destination_port() != tuple_.local.port ||
-            (!unbound && (src != tuple_.remote.address || seg.source_port() != tuple_.remote.port))) {
-            return {Error::NotFound};
-        }
+        if (!addressed_here(src, dst, seg)) return {Error::NotFound};
         const OptionValues opts = OptionValues::decode(seg.option_bytes());
         switch (state_) {
         case State::Closed: closed_reply(src, seg); return {};
@@ -393,10 +389,7 @@ class Connection {
                                                      Time now) noexcept {
         const TcpFlags f = seg.flags();
         if (state_ != State::TimeWait || !f.syn() || f.ack() || f.rst()) return nullopt;
-        if (src != tuple_.remote.address || dst != tuple_.local.address || seg.source_port() != tuple_.remote.port ||
-            seg.destination_port() != tuple_.local.port || !verify_tcp_checksum(src, dst, seg.bytes())) {
-            return nullopt;
-        }
+        if (!addressed_here(src, dst, seg) || !verify_tcp_checksum(src, dst, seg.bytes())) return nullopt;
         const OptionValues o = OptionValues::decode(seg.option_bytes());
         const bool ts = flag(TsOk) && o.timestamps;
         if (ts && !negotiate::paws_ok(ts_recent_, o.timestamps->value, ts_idle(now), 0)) return nullopt;
@@ -405,6 +398,14 @@ class Connection {
         const SeqNum iss = snd_nxt_ + 65537U;
         enter_closed(EventKind::Closed);
         return iss.raw() == 0 ? SeqNum(1) : iss;
+    }
+
+    // A segment for this flow: to our endpoint and, once the flow is bound
+    // to a peer (not LISTEN or CLOSED), from that peer.
+    [[nodiscard]] constexpr bool addressed_here(const IpAddress& src, const IpAddress& dst, const TcpView& seg) const noexcept {
+        const bool unbound = state_ == State::Listen || state_ == State::Closed;
+        return dst == tuple_.local.address && seg.destination_port() == tuple_.local.port &&
+               (unbound || (src == tuple_.remote.address && seg.source_port() == tuple_.remote.port));
     }
 
     // ---- timers ----

@@ -322,15 +322,17 @@ class TcpEndpoint {
         const FourTuple t{{p.destination, v->destination_port()}, {p.source, v->source_port()}};
         const std::uint64_t hash = flow_hash(t);
         std::uint32_t i = lookup(hash, t);
-        if (i != none && slots_[i].conn.state() == State::Closed) {
-            // An ended flow owns no segment, though its owner may not have
-            // taken its last events yet: Linux has freed the socket, so the
-            // segment finds a Listener or the closed-port answer.
-            unlist(i);
-            i = none;
-        } else if (i != none && v->flags().syn() && slots_[i].conn.state() == State::TimeWait &&
-                   reopen_time_wait(i, p, *v, now)) {
-            i = none; // the SYN goes to the Listener
+        if (i != none) {
+            const State st = slots_[i].conn.state();
+            if (st == State::Closed) {
+                // An ended flow owns no segment, though its owner may not
+                // have taken its last events yet: Linux has freed the socket,
+                // so the segment finds a Listener or the closed-port answer.
+                unlist(i);
+                i = none;
+            } else if (st == State::TimeWait && v->flags().syn() && reopen_time_wait(i, p, *v, now)) {
+                i = none; // the SYN goes to the Listener
+            }
         }
         if (i != none) {
             ++stats_.to_flows;

@@ -748,11 +748,7 @@ class Runner {
                     return;
                 }
             }
-            // The children this socket holds for accept() count toward the
-            // listen backlog (Listener::set_held(), sk_acceptq_is_full()).
-            l->listener->set_held(static_cast<std::uint32_t>(l->ready.size()));
-            const Received r = l->listener->on_segment(t.remote.address, t.local.address, b, now_);
-            trace(std::string("-> listener: ") + (r.error == Error::None ? "ok" : to_string(r.error)));
+            const Received r = to_listener(*l, t, b, nullopt);
             // The Listener leaves the payload and the FIN of the ACK that
             // completed a flow to the child, as Linux's child socket takes
             // them (tcp_child_process()); TcpEndpoint::on_packet() does the same.
@@ -785,10 +781,26 @@ class Runner {
         if (l == nullptr) return false;
         const Optional<SeqNum> iss = s.conn->reopen_from_time_wait(t.remote.address, t.local.address, *v, now_);
         if (!iss) return false;
-        l->listener->set_held(static_cast<std::uint32_t>(l->ready.size()));
-        const Received r = l->listener->on_reopening_syn(t.remote.address, t.local.address, *v, *iss, now_);
-        trace(std::string("-> listener, reopening from TIME-WAIT: ") + (r.error == Error::None ? "ok" : to_string(r.error)));
+        static_cast<void>(to_listener(*l, t, b, iss));
         return true;
+    }
+
+    // A segment for the listening socket `l`; `reopen_iss`: a SYN that
+    // reopened a flow from TIME-WAIT (Listener::on_reopening_syn()). The
+    // children the socket holds for accept() count toward the listen
+    // backlog (Listener::set_held(), sk_acceptq_is_full()).
+    Received to_listener(Sock& l, const FourTuple& t, Bytes b, const Optional<SeqNum>& reopen_iss) {
+        l.listener->set_held(static_cast<std::uint32_t>(l.ready.size()));
+        Received r;
+        if (reopen_iss) { // (its caller parsed the SYN)
+            r = l.listener->on_reopening_syn(t.remote.address, t.local.address, TcpView::parse(b).value(), *reopen_iss,
+                                             now_);
+        } else {
+            r = l.listener->on_segment(t.remote.address, t.local.address, b, now_);
+        }
+        trace(std::string(reopen_iss ? "-> listener, reopening from TIME-WAIT: " : "-> listener: ") +
+              (r.error == Error::None ? "ok" : to_string(r.error)));
+        return r;
     }
 
     static std::uint16_t mss_option(Bytes seg) {
